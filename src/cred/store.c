@@ -1,0 +1,240 @@
+/*
+ * The process-wide TLS credential store (tls_credentials.h, store.h): an
+ * array of (tag, type) → heap copy kept sorted by tag then type, under one
+ * rwlock. Lookups are binary searches; a tag's credentials sit side by side.
+ */
+#include "cred/store.h"
+#include "engine/engine.h"
+#include "util/util.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef ZT_MAX_CREDENTIALS
+#define ZT_MAX_CREDENTIALS 1024
+#endif
+
+struct cred {
+	sec_tag_t tag;
+	enum tls_credential_type type;
+	void *buf;
+	size_t len;
+};
+
+static struct cred creds[ZT_MAX_CREDENTIALS]; /* sorted by (tag, type) */
+static size_t ncreds;
+static pthread_rwlock_t lock = PTHREAD_RWLOCK_INITIALIZER;
+static _Atomic uint64_t generation;
+
+static bool type_valid(enum tls_credential_type type)
+{
+	int t = (int)type;
+
+	return t >= TLS_CREDENTIAL_CA_CERTIFICATE && t <= TLS_CREDENTIAL_PRIVATE_KEY_PSA;
+}
+
+static int key_cmp(const struct cred *c, sec_tag_t tag, enum tls_credential_type type)
+{
+	if (c->tag != tag) {
+		return c->tag < tag ? -1 : 1;
+	}
+	if (c->type != type) {
+		return (int)c->type < (int)type ? -1 : 1;
+	}
+	return 0;
+}
+
+/* Index of the first entry not below (tag, type). Caller holds the lock. */
+static size_t lower_bound(sec_tag_t tag, enum tls_credential_type type)
+{
+	size_t lo = 0;
+	size_t hi = ncreds;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (key_cmp(&creds[mid], tag, type) < 0) {
+			lo = mid + 1;
+		} else {
+			hi = mid;
+		}
+	}
+	return lo;
+}
+
+/* The entry of (tag, type), or NULL. Caller holds the lock. */
+static struct cred *find(sec_tag_t tag, enum tls_credential_type type)
+{
+	size_t i = lower_bound(tag, type);
+
+	return i < ncreds && key_cmp(&creds[i], tag, type) == 0 ? &creds[i] : NULL;
+}
+
+static void free_copy(void *buf, size_t len)
+{
+	zt_wipe(buf, len);
+	free(buf);
+}
+
+/*
+ * Zephyr's volatile backend keeps the caller's pointer and checks nothing but
+ * the slot; we copy (STYLE 2.6) and reject what can never be used.
+ */
+int tls_credential_add(sec_tag_t tag, enum tls_credential_type type, const void *cred,
+		       size_t credlen)
+{
+	void *copy;
+	size_t i;
+	int rc = -EIO;
+
+	if (cred == NULL || credlen == 0 || tag < 0 || !type_valid(type)) {
+		return -EINVAL;
+	}
+	if (type == TLS_CREDENTIAL_PRIVATE_KEY_PSA) {
+		return -ENOTSUP;
+	}
+	copy = malloc(credlen);
+	if (copy == NULL) {
+		return -ENOMEM;
+	}
+	memcpy(copy, cred, credlen);
+
+	pthread_rwlock_wrlock(&lock);
+	i = lower_bound(tag, type);
+	/* reference §2: -EEXIST before -ENOMEM, as the volatile backend checks */
+	if (i < ncreds && key_cmp(&creds[i], tag, type) == 0) {
+		rc = -EEXIST;
+		goto out;
+	}
+	if (ncreds == ZT_MAX_CREDENTIALS) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	memmove(&creds[i + 1], &creds[i], (ncreds - i) * sizeof(creds[0]));
+	creds[i] = (struct cred){.tag = tag, .type = type, .buf = copy, .len = credlen};
+	ncreds++;
+	atomic_fetch_add(&generation, 1);
+	copy = NULL;
+	rc = 0;
+out:
+	pthread_rwlock_unlock(&lock);
+	if (copy != NULL) {
+		free_copy(copy, credlen);
+	}
+	return rc;
+}
+
+/*
+ * cred == NULL is allowed only with *credlen == 0, to ask for the size: the
+ * answer is then -EFBIG with *credlen set (stored credentials are never
+ * empty), or -ENOENT.
+ */
+int tls_credential_get(sec_tag_t tag, enum tls_credential_type type, void *cred, size_t *credlen)
+{
+	const struct cred *c;
+	int rc = 0;
+
+	if (credlen == NULL || !type_valid(type) || (cred == NULL && *credlen != 0)) {
+		return -EINVAL;
+	}
+	pthread_rwlock_rdlock(&lock);
+	c = find(tag, type);
+	if (c == NULL) {
+		*credlen = 0; /* reference §2.1: volatile backend zeroes credlen */
+		rc = -ENOENT;
+	} else if (c->len > *credlen || cred == NULL) { /* cred == NULL: *credlen is 0 */
+		*credlen = c->len;
+		rc = -EFBIG;
+	} else {
+		memcpy(cred, c->buf, c->len);
+		*credlen = c->len;
+	}
+	pthread_rwlock_unlock(&lock);
+	return rc;
+}
+
+int tls_credential_delete(sec_tag_t tag, enum tls_credential_type type)
+{
+	struct cred gone = {0};
+	size_t i;
+
+	if (!type_valid(type)) {
+		return -EINVAL;
+	}
+	pthread_rwlock_wrlock(&lock);
+	i = lower_bound(tag, type);
+	if (i < ncreds && key_cmp(&creds[i], tag, type) == 0) {
+		gone = creds[i];
+		memmove(&creds[i], &creds[i + 1], (ncreds - i - 1) * sizeof(creds[0]));
+		ncreds--;
+		creds[ncreds] = (struct cred){0};
+		atomic_fetch_add(&generation, 1);
+	}
+	pthread_rwlock_unlock(&lock);
+	if (gone.buf == NULL) {
+		return -ENOENT;
+	}
+	/* unreachable from the table now: wipe outside the lock */
+	free_copy(gone.buf, gone.len);
+	return 0;
+}
+
+int tls_credential_expiry(sec_tag_t tag, enum tls_credential_type type, time_t *expiry)
+{
+	const struct cred *c;
+	int64_t not_after = 0;
+	int rc;
+
+	/* reference §2.1: -EINVAL unless the type is CA or public certificate */
+	if (expiry == NULL ||
+	    (type != TLS_CREDENTIAL_CA_CERTIFICATE && type != TLS_CREDENTIAL_PUBLIC_CERTIFICATE)) {
+		return -EINVAL;
+	}
+	pthread_rwlock_rdlock(&lock);
+	c = find(tag, type);
+	rc = c == NULL ? -ENOENT : zt_eng_cert_expiry(c->buf, c->len, &not_after);
+	pthread_rwlock_unlock(&lock);
+	if (rc == 0) {
+		*expiry = (time_t)not_after;
+	}
+	return rc;
+}
+
+/*
+ * @p fn runs under the read lock: it must not add or delete credentials.
+ * A tag's entries are contiguous and in type order, starting at the lower
+ * bound of (tag, TLS_CREDENTIAL_NONE).
+ */
+int zt_cred_foreach(sec_tag_t tag, zt_cred_fn fn, void *arg)
+{
+	int rc = 0;
+
+	if (fn == NULL) {
+		return -EINVAL;
+	}
+	pthread_rwlock_rdlock(&lock);
+	for (size_t i = lower_bound(tag, TLS_CREDENTIAL_NONE); i < ncreds && creds[i].tag == tag;
+	     i++) {
+		int r = fn(arg, tag, creds[i].type, creds[i].buf, creds[i].len);
+
+		if (r < 0) {
+			rc = r;
+			break;
+		}
+		rc++;
+	}
+	pthread_rwlock_unlock(&lock);
+	return rc;
+}
+
+/*
+ * Bumped under the write lock. A cache should read it before walking the
+ * store: a change racing with the walk then only costs one extra re-parse.
+ */
+uint64_t zt_cred_generation(void)
+{
+	return atomic_load(&generation);
+}

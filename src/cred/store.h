@@ -1,0 +1,29 @@
+/*
+ * Internal view of the credential store (src/cred/store.c): iteration over a
+ * tag's credentials under the store's read lock, for option validation and
+ * for loading credentials into the engine at handshake time.
+ */
+#ifndef ZT_CRED_STORE_H
+#define ZT_CRED_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <zephyr/net/tls_credentials.h>
+
+/** Called once per credential; a negative return stops the walk and is returned. */
+typedef int (*zt_cred_fn)(void *arg, sec_tag_t tag, enum tls_credential_type type, const void *buf,
+			  size_t len);
+
+/**
+ * Call @p fn for every credential of @p tag (in type order), holding the
+ * store's read lock, so @p buf stays valid during the call.
+ *
+ * @return number of credentials visited (0: the tag is empty), or the first
+ *         negative value @p fn returned.
+ */
+int zt_cred_foreach(sec_tag_t tag, zt_cred_fn fn, void *arg);
+
+/** Counter bumped by every add and delete; lets parsed credentials be cached. */
+uint64_t zt_cred_generation(void);
+
+#endif /* ZT_CRED_STORE_H */

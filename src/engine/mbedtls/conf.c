@@ -1,0 +1,266 @@
+/*
+ * struct zt_eng_conf: one mbedtls_ssl_config with the parsed credentials of
+ * a socket's security tags. Built when a handshake is about to start
+ * (reference §3.11), immutable afterwards, shared by reference between a
+ * listener and the sockets it accepts.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mbedtls/ssl_ciphersuites.h>
+
+#include "cred/store.h"
+#include "engine/mbedtls/cred_parse.h"
+#include "engine/mbedtls/mbed.h"
+
+/* What one tag held; everything is parsed or copied during the walk. */
+struct tag_load {
+	struct zt_eng_conf *c;
+	bool cert, key, psk, psk_id;
+};
+
+static int dup_secret(unsigned char **dst, size_t *dst_len, const void *src, size_t len)
+{
+	*dst = malloc(len);
+	if (*dst == NULL) {
+		return -ENOMEM;
+	}
+	memcpy(*dst, src, len);
+	*dst_len = len;
+	return 0;
+}
+
+/* Runs under the credential store's read lock (zt_cred_foreach). */
+static int collect(void *arg, sec_tag_t tag, enum tls_credential_type type, const void *buf,
+		   size_t len)
+{
+	struct tag_load *t = arg;
+	struct zt_eng_conf *c = t->c;
+
+	(void)tag;
+	switch (type) {
+	case TLS_CREDENTIAL_CA_CERTIFICATE:
+		c->has_ca = true;
+		return zt_mbed_parse_certs(&c->ca, buf, len, false);
+	case TLS_CREDENTIAL_PUBLIC_CERTIFICATE:
+		/* types come in ascending order: the certificate before its key */
+		if (c->own_count >= ZT_MAX_SEC_TAGS) {
+			return -EINVAL;
+		}
+		mbedtls_x509_crt_init(&c->own[c->own_count].crt);
+		mbedtls_pk_init(&c->own[c->own_count].key);
+		c->own_count++;
+		t->cert = true;
+		return zt_mbed_parse_certs(&c->own[c->own_count - 1].crt, buf, len, false);
+	case TLS_CREDENTIAL_PRIVATE_KEY:
+		if (!t->cert) {
+			return -EINVAL; /* a key needs its certificate in the same tag */
+		}
+		t->key = true;
+		return zt_mbed_parse_key(&c->own[c->own_count - 1].key, buf, len);
+	case TLS_CREDENTIAL_PSK:
+		t->psk = true;
+		/* Mbed TLS takes one PSK per config: the first tag's wins */
+		return c->psk ? 0 : dup_secret(&c->psk, &c->psk_len, buf, len);
+	case TLS_CREDENTIAL_PSK_ID:
+		t->psk_id = true;
+		return c->psk_id ? 0 : dup_secret(&c->psk_id, &c->psk_id_len, buf, len);
+	default:
+		return -ENOTSUP;
+	}
+}
+
+static int load_tag(struct zt_eng_conf *c, sec_tag_t tag)
+{
+	struct tag_load t = {.c = c};
+	int n = zt_cred_foreach(tag, collect, &t);
+
+	if (n < 0) {
+		return n;
+	}
+	if (n == 0) {
+		return -ENOENT;
+	}
+	if (t.cert != t.key || t.psk != t.psk_id) {
+		return -EINVAL; /* reference §1.3: pairs must share a tag */
+	}
+	return 0;
+}
+
+static void apply_versions(struct zt_eng_conf *c, int proto)
+{
+	mbedtls_ssl_protocol_version min = MBEDTLS_SSL_VERSION_TLS1_2;
+	mbedtls_ssl_protocol_version max = MBEDTLS_SSL_VERSION_TLS1_3;
+
+	if (c->dgram) {
+		max = MBEDTLS_SSL_VERSION_TLS1_2; /* Mbed TLS 3.6 has no DTLS 1.3 */
+	} else if (proto == IPPROTO_TLS_1_3) {
+		min = MBEDTLS_SSL_VERSION_TLS1_3; /* reference §1.1: no downgrade */
+	}
+	mbedtls_ssl_conf_min_tls_version(&c->ssl, min);
+	mbedtls_ssl_conf_max_tls_version(&c->ssl, max);
+}
+
+static int apply_suites(struct zt_eng_conf *c, const struct zt_opts *o)
+{
+	bool has12 = false, has13 = false;
+
+	if (o->ciphersuite_count == 0) {
+		return 0;
+	}
+	for (int i = 0; i < o->ciphersuite_count; i++) {
+		const mbedtls_ssl_ciphersuite_t *cs =
+			mbedtls_ssl_ciphersuite_from_id(o->ciphersuites[i]);
+
+		if (cs == NULL) {
+			return -EINVAL;
+		}
+		c->suites[i] = o->ciphersuites[i];
+		if (cs->MBEDTLS_PRIVATE(min_tls_version) == MBEDTLS_SSL_VERSION_TLS1_3) {
+			has13 = true;
+		} else {
+			has12 = true;
+		}
+	}
+	c->suites[o->ciphersuite_count] = 0;
+	mbedtls_ssl_conf_ciphersuites(&c->ssl, c->suites);
+	/* Offer only the versions the list can serve. */
+	if (!has13) {
+		mbedtls_ssl_conf_max_tls_version(&c->ssl, MBEDTLS_SSL_VERSION_TLS1_2);
+	} else if (!has12 && !c->dgram) {
+		mbedtls_ssl_conf_min_tls_version(&c->ssl, MBEDTLS_SSL_VERSION_TLS1_3);
+	}
+	return 0;
+}
+
+static int apply_credentials(struct zt_eng_conf *c, const struct zt_opts *o)
+{
+	int rc;
+
+	for (int i = 0; i < o->sec_tag_count; i++) {
+		rc = load_tag(c, o->sec_tags[i]);
+		if (rc < 0) {
+			return rc;
+		}
+	}
+	if (c->has_ca) {
+		mbedtls_ssl_conf_ca_chain(&c->ssl, &c->ca, NULL);
+	}
+	for (int i = 0; i < c->own_count; i++) {
+		if (mbedtls_ssl_conf_own_cert(&c->ssl, &c->own[i].crt, &c->own[i].key) != 0) {
+			return -ENOMEM;
+		}
+	}
+	if (c->psk != NULL &&
+	    mbedtls_ssl_conf_psk(&c->ssl, c->psk, c->psk_len, c->psk_id, c->psk_id_len) != 0) {
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int apply_dtls(struct zt_eng_conf *c, const struct zt_opts *o)
+{
+	mbedtls_ssl_conf_handshake_timeout(&c->ssl, o->dtls_timeout_min_ms, o->dtls_timeout_max_ms);
+	if (o->dtls_cid != TLS_DTLS_CID_DISABLED) {
+		size_t len = o->dtls_cid == TLS_DTLS_CID_ENABLED ? o->cid_len : 0;
+
+		if (mbedtls_ssl_conf_cid(&c->ssl, len, MBEDTLS_SSL_UNEXPECTED_CID_IGNORE) != 0) {
+			return -EINVAL;
+		}
+	}
+	if (c->server) {
+		if (mbedtls_ssl_cookie_setup(&c->cookie, zt_mbed_rng, NULL) != 0) {
+			return -ENOMEM;
+		}
+		c->has_cookie = true;
+		mbedtls_ssl_conf_dtls_cookies(&c->ssl, mbedtls_ssl_cookie_write,
+					      mbedtls_ssl_cookie_check, &c->cookie);
+	}
+	return 0;
+}
+
+int zt_eng_conf_new(struct zt_eng_conf **out, const struct zt_opts *o, int proto, bool server)
+{
+	struct zt_eng_conf *c;
+	int rc;
+
+	rc = zt_eng_global_init();
+	if (rc < 0) {
+		return rc;
+	}
+	c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		return -ENOMEM;
+	}
+	atomic_init(&c->refs, 1);
+	c->server = server;
+	c->dgram = proto == IPPROTO_DTLS_1_0 || proto == IPPROTO_DTLS_1_2;
+	mbedtls_ssl_config_init(&c->ssl);
+	mbedtls_x509_crt_init(&c->ca);
+	mbedtls_ssl_cookie_init(&c->cookie);
+
+	if (mbedtls_ssl_config_defaults(
+		    &c->ssl, server ? MBEDTLS_SSL_IS_SERVER : MBEDTLS_SSL_IS_CLIENT,
+		    c->dgram ? MBEDTLS_SSL_TRANSPORT_DATAGRAM : MBEDTLS_SSL_TRANSPORT_STREAM,
+		    MBEDTLS_SSL_PRESET_DEFAULT) != 0) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	mbedtls_ssl_conf_rng(&c->ssl, zt_mbed_rng, NULL);
+	apply_versions(c, proto);
+	if (o->peer_verify >= 0) {
+		mbedtls_ssl_conf_authmode(&c->ssl, o->peer_verify);
+	}
+	ZT_TRY(apply_credentials(c, o));
+	ZT_TRY(apply_suites(c, o));
+	if (o->alpn_count > 0) {
+		memcpy(c->alpn, o->alpn, sizeof(c->alpn[0]) * (size_t)o->alpn_count);
+		c->alpn[o->alpn_count] = NULL;
+		if (mbedtls_ssl_conf_alpn_protocols(&c->ssl, c->alpn) != 0) {
+			rc = -EINVAL;
+			goto out;
+		}
+	}
+	if (server && o->session_cache == TLS_SESSION_CACHE_ENABLED) {
+		zt_mbed_conf_server_cache(&c->ssl);
+	}
+	if (c->dgram) {
+		ZT_TRY(apply_dtls(c, o));
+	}
+	c->user_vrfy = (int (*)(void *, mbedtls_x509_crt *, int, uint32_t *))o->verify_cb.cb;
+	c->user_vrfy_ctx = o->verify_cb.ctx;
+	*out = c;
+	return 0;
+out:
+	zt_eng_conf_put(c);
+	return rc;
+}
+
+void zt_eng_conf_get(struct zt_eng_conf *c)
+{
+	atomic_fetch_add(&c->refs, 1);
+}
+
+void zt_eng_conf_put(struct zt_eng_conf *c)
+{
+	if (c == NULL || atomic_fetch_sub(&c->refs, 1) != 1) {
+		return;
+	}
+	mbedtls_ssl_config_free(&c->ssl);
+	mbedtls_x509_crt_free(&c->ca);
+	for (int i = 0; i < c->own_count; i++) {
+		mbedtls_x509_crt_free(&c->own[i].crt);
+		mbedtls_pk_free(&c->own[i].key);
+	}
+	if (c->psk != NULL) {
+		zt_wipe(c->psk, c->psk_len);
+		free(c->psk);
+	}
+	if (c->psk_id != NULL) {
+		zt_wipe(c->psk_id, c->psk_id_len);
+		free(c->psk_id);
+	}
+	mbedtls_ssl_cookie_free(&c->cookie);
+	free(c);
+}

@@ -1,0 +1,144 @@
+/*
+ * Process-wide engine state: PSA start-up, the RNG, the Mbed TLS error to
+ * errno table, the server session cache and the list of suites we offer.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+
+#include <mbedtls/ssl_cache.h>
+#include <mbedtls/ssl_ciphersuites.h>
+#include <mbedtls/version.h>
+#include <mbedtls/x509.h>
+#include <mbedtls/psa_util.h>
+
+#include "engine/mbedtls/mbed.h"
+
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+static int init_rc;
+
+static mbedtls_ssl_cache_context server_cache;
+static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
+
+static void global_init(void)
+{
+	init_rc = psa_crypto_init() == PSA_SUCCESS ? 0 : -EIO;
+}
+
+int zt_eng_global_init(void)
+{
+	pthread_once(&init_once, global_init);
+	return init_rc;
+}
+
+int zt_mbed_rng(void *ctx, unsigned char *out, size_t len)
+{
+	return mbedtls_psa_get_random(ctx, out, len);
+}
+
+/*
+ * Reference §3.3/§3.9: handshake failures of any kind are ECONNABORTED,
+ * Mbed TLS's DTLS timeout is ETIMEDOUT, would-block is EAGAIN.
+ */
+static const struct {
+	int mbed;
+	int err;
+} err_map[] = {
+	{MBEDTLS_ERR_SSL_WANT_READ, EAGAIN},
+	{MBEDTLS_ERR_SSL_WANT_WRITE, EAGAIN},
+	{MBEDTLS_ERR_SSL_ASYNC_IN_PROGRESS, EAGAIN},
+	{MBEDTLS_ERR_SSL_CRYPTO_IN_PROGRESS, EAGAIN},
+	{MBEDTLS_ERR_SSL_TIMEOUT, ETIMEDOUT},
+	{MBEDTLS_ERR_SSL_ALLOC_FAILED, ENOMEM},
+	{MBEDTLS_ERR_SSL_BAD_INPUT_DATA, EINVAL},
+	{MBEDTLS_ERR_SSL_CONN_EOF, ECONNABORTED},
+	{MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY, ECONNABORTED},
+	{MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE, ECONNABORTED},
+	{MBEDTLS_ERR_SSL_HANDSHAKE_FAILURE, ECONNABORTED},
+	{MBEDTLS_ERR_SSL_INVALID_RECORD, ECONNABORTED},
+	{MBEDTLS_ERR_SSL_INVALID_MAC, ECONNABORTED},
+	{MBEDTLS_ERR_SSL_DECODE_ERROR, ECONNABORTED},
+	{MBEDTLS_ERR_SSL_UNEXPECTED_MESSAGE, ECONNABORTED},
+	{MBEDTLS_ERR_SSL_UNEXPECTED_RECORD, ECONNABORTED},
+	{MBEDTLS_ERR_SSL_BAD_PROTOCOL_VERSION, ECONNABORTED},
+	{MBEDTLS_ERR_X509_CERT_VERIFY_FAILED, ECONNABORTED},
+	{MBEDTLS_ERR_SSL_BAD_CERTIFICATE, ECONNABORTED},
+	{MBEDTLS_ERR_SSL_CERTIFICATE_VERIFICATION_WITHOUT_HOSTNAME, ECONNABORTED},
+	{MBEDTLS_ERR_SSL_UNKNOWN_IDENTITY, ECONNABORTED},
+	{MBEDTLS_ERR_SSL_PK_TYPE_MISMATCH, ECONNABORTED},
+	{MBEDTLS_ERR_SSL_UNSUPPORTED_EXTENSION, ECONNABORTED},
+	{MBEDTLS_ERR_SSL_ILLEGAL_PARAMETER, ECONNABORTED},
+	{MBEDTLS_ERR_SSL_NO_APPLICATION_PROTOCOL, ECONNABORTED},
+};
+
+int zt_mbed_errno(int ret)
+{
+	if (ret >= 0) {
+		return 0;
+	}
+	for (size_t i = 0; i < ZT_ARRAY_SIZE(err_map); i++) {
+		if (err_map[i].mbed == ret) {
+			return -err_map[i].err;
+		}
+	}
+	/* Any other protocol, crypto or X.509 failure aborts the connection. */
+	return -ECONNABORTED;
+}
+
+/*
+ * Purge must not free the cache under a handshake that is using it: lookups
+ * and stores hold cache_rw for reading, purge holds it for writing.
+ */
+static pthread_rwlock_t cache_rw = PTHREAD_RWLOCK_INITIALIZER;
+
+static void cache_init(void)
+{
+	mbedtls_ssl_cache_init(&server_cache);
+}
+
+static int cache_get(void *ctx, unsigned char const *id, size_t id_len,
+		     mbedtls_ssl_session *session)
+{
+	int ret;
+
+	pthread_rwlock_rdlock(&cache_rw);
+	ret = mbedtls_ssl_cache_get(ctx, id, id_len, session);
+	pthread_rwlock_unlock(&cache_rw);
+	return ret;
+}
+
+static int cache_set(void *ctx, unsigned char const *id, size_t id_len,
+		     const mbedtls_ssl_session *session)
+{
+	int ret;
+
+	pthread_rwlock_rdlock(&cache_rw);
+	ret = mbedtls_ssl_cache_set(ctx, id, id_len, session);
+	pthread_rwlock_unlock(&cache_rw);
+	return ret;
+}
+
+void zt_mbed_conf_server_cache(mbedtls_ssl_config *conf)
+{
+	pthread_once(&cache_once, cache_init);
+	mbedtls_ssl_conf_session_cache(conf, &server_cache, cache_get, cache_set);
+}
+
+void zt_eng_cache_purge(void)
+{
+	pthread_once(&cache_once, cache_init);
+	pthread_rwlock_wrlock(&cache_rw);
+	mbedtls_ssl_cache_free(&server_cache);
+	mbedtls_ssl_cache_init(&server_cache);
+	pthread_rwlock_unlock(&cache_rw);
+}
+
+const int *zt_eng_ciphersuites_all(void)
+{
+	return mbedtls_ssl_list_ciphersuites();
+}
+
+const char *zt_eng_version(void)
+{
+	return "Mbed TLS " MBEDTLS_VERSION_STRING;
+}

@@ -1,0 +1,83 @@
+/*
+ * Private to the Mbed TLS engine (src/engine/mbedtls/): the structures behind
+ * struct zt_eng_conf and struct zt_eng, and shared helpers. The only place
+ * besides cred_parse.h where Mbed TLS types are visible.
+ */
+#ifndef ZT_ENGINE_MBED_H
+#define ZT_ENGINE_MBED_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include <mbedtls/ssl.h>
+#include <mbedtls/ssl_cookie.h>
+#include <mbedtls/x509_crt.h>
+#include <mbedtls/pk.h>
+#include <psa/crypto.h>
+
+#include "engine/engine.h"
+#include "sock/sock.h"
+
+#if MBEDTLS_VERSION_NUMBER < 0x03060000 || MBEDTLS_VERSION_NUMBER >= 0x03070000
+#error "secsock needs Mbed TLS 3.6 LTS"
+#endif
+
+struct zt_own_cert {
+	mbedtls_x509_crt crt;
+	mbedtls_pk_context key;
+};
+
+struct zt_eng_conf {
+	atomic_int refs;
+	bool server;
+	bool dgram;
+	mbedtls_ssl_config ssl;
+
+	mbedtls_x509_crt ca;
+	bool has_ca;
+	struct zt_own_cert own[ZT_MAX_SEC_TAGS];
+	int own_count;
+
+	unsigned char *psk; /* zeroized on free */
+	size_t psk_len;
+	unsigned char *psk_id;
+	size_t psk_id_len;
+
+	int suites[ZT_MAX_CIPHERSUITES + 1];
+	const char *alpn[ZT_MAX_ALPN + 1];
+
+	mbedtls_ssl_cookie_ctx cookie; /* DTLS server */
+	bool has_cookie;
+
+	/* TLS_CERT_VERIFY_CALLBACK, called from our own verify hook */
+	int (*user_vrfy)(void *, mbedtls_x509_crt *, int, uint32_t *);
+	void *user_vrfy_ctx;
+};
+
+struct zt_eng {
+	mbedtls_ssl_context ssl;
+	struct zt_eng_conf *conf;
+	struct zt_eng_io io;
+	bool name_unset;    /* client never set TLS_HOSTNAME: name check must fail */
+	bool truncated;     /* EOF without close_notify */
+	bool write_pending; /* a record sits in the output buffer */
+	short want;         /* POLLIN / POLLOUT after -EAGAIN */
+	/* DTLS retransmission timer (Mbed TLS set/get delay callbacks) */
+	int64_t timer_int_ms;
+	int64_t timer_fin_ms;
+	int64_t timer_start;
+};
+
+/** Random bytes for Mbed TLS (PSA's DRBG; thread-safe). */
+int zt_mbed_rng(void *ctx, unsigned char *out, size_t len);
+
+/** Map an Mbed TLS error to a negative errno (handshake or data phase). */
+int zt_mbed_errno(int ret);
+
+/** Our certificate verification hook: name rule + the user's callback. */
+int zt_mbed_verify(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags);
+
+/** The process-wide server session cache (TLS_SESSION_CACHE on servers). */
+void zt_mbed_conf_server_cache(mbedtls_ssl_config *conf);
+
+#endif /* ZT_ENGINE_MBED_H */

@@ -1,0 +1,47 @@
+/*
+ * Transport-specific behaviour of secure sockets, called by the entry points
+ * in socket.c with a referenced struct zt_sock. stream.c implements TLS
+ * over TCP; dtls.c implements DTLS over UDP. All return 0 / a count, or a
+ * negative errno.
+ */
+#ifndef ZT_SOCK_OPS_H
+#define ZT_SOCK_OPS_H
+
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include "sock/sock.h"
+
+int zt_stream_connect(struct zt_sock *s, const struct sockaddr *addr, socklen_t addrlen);
+int zt_stream_listen(struct zt_sock *s, int backlog);
+/** @return the new socket's fd, or -errno. */
+int zt_stream_accept(struct zt_sock *s, struct sockaddr *addr, socklen_t *addrlen);
+ssize_t zt_stream_send(struct zt_sock *s, const void *buf, size_t len, int flags);
+ssize_t zt_stream_recv(struct zt_sock *s, void *buf, size_t len, int flags);
+/** close(): close_notify (best effort) before the kernel socket goes. */
+void zt_stream_close(struct zt_sock *s);
+
+int zt_dtls_connect(struct zt_sock *s, const struct sockaddr *addr, socklen_t addrlen);
+ssize_t zt_dtls_sendto(struct zt_sock *s, const void *buf, size_t len, int flags,
+		       const struct sockaddr *dest, socklen_t destlen);
+ssize_t zt_dtls_recvfrom(struct zt_sock *s, void *buf, size_t len, int flags, struct sockaddr *src,
+			 socklen_t *srclen);
+void zt_dtls_close(struct zt_sock *s);
+
+/**
+ * poll() support (poll.c): the events a secure socket reports without
+ * asking the kernel (buffered plaintext, close_notify, latched error), and
+ * the events to ask the kernel for.
+ */
+short zt_sock_poll_ready(struct zt_sock *s, short events);
+short zt_sock_poll_kernel_events(struct zt_sock *s, short events);
+/** After the kernel reported @p kev: the events to report to the application. */
+short zt_sock_poll_update(struct zt_sock *s, short events, short kev);
+
+/** The application's view of O_NONBLOCK and MSG_DONTWAIT: no waiting at all. */
+static inline bool zt_nowait(const struct zt_sock *s, int flags)
+{
+	return s->nonblock || (flags & MSG_DONTWAIT);
+}
+
+#endif /* ZT_SOCK_OPS_H */

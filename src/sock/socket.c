@@ -1,0 +1,491 @@
+/*
+ * The zsock_* entry points: the only place errno is written. A descriptor
+ * that is not a secure socket goes straight to the host's call (same result,
+ * same errno); a secure one is dispatched to stream.c (TLS) or dtls.c (DTLS)
+ * with a reference held for the duration of the call.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <zephyr/net/socket.h>
+#include <secsock/secsock.h>
+
+#include "engine/engine.h"
+#include "fd/fdtable.h"
+#include "sock/ops.h"
+#include "sock/sock.h"
+#include "secsock_version.h"
+
+/* Turn an internal result into the POSIX convention. */
+static int ret_int(int rc)
+{
+	if (rc < 0) {
+		errno = -rc;
+		return -1;
+	}
+	return rc;
+}
+
+static ssize_t ret_ssize(ssize_t rc)
+{
+	if (rc < 0) {
+		errno = (int)-rc;
+		return -1;
+	}
+	return rc;
+}
+
+static bool is_tls_proto(int proto)
+{
+	return proto >= IPPROTO_TLS_1_0 && proto <= IPPROTO_TLS_1_3;
+}
+
+static bool is_dtls_proto(int proto)
+{
+	return proto == IPPROTO_DTLS_1_0 || proto == IPPROTO_DTLS_1_2;
+}
+
+static bool is_dgram(const struct zt_sock *s)
+{
+	return s->type == SOCK_DGRAM;
+}
+
+struct zt_sock *zt_sock_new(int fd, int family, int type, int proto)
+{
+	struct zt_sock *s = calloc(1, sizeof(*s));
+
+	if (s == NULL) {
+		return NULL;
+	}
+	s->fd = fd;
+	s->family = family;
+	s->type = type;
+	s->proto = proto;
+	s->state = ZT_NEW;
+	atomic_init(&s->refs, 0);
+	atomic_init(&s->closing, false);
+	pthread_mutex_init(&s->rx_lock, NULL);
+	pthread_mutex_init(&s->tx_lock, NULL);
+	pthread_mutex_init(&s->lock, NULL);
+	zt_opts_init(&s->opts);
+	return s;
+}
+
+void zt_sock_destroy(struct zt_sock *s)
+{
+	zt_eng_free(s->eng);
+	zt_eng_conf_put(s->conf);
+	zt_opts_free(&s->opts);
+	pthread_mutex_destroy(&s->rx_lock);
+	pthread_mutex_destroy(&s->tx_lock);
+	pthread_mutex_destroy(&s->lock);
+	close(s->fd);
+	free(s);
+}
+
+/* reference §3.2: protocol checks, then a real kernel socket underneath */
+static int secure_socket(int family, int type, int proto)
+{
+	int base = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+	struct zt_sock *s;
+	int fd, rc;
+
+	if (family != AF_INET && family != AF_INET6) {
+		return -EAFNOSUPPORT;
+	}
+	if ((is_tls_proto(proto) && base != SOCK_STREAM) ||
+	    (is_dtls_proto(proto) && base != SOCK_DGRAM)) {
+		return -EPROTOTYPE;
+	}
+	rc = zt_eng_global_init();
+	if (rc < 0) {
+		return rc;
+	}
+	/* the kernel socket is always non-blocking; blocking is ours (wait.c) */
+	fd = socket(family, base | SOCK_NONBLOCK | (type & SOCK_CLOEXEC),
+		    base == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP);
+	if (fd < 0) {
+		return -errno;
+	}
+	s = zt_sock_new(fd, family, base, proto);
+	if (s == NULL) {
+		close(fd);
+		return -ENOMEM;
+	}
+	s->nonblock = (type & SOCK_NONBLOCK) != 0;
+	rc = zt_fd_insert(fd, s);
+	if (rc < 0) {
+		zt_sock_destroy(s);
+		return rc;
+	}
+	return fd;
+}
+
+int zsock_socket(int family, int type, int proto)
+{
+	if (!is_tls_proto(proto) && !is_dtls_proto(proto)) {
+		return socket(family, type, proto);
+	}
+	return ret_int(secure_socket(family, type, proto));
+}
+
+int zsock_close(int sock)
+{
+	struct zt_sock *s = zt_fd_remove(sock);
+
+	if (s == NULL) {
+		return close(sock);
+	}
+	/* wake blocked callers (they return EINTR), then say goodbye */
+	atomic_store(&s->closing, true);
+	zt_wake_all(s);
+	if (is_dgram(s)) {
+		zt_dtls_close(s);
+	} else {
+		zt_stream_close(s);
+	}
+	zt_fd_put(s); /* the kernel socket closes with the last reference */
+	return 0;
+}
+
+int zsock_shutdown(int sock, int how)
+{
+	struct zt_sock *s = zt_fd_get(sock);
+	int rc;
+
+	if (s == NULL) {
+		return shutdown(sock, how);
+	}
+	if (how == SHUT_RD) {
+		/* reference §3.8: recv then returns 0, blocked readers wake */
+		s->shut_rd = true;
+		(void)shutdown(s->fd, SHUT_RD);
+		zt_wake_all(s);
+		rc = 0;
+	} else if (how == SHUT_WR || how == SHUT_RDWR) {
+		rc = -ENOTSUP; /* as Zephyr (issue #105740) */
+	} else {
+		rc = -EINVAL;
+	}
+	zt_fd_put(s);
+	return ret_int(rc);
+}
+
+int zsock_bind(int sock, const struct sockaddr *addr, socklen_t addrlen)
+{
+	return bind(sock, addr, addrlen);
+}
+
+int zsock_connect(int sock, const struct sockaddr *addr, socklen_t addrlen)
+{
+	struct zt_sock *s = zt_fd_get(sock);
+	int rc;
+
+	if (s == NULL) {
+		return connect(sock, addr, addrlen);
+	}
+	rc = is_dgram(s) ? zt_dtls_connect(s, addr, addrlen) : zt_stream_connect(s, addr, addrlen);
+	zt_fd_put(s);
+	return ret_int(rc);
+}
+
+int zsock_listen(int sock, int backlog)
+{
+	struct zt_sock *s = zt_fd_get(sock);
+	int rc;
+
+	if (s == NULL) {
+		return listen(sock, backlog);
+	}
+	rc = is_dgram(s) ? -EOPNOTSUPP : zt_stream_listen(s, backlog);
+	zt_fd_put(s);
+	return ret_int(rc);
+}
+
+int zsock_accept(int sock, struct sockaddr *addr, socklen_t *addrlen)
+{
+	struct zt_sock *s = zt_fd_get(sock);
+	int rc;
+
+	if (s == NULL) {
+		return accept(sock, addr, addrlen);
+	}
+	rc = is_dgram(s) ? -EOPNOTSUPP : zt_stream_accept(s, addr, addrlen);
+	zt_fd_put(s);
+	return ret_int(rc);
+}
+
+ssize_t zsock_sendto(int sock, const void *buf, size_t len, int flags,
+		     const struct sockaddr *dest_addr, socklen_t addrlen)
+{
+	struct zt_sock *s = zt_fd_get(sock);
+	ssize_t rc;
+
+	if (s == NULL) {
+		return sendto(sock, buf, len, flags, dest_addr, addrlen);
+	}
+	if (buf == NULL && len > 0) {
+		rc = -EFAULT;
+	} else if (is_dgram(s)) {
+		rc = zt_dtls_sendto(s, buf, len, flags, dest_addr, addrlen);
+	} else {
+		rc = zt_stream_send(s, buf, len, flags);
+	}
+	zt_fd_put(s);
+	return ret_ssize(rc);
+}
+
+ssize_t zsock_send(int sock, const void *buf, size_t len, int flags)
+{
+	return zsock_sendto(sock, buf, len, flags, NULL, 0);
+}
+
+ssize_t zsock_recvfrom(int sock, void *buf, size_t max_len, int flags, struct sockaddr *src_addr,
+		       socklen_t *addrlen)
+{
+	struct zt_sock *s = zt_fd_get(sock);
+	ssize_t rc;
+
+	if (s == NULL) {
+		return recvfrom(sock, buf, max_len, flags, src_addr, addrlen);
+	}
+	if (buf == NULL && max_len > 0) {
+		rc = -EFAULT;
+	} else if (is_dgram(s)) {
+		rc = zt_dtls_recvfrom(s, buf, max_len, flags, src_addr, addrlen);
+	} else {
+		rc = zt_stream_recv(s, buf, max_len, flags);
+		if (rc >= 0 && src_addr != NULL && addrlen != NULL &&
+		    getpeername(s->fd, src_addr, addrlen) < 0) {
+			*addrlen = 0;
+		}
+	}
+	zt_fd_put(s);
+	return ret_ssize(rc);
+}
+
+ssize_t zsock_recv(int sock, void *buf, size_t max_len, int flags)
+{
+	return zsock_recvfrom(sock, buf, max_len, flags, NULL, NULL);
+}
+
+static ssize_t stream_sendmsg(struct zt_sock *s, const struct msghdr *msg, int flags)
+{
+	ssize_t total = 0, n;
+
+	for (size_t i = 0; i < (size_t)msg->msg_iovlen; i++) {
+		const struct iovec *v = &msg->msg_iov[i];
+
+		if (v->iov_len == 0) {
+			continue;
+		}
+		n = zt_stream_send(s, v->iov_base, v->iov_len, flags);
+		if (n < 0) {
+			return total > 0 ? total : n;
+		}
+		total += n;
+		if ((size_t)n < v->iov_len) {
+			break; /* short write: report what went */
+		}
+	}
+	return total;
+}
+
+ssize_t zsock_sendmsg(int sock, const struct msghdr *msg, int flags)
+{
+	struct zt_sock *s = zt_fd_get(sock);
+	ssize_t rc;
+
+	if (s == NULL) {
+		return sendmsg(sock, msg, flags);
+	}
+	if (msg == NULL || (msg->msg_iovlen > 0 && msg->msg_iov == NULL)) {
+		rc = -EINVAL;
+	} else if (is_dgram(s)) {
+		/* reference §3.4: without a merge buffer only one non-empty iov */
+		const struct iovec *one = NULL;
+		int nonempty = 0;
+
+		for (size_t i = 0; i < (size_t)msg->msg_iovlen; i++) {
+			if (msg->msg_iov[i].iov_len > 0) {
+				one = &msg->msg_iov[i];
+				nonempty++;
+			}
+		}
+		if (nonempty > 1) {
+			rc = -EMSGSIZE;
+		} else {
+			rc = zt_dtls_sendto(s, one ? one->iov_base : "", one ? one->iov_len : 0,
+					    flags, msg->msg_name, msg->msg_namelen);
+		}
+	} else {
+		rc = stream_sendmsg(s, msg, flags);
+	}
+	zt_fd_put(s);
+	return ret_ssize(rc);
+}
+
+ssize_t zsock_recvmsg(int sock, struct msghdr *msg, int flags)
+{
+	struct zt_sock *s = zt_fd_get(sock);
+	ssize_t rc;
+
+	if (s == NULL) {
+		return recvmsg(sock, msg, flags);
+	}
+	/* Zephyr has no recvmsg on secure sockets (reference §3.4) */
+	rc = -EOPNOTSUPP;
+	zt_fd_put(s);
+	return ret_ssize(rc);
+}
+
+int zsock_setsockopt(int sock, int level, int optname, const void *optval, socklen_t optlen)
+{
+	struct zt_sock *s = zt_fd_get(sock);
+	int rc;
+
+	if (s == NULL) {
+		return setsockopt(sock, level, optname, optval, optlen);
+	}
+	rc = zt_sockopt_set(s, level, optname, optval, optlen);
+	if (rc == 0) {
+		pthread_mutex_lock(&s->lock);
+		s->opts_gen++;
+		pthread_mutex_unlock(&s->lock);
+	}
+	zt_fd_put(s);
+	return ret_int(rc);
+}
+
+int zsock_getsockopt(int sock, int level, int optname, void *optval, socklen_t *optlen)
+{
+	struct zt_sock *s = zt_fd_get(sock);
+	int rc;
+
+	if (s == NULL) {
+		return getsockopt(sock, level, optname, optval, optlen);
+	}
+	rc = zt_sockopt_get(s, level, optname, optval, optlen);
+	zt_fd_put(s);
+	return ret_int(rc);
+}
+
+int zsock_fcntl(int sock, int cmd, int flags)
+{
+	struct zt_sock *s = zt_fd_get(sock);
+	int rc;
+
+	if (s == NULL) {
+		return fcntl(sock, cmd, flags);
+	}
+	switch (cmd) {
+	case F_GETFL:
+		/* the kernel socket is always O_NONBLOCK; report the app's view */
+		rc = fcntl(s->fd, F_GETFL);
+		if (rc >= 0) {
+			rc = (rc & ~O_NONBLOCK) | (s->nonblock ? O_NONBLOCK : 0);
+		} else {
+			rc = -errno;
+		}
+		break;
+	case F_SETFL:
+		rc = fcntl(s->fd, F_SETFL, flags | O_NONBLOCK) < 0 ? -errno : 0;
+		if (rc == 0) {
+			s->nonblock = (flags & O_NONBLOCK) != 0;
+		}
+		break;
+	default:
+		rc = fcntl(s->fd, cmd, flags) < 0 ? -errno : 0;
+		break;
+	}
+	zt_fd_put(s);
+	return ret_int(rc);
+}
+
+int zsock_ioctl(int sock, unsigned long request, ...)
+{
+	struct zt_sock *s;
+	va_list ap;
+	void *arg;
+	int rc;
+
+	va_start(ap, request);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	s = zt_fd_get(sock);
+	if (s == NULL) {
+		return ioctl(sock, request, arg);
+	}
+	if (request == FIONBIO && arg != NULL) {
+		s->nonblock = *(int *)arg != 0;
+		rc = 0;
+	} else {
+		rc = -EOPNOTSUPP; /* reference §3.4: no FIONREAD on secure sockets */
+	}
+	zt_fd_put(s);
+	return ret_int(rc);
+}
+
+int zsock_getsockname(int sock, struct sockaddr *addr, socklen_t *addrlen)
+{
+	return getsockname(sock, addr, addrlen);
+}
+
+int zsock_getpeername(int sock, struct sockaddr *addr, socklen_t *addrlen)
+{
+	return getpeername(sock, addr, addrlen);
+}
+
+int zsock_inet_pton(sa_family_t family, const char *src, void *dst)
+{
+	return inet_pton(family, src, dst);
+}
+
+char *zsock_inet_ntop(sa_family_t family, const void *src, char *dst, size_t size)
+{
+	return (char *)inet_ntop(family, src, dst, (socklen_t)size);
+}
+
+int zsock_getaddrinfo(const char *host, const char *service, const struct zsock_addrinfo *hints,
+		      struct zsock_addrinfo **res)
+{
+	return getaddrinfo(host, service, hints, res);
+}
+
+void zsock_freeaddrinfo(struct zsock_addrinfo *ai)
+{
+	freeaddrinfo(ai);
+}
+
+const char *zsock_gai_strerror(int errcode)
+{
+	return gai_strerror(errcode);
+}
+
+int zsock_gethostname(char *buf, size_t len)
+{
+	return gethostname(buf, len);
+}
+
+static char version_buf[64];
+
+static void version_fill(void)
+{
+	snprintf(version_buf, sizeof(version_buf), "secsock %s (%s)", ZT_VERSION_STRING,
+		 zt_eng_version());
+}
+
+const char *secsock_version(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, version_fill);
+	return version_buf;
+}

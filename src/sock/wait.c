@@ -1,0 +1,152 @@
+/*
+ * Blocking on a secure socket. The kernel socket is always non-blocking;
+ * a blocking call sleeps here in poll() on the kernel fd and on a per-thread
+ * eventfd, so close() or shutdown() from another thread can wake it
+ * (reference §3.8: EINTR). Idle sockets cost no extra descriptor: the
+ * eventfd belongs to the thread, created the first time it blocks.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "sock/sock.h"
+
+static pthread_key_t efd_key;
+static pthread_once_t efd_once = PTHREAD_ONCE_INIT;
+
+static void efd_release(void *p)
+{
+	close((int)(intptr_t)p - 1);
+}
+
+static void efd_key_init(void)
+{
+	(void)pthread_key_create(&efd_key, efd_release);
+}
+
+/* This thread's wake-up eventfd, or -errno. */
+static int thread_efd(void)
+{
+	void *p;
+	int efd;
+
+	pthread_once(&efd_once, efd_key_init);
+	p = pthread_getspecific(efd_key);
+	if (p != NULL) {
+		return (int)(intptr_t)p - 1;
+	}
+	efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (efd < 0) {
+		return -errno;
+	}
+	/* stored as fd + 1 so that fd 0 is not NULL */
+	if (pthread_setspecific(efd_key, (void *)(intptr_t)(efd + 1)) != 0) {
+		close(efd);
+		return -ENOMEM;
+	}
+	return efd;
+}
+
+static void waiter_add(struct zt_sock *s, struct zt_waiter *w)
+{
+	pthread_mutex_lock(&s->lock);
+	w->next = s->waiters;
+	s->waiters = w;
+	pthread_mutex_unlock(&s->lock);
+}
+
+static void waiter_del(struct zt_sock *s, struct zt_waiter *w)
+{
+	pthread_mutex_lock(&s->lock);
+	for (struct zt_waiter **pp = &s->waiters; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == w) {
+			*pp = w->next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+}
+
+void zt_wake_all(struct zt_sock *s)
+{
+	uint64_t one = 1;
+
+	pthread_mutex_lock(&s->lock);
+	for (struct zt_waiter *w = s->waiters; w != NULL; w = w->next) {
+		(void)!write(w->efd, &one, sizeof(one));
+	}
+	pthread_mutex_unlock(&s->lock);
+}
+
+static int so_error(int fd)
+{
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err == 0) {
+		return -EIO;
+	}
+	return -err;
+}
+
+int zt_wait(struct zt_sock *s, short events, int64_t deadline)
+{
+	struct zt_waiter w;
+	struct pollfd pfd[2];
+	uint64_t drain;
+	int64_t left;
+	int n;
+
+	w.efd = thread_efd();
+	if (w.efd < 0) {
+		return w.efd;
+	}
+	waiter_add(s, &w);
+	for (;;) {
+		/* checked after registering, so a close() cannot slip between */
+		if (atomic_load(&s->closing)) {
+			n = -EINTR;
+			break;
+		}
+		left = zt_remaining(deadline);
+		if (left == 0 && deadline != ZT_FOREVER) {
+			n = -EAGAIN;
+			break;
+		}
+		pfd[0] = (struct pollfd){.fd = s->fd, .events = events};
+		pfd[1] = (struct pollfd){.fd = w.efd, .events = POLLIN};
+		n = poll(pfd, 2, left > INT32_MAX ? INT32_MAX : (int)left);
+		if (n < 0) {
+			if (errno == EINTR) {
+				continue; /* a signal: keep waiting until the deadline */
+			}
+			n = -errno;
+			break;
+		}
+		if (pfd[1].revents & POLLIN) {
+			(void)!read(w.efd, &drain, sizeof(drain));
+			if (atomic_load(&s->closing)) {
+				n = -EINTR;
+				break;
+			}
+			if (s->shut_rd) {
+				n = 0;
+				break;
+			}
+			continue; /* stale wake-up from an earlier socket */
+		}
+		if (pfd[0].revents & POLLERR) {
+			n = so_error(s->fd);
+			break;
+		}
+		if (pfd[0].revents & (events | POLLHUP)) {
+			n = 0;
+			break;
+		}
+	}
+	waiter_del(s, &w);
+	return n;
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh Debian 12 machine: installs what is
+# missing (as root, with apt-get), builds Mbed TLS 3.6 (cached), builds
+# secsock with -Werror, runs every CTest test, then again in an
+# ASan+UBSan build.
+#
+# usage: tools/test.sh [--quick]   (--quick: skip the sanitizer build)
+# env:   SECSOCK_BUILD_DIR (default build), SECSOCK_JOBS
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+cd "$here"
+build=${SECSOCK_BUILD_DIR:-build}
+jobs=${SECSOCK_JOBS:-$(nproc 2>/dev/null || echo 2)}
+quick=0
+[ "${1:-}" = "--quick" ] && quick=1
+
+"$here/tools/deps.sh"
+
+run_suite() {
+	local dir=$1
+	shift
+	echo "== configure $dir ($*)"
+	cmake -S "$here" -B "$dir" -DSECSOCK_WERROR=ON "$@" >"$dir.configure.log" 2>&1 ||
+		{ cat "$dir.configure.log"; return 1; }
+	echo "== build $dir"
+	cmake --build "$dir" -j "$jobs" >"$dir.build.log" 2>&1 ||
+		{ tail -n 60 "$dir.build.log"; return 1; }
+	echo "== test $dir"
+	(cd "$dir" && ctest --output-on-failure -j "$jobs" --timeout 600)
+}
+
+mkdir -p "$(dirname "$build")"
+status=0
+if [ "$quick" = 0 ]; then
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		run_suite "$build-asan" -DCMAKE_BUILD_TYPE=Debug \
+		-DSECSOCK_SANITIZE=address,undefined || status=1
+fi
+run_suite "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo || status=1
+if [ "$status" != 0 ]; then
+	echo "tools/test.sh: FAILED (see above)"
+fi
+exit "$status"
