@@ -23,10 +23,16 @@ log() { echo "mbedtls.sh: $*" >&2; }
 
 mkdir -p "$deps/src"
 deps=$(cd "$deps" && pwd)
+# one builder at a time (parallel configures share the cache)
+exec 9>"$deps/.lock"
+flock 9
 
 find_tarball() {
 	# newest cached 3.6.x upstream tarball
-	ls "$deps"/src/mbedtls_3.6.*.orig.tar.* 2>/dev/null | sort -V | tail -n 1
+	local f
+	for f in "$deps"/src/mbedtls_3.6.*.orig.tar.*; do
+		if [ -f "$f" ]; then echo "$f"; fi
+	done | sort -V | tail -n 1
 }
 
 fetch_source() {
