@@ -48,6 +48,10 @@ short zt_sock_poll_ready(struct zt_sock *s, short events)
 {
 	short rev = 0;
 
+	if (s->type == SOCK_DGRAM) {
+		return zt_dtls_poll_ready(s, events);
+	}
+
 	pthread_mutex_lock(&s->lock);
 	if (s->error != 0) {
 		rev = POLLERR;
@@ -71,6 +75,10 @@ short zt_sock_poll_kernel_events(struct zt_sock *s, short events)
 {
 	short kev = events;
 
+	if (s->type == SOCK_DGRAM) {
+		return zt_dtls_poll_kernel_events(s, events);
+	}
+
 	pthread_mutex_lock(&s->lock);
 	if (has_session(s) && zt_eng_write_pending(s->eng)) {
 		kev |= POLLOUT; /* to push out a queued record */
@@ -83,6 +91,9 @@ short zt_sock_poll_update(struct zt_sock *s, short events, short kev)
 {
 	short rev = kev & (events | POLLERR | POLLHUP | POLLNVAL);
 
+	if (s->type == SOCK_DGRAM) {
+		return zt_dtls_poll_update(s, events, kev);
+	}
 	pthread_mutex_lock(&s->lock);
 	if (!has_session(s)) {
 		pthread_mutex_unlock(&s->lock);
@@ -162,6 +173,15 @@ int zsock_poll(struct zsock_pollfd *fds, int nfds, int timeout)
 			}
 		}
 		left = ready ? 0 : zt_remaining(deadline);
+		for (int i = 0; i < nfds && left != 0; i++) {
+			if (socks[i] != NULL && socks[i]->type == SOCK_DGRAM) {
+				int64_t t = zt_dtls_poll_timeout(socks[i]);
+
+				if (t >= 0 && (left < 0 || t < left)) {
+					left = t;
+				}
+			}
+		}
 		n = poll(kfds, (nfds_t)nfds, left > INT32_MAX ? INT32_MAX : (int)left);
 		if (n < 0) {
 			count = -1;

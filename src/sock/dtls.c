@@ -5,6 +5,7 @@
  * success.
  */
 #include <errno.h>
+#include <poll.h>
 
 #include "sock/ops.h"
 
@@ -43,4 +44,34 @@ ssize_t zt_dtls_recvfrom(struct zt_sock *s, void *buf, size_t len, int flags, st
 void zt_dtls_close(struct zt_sock *s)
 {
 	(void)s;
+}
+
+void zt_dtls_destroy(struct zt_sock *s)
+{
+	(void)s;
+}
+
+short zt_dtls_poll_ready(struct zt_sock *s, short events)
+{
+	(void)s;
+	(void)events;
+	return 0;
+}
+
+short zt_dtls_poll_kernel_events(struct zt_sock *s, short events)
+{
+	(void)s;
+	return events;
+}
+
+short zt_dtls_poll_update(struct zt_sock *s, short events, short kev)
+{
+	(void)s;
+	return kev & (events | POLLERR | POLLHUP | POLLNVAL);
+}
+
+int64_t zt_dtls_poll_timeout(struct zt_sock *s)
+{
+	(void)s;
+	return ZT_FOREVER;
 }

@@ -27,6 +27,14 @@ ssize_t zt_dtls_sendto(struct zt_sock *s, const void *buf, size_t len, int flags
 ssize_t zt_dtls_recvfrom(struct zt_sock *s, void *buf, size_t len, int flags, struct sockaddr *src,
 			 socklen_t *srclen);
 void zt_dtls_close(struct zt_sock *s);
+/** Free s->dtls when the last reference goes (after zt_dtls_close). */
+void zt_dtls_destroy(struct zt_sock *s);
+/* poll() for DTLS sockets: same contract as zt_sock_poll_* below */
+short zt_dtls_poll_ready(struct zt_sock *s, short events);
+short zt_dtls_poll_kernel_events(struct zt_sock *s, short events);
+short zt_dtls_poll_update(struct zt_sock *s, short events, short kev);
+/** Timeout (ms) poll() may sleep before a DTLS timer needs service; ZT_FOREVER if none. */
+int64_t zt_dtls_poll_timeout(struct zt_sock *s);
 
 /**
  * poll() support (poll.c): the events a secure socket reports without

@@ -112,6 +112,8 @@ struct zt_sock {
 	struct zt_eng *eng; /* session, NULL before the handshake starts */
 
 	struct zt_waiter *waiters; /* threads sleeping in zt_wait(), for close() */
+
+	struct zt_dtls *dtls; /* DTLS state (peer, sessions of a server), dtls.c */
 };
 
 /** A thread sleeping in zt_wait() on a socket; close() wakes every one. */

@@ -80,6 +80,7 @@ struct zt_sock *zt_sock_new(int fd, int family, int type, int proto)
 
 void zt_sock_destroy(struct zt_sock *s)
 {
+	zt_dtls_destroy(s);
 	zt_eng_free(s->eng);
 	zt_eng_conf_put(s->conf);
 	zt_opts_free(&s->opts);
