@@ -125,6 +125,13 @@ int zt_eng_own_cid(const struct zt_eng *e, void *buf, size_t *len);
 /** Peer CID (TLS_DTLS_PEER_CID_VALUE); *len 0 if none. @retval 0, -EINVAL, -EAGAIN. */
 int zt_eng_peer_cid(const struct zt_eng *e, void *buf, size_t *len);
 
+/**
+ * Client session cache: key this session by @p key (the peer address) and
+ * resume from a cached session for that key, if any (reference §3.10).
+ * @retval 0, -EINVAL (key too long).
+ */
+int zt_eng_cache_attach(struct zt_eng *e, const void *key, size_t key_len);
+
 /** TLS_SESSION_CACHE_PURGE: forget every cached client and server session. */
 void zt_eng_cache_purge(void);
 

@@ -160,6 +160,17 @@ int zt_stream_connect(struct zt_sock *s, const struct sockaddr *addr, socklen_t 
 		goto out;
 	}
 	rc = session_start(s);
+	if (rc == 0 && s->opts.session_cache == TLS_SESSION_CACHE_ENABLED) {
+		struct sockaddr_storage peer;
+		socklen_t plen = sizeof(peer);
+
+		/* reference §3.10: the client cache is keyed by peer address */
+		if (getpeername(s->fd, (struct sockaddr *)&peer, &plen) == 0) {
+			pthread_mutex_lock(&s->lock);
+			rc = zt_eng_cache_attach(s->eng, &peer, plen);
+			pthread_mutex_unlock(&s->lock);
+		}
+	}
 	if (rc == 0) {
 		rc = handshake(s, zt_deadline(ZT_CONNECT_TIMEOUT_MS));
 	}

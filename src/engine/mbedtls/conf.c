@@ -222,8 +222,15 @@ int zt_eng_conf_new(struct zt_eng_conf **out, const struct zt_opts *o, int proto
 			goto out;
 		}
 	}
-	if (server && o->session_cache == TLS_SESSION_CACHE_ENABLED) {
-		zt_mbed_conf_server_cache(&c->ssl);
+	if (o->session_cache == TLS_SESSION_CACHE_ENABLED) {
+		if (server) {
+			zt_mbed_conf_server_cache(&c->ssl);
+			ZT_TRY(zt_mbed_conf_tickets(&c->ssl));
+		} else {
+			/* TLS 1.3 tickets come after the handshake: have read() say so */
+			mbedtls_ssl_conf_tls13_enable_signal_new_session_tickets(
+				&c->ssl, MBEDTLS_SSL_TLS1_3_SIGNAL_NEW_SESSION_TICKETS_ENABLED);
+		}
 	}
 	if (c->dgram) {
 		ZT_TRY(apply_dtls(c, o));

@@ -131,6 +131,7 @@ void zt_eng_cache_purge(void)
 	mbedtls_ssl_cache_free(&server_cache);
 	mbedtls_ssl_cache_init(&server_cache);
 	pthread_rwlock_unlock(&cache_rw);
+	zt_mbed_cache_purge_clients();
 }
 
 const int *zt_eng_ciphersuites_all(void)

@@ -22,6 +22,9 @@
 #error "secsock needs Mbed TLS 3.6 LTS"
 #endif
 
+/* client session cache key: the peer's sockaddr */
+#define ZT_CACHE_KEY_MAX 128
+
 struct zt_own_cert {
 	mbedtls_x509_crt crt;
 	mbedtls_pk_context key;
@@ -66,6 +69,9 @@ struct zt_eng {
 	int64_t timer_int_ms;
 	int64_t timer_fin_ms;
 	int64_t timer_start;
+	/* client session cache (cache.c): key of this peer, 0 if not cached */
+	size_t cache_key_len;
+	unsigned char cache_key[ZT_CACHE_KEY_MAX];
 };
 
 /** Random bytes for Mbed TLS (PSA's DRBG; thread-safe). */
@@ -79,5 +85,14 @@ int zt_mbed_verify(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
 
 /** The process-wide server session cache (TLS_SESSION_CACHE on servers). */
 void zt_mbed_conf_server_cache(mbedtls_ssl_config *conf);
+
+/** Session tickets with the process-wide ticket key (servers). @retval 0, -ENOMEM. */
+int zt_mbed_conf_tickets(mbedtls_ssl_config *conf);
+
+/** Save this client session under its cache key (after a handshake or a ticket). */
+void zt_mbed_cache_store(struct zt_eng *e);
+
+/** Forget every cached client session. */
+void zt_mbed_cache_purge_clients(void);
 
 #endif /* ZT_ENGINE_MBED_H */

@@ -174,6 +174,10 @@ int zt_eng_handshake(struct zt_eng *e)
 	if (ret == MBEDTLS_ERR_SSL_TIMEOUT) {
 		return -ETIMEDOUT;
 	}
+	if (ret == 0 && !e->conf->server &&
+	    mbedtls_ssl_get_version_number(&e->ssl) != MBEDTLS_SSL_VERSION_TLS1_3) {
+		zt_mbed_cache_store(e); /* TLS 1.2 / DTLS: the session is known now */
+	}
 	return pump_result(e, ret);
 }
 
@@ -201,7 +205,8 @@ ssize_t zt_eng_read(struct zt_eng *e, void *buf, size_t len)
 		if (ret != MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) {
 			break;
 		}
-		/* a TLS 1.3 ticket is not data: keep reading */
+		/* a TLS 1.3 ticket is not data: cache it, keep reading */
+		zt_mbed_cache_store(e);
 	}
 	return pump_result(e, ret);
 }
@@ -266,6 +271,7 @@ int zt_eng_data_check(struct zt_eng *e)
 	}
 	ret = mbedtls_ssl_read(&e->ssl, NULL, 0);
 	if (ret == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) {
+		zt_mbed_cache_store(e);
 		return -EAGAIN;
 	}
 	if (ret == 0) {
