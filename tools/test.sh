@@ -17,9 +17,10 @@ quick=0
 
 "$here/tools/deps.sh"
 
+# run_suite DIR "CTEST ARGS" CMAKE-ARGS...
 run_suite() {
-	local dir=$1
-	shift
+	local dir=$1 ctest_args=$2
+	shift 2
 	echo "== configure $dir ($*)"
 	cmake -S "$here" -B "$dir" -DSECSOCK_WERROR=ON "$@" >"$dir.configure.log" 2>&1 ||
 		{ cat "$dir.configure.log"; return 1; }
@@ -27,7 +28,8 @@ run_suite() {
 	cmake --build "$dir" -j "$jobs" >"$dir.build.log" 2>&1 ||
 		{ tail -n 60 "$dir.build.log"; return 1; }
 	echo "== test $dir"
-	(cd "$dir" && ctest --output-on-failure -j "$jobs" --timeout 600)
+	# shellcheck disable=SC2086
+	(cd "$dir" && ctest --output-on-failure -j "$jobs" --timeout 600 $ctest_args)
 }
 
 mkdir -p "$(dirname "$build")"
@@ -35,10 +37,14 @@ status=0
 if [ "$quick" = 0 ]; then
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-		run_suite "$build-asan" -DCMAKE_BUILD_TYPE=Debug \
+		run_suite "$build-asan" "" -DCMAKE_BUILD_TYPE=Debug \
 		-DSECSOCK_SANITIZE=address,undefined || status=1
+	# threads: the socket-level tests under ThreadSanitizer
+	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+		run_suite "$build-tsan" "-L integration" -DCMAKE_BUILD_TYPE=Debug \
+		-DSECSOCK_SANITIZE=thread || status=1
 fi
-run_suite "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo || status=1
+run_suite "$build" "" -DCMAKE_BUILD_TYPE=RelWithDebInfo || status=1
 if [ "$status" != 0 ]; then
 	echo "tools/test.sh: FAILED (see above)"
 fi
