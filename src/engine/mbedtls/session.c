@@ -111,15 +111,20 @@ int zt_eng_new(struct zt_eng **out, struct zt_eng_conf *c, const struct zt_eng_i
 		mbedtls_ssl_set_timer_cb(&e->ssl, e, timer_set, timer_get);
 	}
 	if (!c->server) {
-		if (o->hostname_set) {
-			/* NULL disables the name check and SNI (reference option 2) */
-			if (mbedtls_ssl_set_hostname(&e->ssl, o->hostname) != 0) {
-				rc = -EINVAL;
-				goto fail;
-			}
-		} else {
-			e->name_unset = true;
+		bool named = o->hostname_set && (o->hostname == NULL || o->hostname[0] != '\0');
+
+		/*
+		 * NULL disables the name check and SNI (reference option 2). Unset
+		 * or "": Zephyr verifies against "", which no certificate matches.
+		 * We set NULL instead (no SNI: RFC 6066 forbids an empty HostName)
+		 * and flag the mismatch in zt_mbed_verify(), so REQUIRED fails inside
+		 * X.509 verification, which sends the peer a bad_certificate alert.
+		 */
+		if (mbedtls_ssl_set_hostname(&e->ssl, named ? o->hostname : NULL) != 0) {
+			rc = -EINVAL;
+			goto fail;
 		}
+		e->name_unset = !named;
 	}
 	if (c->dgram && o->dtls_cid == TLS_DTLS_CID_ENABLED) {
 		if (mbedtls_ssl_set_cid(&e->ssl, MBEDTLS_SSL_CID_ENABLED, o->cid, o->cid_len) !=
