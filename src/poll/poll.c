@@ -53,7 +53,7 @@ short zt_sock_poll_ready(struct zt_sock *s, short events)
 	}
 
 	pthread_mutex_lock(&s->lock);
-	if (s->error != 0) {
+	if (s->error != 0 || s->broken) {
 		rev = POLLERR;
 	} else if (s->state == ZT_CLOSED || s->shut_rd) {
 		rev = (events & POLLIN) | POLLHUP;

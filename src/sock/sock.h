@@ -102,7 +102,8 @@ struct zt_sock {
 	enum zt_state state;
 	bool nonblock;       /* O_NONBLOCK as the application set it */
 	atomic_bool closing; /* close() called: waiters return EINTR */
-	bool shut_rd;        /* shutdown(SHUT_RD): recv returns 0 */
+	atomic_bool shut_rd; /* shutdown(SHUT_RD): recv returns 0; set without s->lock */
+	bool broken;         /* engine failed in recv (EIO, not latched): later calls fail */
 	int error;           /* latched errno (SO_ERROR), 0 if none */
 
 	struct zt_eng_conf *conf; /* engine config (listener: shared with children) */

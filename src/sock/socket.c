@@ -71,6 +71,7 @@ struct zt_sock *zt_sock_new(int fd, int family, int type, int proto)
 	s->state = ZT_NEW;
 	atomic_init(&s->refs, 0);
 	atomic_init(&s->closing, false);
+	atomic_init(&s->shut_rd, false);
 	pthread_mutex_init(&s->rx_lock, NULL);
 	pthread_mutex_init(&s->tx_lock, NULL);
 	pthread_mutex_init(&s->lock, NULL);
@@ -166,7 +167,7 @@ int zsock_shutdown(int sock, int how)
 	}
 	if (how == SHUT_RD) {
 		/* reference §3.8: recv then returns 0, blocked readers wake */
-		s->shut_rd = true;
+		atomic_store(&s->shut_rd, true);
 		(void)shutdown(s->fd, SHUT_RD);
 		zt_wake_all(s);
 		rc = 0;

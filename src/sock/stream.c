@@ -5,6 +5,7 @@
  * rx_lock or tx_lock held.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -308,10 +309,21 @@ static int data_precheck(struct zt_sock *s)
 	if (s->error != 0) {
 		return -s->error;
 	}
+	if (s->broken) {
+		return -ECONNABORTED;
+	}
 	if (s->state == ZT_ESTABLISHED || s->state == ZT_CLOSED) {
 		return 0;
 	}
 	return -ENOTCONN;
+}
+
+/* The peer shut its side of the TCP connection (FIN or RST). */
+static bool peer_gone(int fd)
+{
+	struct pollfd p = {.fd = fd, .events = POLLRDHUP};
+
+	return poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
 }
 
 ssize_t zt_stream_send(struct zt_sock *s, const void *buf, size_t len, int flags)
@@ -328,6 +340,14 @@ ssize_t zt_stream_send(struct zt_sock *s, const void *buf, size_t len, int flags
 	rc = data_precheck(s);
 	if (rc == 0 && s->state == ZT_CLOSED) {
 		rc = -ECONNABORTED; /* reference §3.4: peer sent close_notify */
+	} else if (rc == 0 && peer_gone(s->fd)) {
+		/*
+		 * Zephyr's TCP refuses data once the peer closed, so its send fails
+		 * and latches ECONNABORTED (test_send_on_close); Linux would take
+		 * the bytes and lose them.
+		 */
+		s->error = ECONNABORTED;
+		rc = -ECONNABORTED;
 	}
 	pthread_mutex_unlock(&s->lock);
 	if (rc < 0) {
@@ -400,9 +420,12 @@ ssize_t zt_stream_recv(struct zt_sock *s, void *buf, size_t len, int flags)
 		want = zt_eng_want(s->eng);
 		if (n == 0) {
 			s->state = ZT_CLOSED; /* close_notify (or EOF): recv returns 0 from now */
+		} else if (n == -ENOMEM) {
+			s->error = ENOMEM;
 		} else if (n < 0 && n != -EAGAIN) {
-			s->error = n == -ENOMEM ? ENOMEM : ECONNABORTED;
-			n = -s->error;
+			/* reference §3.4/§3.9: other engine errors are EIO, not latched */
+			s->broken = true;
+			n = -EIO;
 		}
 		pthread_mutex_unlock(&s->lock);
 		if (n > 0) {
