@@ -491,7 +491,7 @@ TEST(test_socket_non_secure_proto_as_host)
 /* SPEC §1: misuse of plain sockets fails as the host */
 TEST(test_plain_misuse_as_host)
 {
-	struct sockaddr_storage a;
+	struct sockaddr_storage a = {0}; /* contents irrelevant: addrlen 3 is too short */
 	struct sockaddr_storage pa;
 	socklen_t plen = sizeof(pa);
 	socklen_t olen = sizeof(int);
