@@ -179,6 +179,14 @@ static int apply_credentials(struct zt_eng_conf *c, const struct zt_opts *o)
 static int apply_dtls(struct zt_eng_conf *c, const struct zt_opts *o)
 {
 	mbedtls_ssl_conf_handshake_timeout(&c->ssl, o->dtls_timeout_min_ms, o->dtls_timeout_max_ms);
+	/*
+	 * Zephyr's CONFIG_NET_SOCKETS_DTLS_MAX_FRAGMENT_LENGTH (1024): a client
+	 * asks for it (RFC 6066), both roles emit no larger records, so that a
+	 * datagram stays under a 1280-byte path MTU.
+	 */
+	if (mbedtls_ssl_conf_max_frag_len(&c->ssl, MBEDTLS_SSL_MAX_FRAG_LEN_1024) != 0) {
+		return -EINVAL;
+	}
 	if (o->dtls_cid != TLS_DTLS_CID_DISABLED) {
 		size_t len = o->dtls_cid == TLS_DTLS_CID_ENABLED ? o->cid_len : 0;
 

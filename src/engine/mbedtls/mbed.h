@@ -72,6 +72,9 @@ struct zt_eng {
 	/* client session cache (cache.c): key of this peer, 0 if not cached */
 	size_t cache_key_len;
 	unsigned char cache_key[ZT_CACHE_KEY_MAX];
+	/* DTLS (dtls_eng.c) */
+	unsigned char dtls_peer_id[32]; /* server: client transport id, ZT_DTLS_PEER_ID_MAX */
+	size_t dtls_peer_id_len;
 };
 
 /** Random bytes for Mbed TLS (PSA's DRBG; thread-safe). */

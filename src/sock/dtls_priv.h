@@ -1,0 +1,106 @@
+/*
+ * Private to dtls.c (client, hook dispatch) and dtls_server.c (one socket,
+ * many peers): struct zt_dtls behind s->dtls, and the calls between the two
+ * files. Everything here is guarded by s->lock.
+ */
+#ifndef ZT_SOCK_DTLS_PRIV_H
+#define ZT_SOCK_DTLS_PRIV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "sock/ops.h"
+
+/** Server sessions per socket (Zephyr: CONFIG_NET_SOCKETS_TLS_MAX_SESSION_CONTEXTS, 1). */
+#ifndef ZT_DTLS_MAX_SESSIONS
+#define ZT_DTLS_MAX_SESSIONS 1024
+#endif
+
+/** Idle server sessions expire (Zephyr: CONFIG_NET_SOCKETS_DTLS_TIMEOUT); 0: never. */
+#ifndef ZT_DTLS_IDLE_TIMEOUT_MS
+#define ZT_DTLS_IDLE_TIMEOUT_MS 5000
+#endif
+
+/** Largest datagram looked at for Connection ID matching (16 KiB record + header room). */
+#define ZT_DTLS_DGRAM_MAX (16384 + 1024)
+
+/** ClientHello.random (RFC 5246 7.4.1.2). */
+#define ZT_DTLS_RANDOM_LEN 32
+
+/** Datagrams one call handles before it lets another caller in. */
+#define ZT_DTLS_BATCH 64
+
+enum zt_dtls_mode {
+	ZT_DTLS_UNSET,  /* nothing done yet: TLS_DTLS_ROLE decides at first use */
+	ZT_DTLS_CLIENT, /* one peer, s->eng is the session */
+	ZT_DTLS_SERVER, /* many peers, sessions below; s->eng borrows the newest */
+};
+
+/** One peer of a server socket. */
+struct zt_dtls_sess {
+	struct zt_dtls_sess *next;
+	struct zt_sock *s;
+	struct zt_eng *eng;
+	struct sockaddr_storage peer;
+	socklen_t peer_len;
+	bool open;       /* handshake done */
+	uint64_t hs_seq; /* order of completed handshakes */
+	int64_t last_ms; /* last datagram from the peer or to it (idle expiry) */
+	unsigned char hello_random[ZT_DTLS_RANDOM_LEN]; /* of the ClientHello that opened it */
+};
+
+struct zt_dtls {
+	enum zt_dtls_mode mode;
+
+	/* client: the one peer (pinned with a kernel connect()) */
+	struct sockaddr_storage peer;
+	socklen_t peer_len; /* 0: no peer yet */
+	bool hs_busy;       /* a thread runs the handshake (poll must not read) */
+	int io_err;         /* hard transport error seen by the BIO (ECONNREFUSED) */
+
+	/* server */
+	struct zt_dtls_sess *sessions;
+	int count;
+	struct zt_dtls_sess *hello;           /* stateless ClientHello / cookie engine */
+	const struct zt_eng_conf *hello_conf; /* the config hello was made on */
+	struct zt_dtls_sess *rx_owner;        /* session allowed to read the head datagram */
+	bool rx_hello;                        /* ... which is a ClientHello with this random */
+	unsigned char rx_random[ZT_DTLS_RANDOM_LEN];
+	struct zt_dtls_sess *last_rx; /* peer of the last recvfrom (sendto without address) */
+	uint64_t hs_seq;
+	bool hup_pending;       /* a peer closed or expired: next poll says POLLHUP */
+	bool err_pending;       /* a peer failed: next poll says POLLERR */
+	unsigned char *scratch; /* 2 x ZT_DTLS_DGRAM_MAX: peeked datagram + work copy */
+};
+
+/** The earlier of two deadlines (ZT_FOREVER is the latest). */
+static inline int64_t zt_dtls_earliest(int64_t a, int64_t b)
+{
+	if (a == ZT_FOREVER) {
+		return b;
+	}
+	return (b == ZT_FOREVER || a < b) ? a : b;
+}
+
+/* dtls.c */
+/** Under s->lock: s->conf for @p server role, rebuilt if options or credentials changed. */
+int zt_dtls_conf(struct zt_sock *s, bool server);
+bool zt_dtls_addr_eq(const struct sockaddr *a, socklen_t alen, const struct sockaddr *b,
+		     socklen_t blen);
+void zt_dtls_addr_out(const struct sockaddr_storage *peer, socklen_t peer_len, struct sockaddr *out,
+		      socklen_t *outlen);
+
+/* dtls_server.c: called with the socket's rx_lock (recv) or tx_lock (send) */
+ssize_t zt_dtls_srv_recvfrom(struct zt_sock *s, void *buf, size_t len, int flags,
+			     struct sockaddr *src, socklen_t *srclen);
+ssize_t zt_dtls_srv_sendto(struct zt_sock *s, const void *buf, size_t len, int flags,
+			   const struct sockaddr *dest, socklen_t destlen);
+/* under s->lock */
+void zt_dtls_srv_close(struct zt_sock *s);
+void zt_dtls_srv_free(struct zt_sock *s);
+short zt_dtls_srv_poll_ready(struct zt_sock *s, short events);
+short zt_dtls_srv_poll_update(struct zt_sock *s, short events, short kev);
+int64_t zt_dtls_srv_deadline(struct zt_sock *s);
+
+#endif /* ZT_SOCK_DTLS_PRIV_H */
