@@ -105,9 +105,11 @@ int main(int argc, char **argv)
 	zsock_getsockopt(fd, SOL_TLS, TLS_CIPHERSUITE_USED, &suite, &optlen);
 	optlen = sizeof(verify);
 	zsock_getsockopt(fd, SOL_TLS, TLS_CERT_VERIFY_RESULT, &verify, &optlen);
-	printf("TLS client: connected to 127.0.0.1:%u, cipher suite 0x%04X, "
+	/* TLS 1.3 suites are 0x1301..0x1305; every other suite is TLS 1.2 */
+	printf("TLS client: connected to 127.0.0.1:%u, %s, cipher suite 0x%04X, "
 	       "certificate verification %s (flags 0x%x)\n",
-	       ntohs(addr.sin_port), (unsigned)suite, verify == 0 ? "ok" : "FAILED", verify);
+	       ntohs(addr.sin_port), (suite & 0xFF00) == 0x1300 ? "TLS 1.3" : "TLS 1.2",
+	       (unsigned)suite, verify == 0 ? "ok" : "FAILED", verify);
 
 	zsock_send(fd, msg, strlen(msg), 0);
 	n = zsock_recv(fd, buf, strlen(msg), MSG_WAITALL);
