@@ -44,12 +44,25 @@ static bool has_session(const struct zt_sock *s)
 	return s->eng != NULL && (s->state == ZT_ESTABLISHED || s->state == ZT_CLOSED);
 }
 
+/*
+ * poll() may have moved data into the engine (a data check reads the kernel
+ * socket): a thread blocked in recv on the kernel fd would not see it, so
+ * wake it to re-check.
+ */
+static short wake_readers(struct zt_sock *s, short rev)
+{
+	if (rev & (POLLIN | POLLHUP | POLLERR)) {
+		zt_wake_all(s);
+	}
+	return rev;
+}
+
 short zt_sock_poll_ready(struct zt_sock *s, short events)
 {
 	short rev = 0;
 
 	if (s->type == SOCK_DGRAM) {
-		return zt_dtls_poll_ready(s, events);
+		return wake_readers(s, zt_dtls_poll_ready(s, events));
 	}
 
 	pthread_mutex_lock(&s->lock);
@@ -68,7 +81,7 @@ short zt_sock_poll_ready(struct zt_sock *s, short events)
 		}
 	}
 	pthread_mutex_unlock(&s->lock);
-	return rev;
+	return wake_readers(s, rev);
 }
 
 short zt_sock_poll_kernel_events(struct zt_sock *s, short events)
@@ -92,7 +105,7 @@ short zt_sock_poll_update(struct zt_sock *s, short events, short kev)
 	short rev = kev & (events | POLLERR | POLLHUP | POLLNVAL);
 
 	if (s->type == SOCK_DGRAM) {
-		return zt_dtls_poll_update(s, events, kev);
+		return wake_readers(s, zt_dtls_poll_update(s, events, kev));
 	}
 	pthread_mutex_lock(&s->lock);
 	if (!has_session(s)) {
@@ -116,7 +129,7 @@ short zt_sock_poll_update(struct zt_sock *s, short events, short kev)
 		}
 	}
 	pthread_mutex_unlock(&s->lock);
-	return rev;
+	return wake_readers(s, rev);
 }
 
 int zsock_poll(struct zsock_pollfd *fds, int nfds, int timeout)

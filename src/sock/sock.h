@@ -131,7 +131,11 @@ struct zt_waiter {
  */
 int zt_wait(struct zt_sock *s, short events, int64_t deadline);
 
-/** Wake every thread in zt_wait() on @p s (close, shutdown). */
+/**
+ * Wake every thread in zt_wait() on @p s (close, shutdown, data moved into
+ * the engine by another thread). zt_wait() may thus return 0 without the
+ * kernel event: callers always re-check and loop.
+ */
 void zt_wake_all(struct zt_sock *s);
 
 /** Allocate a socket for kernel @p fd (refs 0; zt_fd_insert() takes the first). */

@@ -111,13 +111,18 @@ static int tcp_connect(struct zt_sock *s, const struct sockaddr *addr, socklen_t
 	if (errno != EINPROGRESS) {
 		return -errno;
 	}
-	rc = zt_wait(s, POLLOUT, zt_deadline(ZT_TCP_CONNECT_TIMEOUT_MS));
-	if (rc == -EAGAIN) {
-		return -ETIMEDOUT;
-	}
-	if (rc < 0) {
-		return rc;
-	}
+	int64_t deadline = zt_deadline(ZT_TCP_CONNECT_TIMEOUT_MS);
+	struct pollfd p = {.fd = s->fd, .events = POLLOUT};
+
+	do {
+		rc = zt_wait(s, POLLOUT, deadline);
+		if (rc == -EAGAIN) {
+			return -ETIMEDOUT;
+		}
+		if (rc < 0) {
+			return rc;
+		}
+	} while (poll(&p, 1, 0) == 0); /* a wake-up that was not the connect */
 	int err = 0;
 	socklen_t len = sizeof(err);
 

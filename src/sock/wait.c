@@ -132,11 +132,13 @@ int zt_wait(struct zt_sock *s, short events, int64_t deadline)
 				n = -EINTR;
 				break;
 			}
-			if (s->shut_rd) {
-				n = 0;
-				break;
-			}
-			continue; /* stale wake-up from an earlier socket */
+			/*
+			 * shutdown, or another thread (poll's data check) moved data
+			 * into the engine: the caller re-checks. A stale wake-up from
+			 * an earlier wait costs the caller one more loop.
+			 */
+			n = 0;
+			break;
 		}
 		if (pfd[0].revents & POLLERR) {
 			n = so_error(s->fd);

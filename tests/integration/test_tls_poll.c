@@ -1095,3 +1095,52 @@ TEST(test_large_transfer_nonblocking_poll_1mib_each_way)
 	}
 	pair_close(&p);
 }
+
+/*
+ * One thread blocked in recv(), another thread polling the same socket: the
+ * poll's data check moves the record from the kernel into Mbed TLS, where
+ * the reader's kernel-level wait cannot see it. The reader must still get
+ * the data at once, not at its SO_RCVTIMEO (reference §3.13: concurrent
+ * use of one socket from several threads).
+ */
+struct blocked_reader {
+	int fd;
+	ssize_t n;
+	int err;
+	int64_t ms;
+	char buf[SMALL_LEN];
+};
+
+static void *blocked_reader_main(void *p)
+{
+	struct blocked_reader *r = p;
+	int64_t t0 = now_ms();
+
+	errno = 0;
+	r->n = zsock_recv(r->fd, r->buf, sizeof(r->buf), 0);
+	r->err = errno;
+	r->ms = now_ms() - t0;
+	return NULL;
+}
+
+TEST(test_recv_blocked_while_other_thread_polls)
+{
+	struct tls_cfg c = cfg_cert(AF_INET);
+	struct blocked_reader r = {0};
+	struct tls_pair p;
+	struct worker w;
+	short rev = 0;
+
+	ASSERT_TRUE(pair_up(&c, &p));
+	EXPECT_OK(set_timeo(p.srv, SO_RCVTIMEO, 3000));
+	r.fd = p.srv;
+	ASSERT_TRUE(worker_start(&w, blocked_reader_main, &r));
+	sleep_ms(100); /* let the reader block */
+	EXPECT_EQ(zsock_send(p.cli, TEST_STR_SMALL, SMALL_LEN, 0), SMALL_LEN);
+	EXPECT_EQ(poll1(p.srv, POLLIN, 1000, &rev), 1);
+	worker_must_join(&w, 5000);
+	EXPECT_EQ(r.n, SMALL_LEN);
+	EXPECT_EQ(memcmp(r.buf, TEST_STR_SMALL, SMALL_LEN), 0);
+	EXPECT_TRUE(r.ms < 2000); /* not woken by the 3 s timeout */
+	pair_close(&p);
+}
