@@ -24,11 +24,10 @@
 
 #include "harness.h"
 #include "testutil.h"
+#include "tls_fixture.h"
 
-#define TEST_STR_SMALL "test"
 /* SO_RCVTIMEO/SO_SNDTIMEO set only so that a broken library fails a case instead of hanging it */
-#define GUARD_MS       5000
-#define SMALL_LEN      (sizeof(TEST_STR_SMALL) - 1)
+#define GUARD_MS 5000
 
 /* IANA ids used below (RFC 5487, RFC 5489, RFC 5289, RFC 8446) */
 #define PSK_AES_128_GCM_SHA256       0x00A8
@@ -53,91 +52,9 @@ static const unsigned char psk_bad[] = {0xf0, 0x0d, 0x02, 0x03, 0x04, 0x05, 0x06
 					0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0xff};
 static const char psk_id[] = "test_identity";
 
-/* ---- time, threads ---- */
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int ms)
-{
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-
-	while (nanosleep(&ts, &ts) != 0) {
-	}
-}
-
-/* A thread whose end can be awaited with a time bound. */
-struct worker {
-	pthread_t th;
-	atomic_bool done;
-	void *(*fn)(void *);
-	void *arg;
-};
-
-static void *worker_main(void *p)
-{
-	struct worker *w = p;
-
-	w->fn(w->arg);
-	atomic_store(&w->done, true);
-	return NULL;
-}
-
-static bool worker_start(struct worker *w, void *(*fn)(void *), void *arg)
-{
-	w->fn = fn;
-	w->arg = arg;
-	atomic_init(&w->done, false);
-	return pthread_create(&w->th, NULL, worker_main, w) == 0;
-}
-
-/* Join if the thread ends within @p ms; false (not joined) otherwise. */
-static bool worker_join(struct worker *w, int ms)
-{
-	int64_t end = now_ms() + ms;
-
-	while (!atomic_load(&w->done) && now_ms() < end) {
-		sleep_ms(2);
-	}
-	if (!atomic_load(&w->done)) {
-		return false;
-	}
-	pthread_join(w->th, NULL);
-	return true;
-}
-
-/* Join within @p ms or stop the run: a hung thread must not hang the suite. */
-static void worker_must_join(struct worker *w, int ms)
-{
-	if (!worker_join(w, ms)) {
-		th_fail(__FILE__, __LINE__, "a helper thread is still blocked after %d ms", ms);
-		abort();
-	}
-}
-
 /* ---- credentials ---- */
 
-static pthread_once_t creds_once = PTHREAD_ONCE_INIT;
-static int creds_rc;
-
-static void creds_delete(void)
-{
-	static const sec_tag_t tags[] = {TAG_CA,        TAG_SERVER, TAG_CLIENT,
-					 TAG_UNTRUSTED, TAG_PSK,    TAG_PSK_BAD};
-
-	for (size_t i = 0; i < sizeof(tags) / sizeof(tags[0]); i++) {
-		for (int t = TLS_CREDENTIAL_CA_CERTIFICATE; t <= TLS_CREDENTIAL_PSK_ID; t++) {
-			(void)tls_credential_delete(tags[i], (enum tls_credential_type)t);
-		}
-	}
-}
-
-static void creds_add(void)
+static int creds_add(void)
 {
 	int rc = 0;
 
@@ -152,92 +69,31 @@ static void creds_add(void)
 	rc |= tls_credential_add(TAG_PSK, TLS_CREDENTIAL_PSK_ID, psk_id, strlen(psk_id));
 	rc |= tls_credential_add(TAG_PSK_BAD, TLS_CREDENTIAL_PSK, psk_bad, sizeof(psk_bad));
 	rc |= tls_credential_add(TAG_PSK_BAD, TLS_CREDENTIAL_PSK_ID, psk_id, strlen(psk_id));
-	creds_rc = rc;
-	atexit(creds_delete);
+	return rc;
 }
 
-static bool creds_ready(void)
+static void creds_delete(void)
 {
-	pthread_once(&creds_once, creds_add);
-	if (creds_rc != 0) {
-		th_fail(__FILE__, __LINE__, "cannot add the test credentials");
-	}
-	return creds_rc == 0;
-}
+	static const sec_tag_t tags[] = {TAG_CA,        TAG_SERVER, TAG_CLIENT,
+					 TAG_UNTRUSTED, TAG_PSK,    TAG_PSK_BAD};
 
-/* ---- socket helpers ---- */
-
-static int set_timeo(int fd, int opt, int ms)
-{
-	struct zsock_timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
-
-	return zsock_setsockopt(fd, SOL_SOCKET, opt, &tv, sizeof(tv));
-}
-
-static int set_int(int fd, int level, int opt, int v)
-{
-	return zsock_setsockopt(fd, level, opt, &v, sizeof(v));
-}
-
-static int get_int(int fd, int level, int opt)
-{
-	int v = -12345;
-	socklen_t len = sizeof(v);
-
-	if (zsock_getsockopt(fd, level, opt, &v, &len) < 0) {
-		return -errno - 100000;
-	}
-	return v;
-}
-
-static void close_fd(int *fd)
-{
-	if (*fd >= 0) {
-		zsock_close(*fd);
-		*fd = -1;
+	for (size_t i = 0; i < sizeof(tags) / sizeof(tags[0]); i++) {
+		for (int t = TLS_CREDENTIAL_CA_CERTIFICATE; t <= TLS_CREDENTIAL_PSK_ID; t++) {
+			(void)tls_credential_delete(tags[i], (enum tls_credential_type)t);
+		}
 	}
 }
 
-/* What a client/server pair is made of. */
-struct tls_cfg {
-	int family;
-	int cli_proto;
-	int srv_proto;
-	sec_tag_t cli_tags[4];
-	int n_cli_tags;
-	sec_tag_t srv_tags[4];
-	int n_srv_tags;
-	int cli_suites[4];
-	int n_cli_suites;
-	int srv_suites[4];
-	int n_srv_suites;
-	int srv_verify;       /* TLS_PEER_VERIFY of the listener; -1 leaves the default */
-	const char *hostname; /* client TLS_HOSTNAME, NULL leaves it unset */
-	int srv_rcvbuf;       /* SO_RCVBUF on the listener (the accepted socket inherits) */
-	int cli_sndbuf;       /* SO_SNDBUF on the client */
-};
+static const struct tf_creds creds = {TAG_CA, TAG_SERVER, creds_add, creds_delete};
 
-/* Default pair: certificates, IPPROTO_TLS_1_2 both sides (1.3 may be negotiated). */
-static struct tls_cfg cfg_cert(int family)
+__attribute__((constructor)) static void creds_register(void)
 {
-	struct tls_cfg c = {
-		.family = family,
-		.cli_proto = IPPROTO_TLS_1_2,
-		.srv_proto = IPPROTO_TLS_1_2,
-		.cli_tags = {TAG_CA},
-		.n_cli_tags = 1,
-		.srv_tags = {TAG_SERVER},
-		.n_srv_tags = 1,
-		.srv_verify = -1,
-		.hostname = "localhost",
-	};
-
-	return c;
+	tf_use_creds(&creds);
 }
 
-static struct tls_cfg cfg_psk(int family, int suite)
+static struct tf_cfg cfg_psk(int family, int suite)
 {
-	struct tls_cfg c = {
+	struct tf_cfg c = {
 		.family = family,
 		.cli_proto = IPPROTO_TLS_1_2,
 		.srv_proto = IPPROTO_TLS_1_2,
@@ -255,329 +111,6 @@ static struct tls_cfg cfg_psk(int family, int suite)
 	return c;
 }
 
-struct tls_pair {
-	int lst;
-	int cli;
-	int srv;
-	int cli_err; /* errno of a failed connect(), 0 if it succeeded */
-	int srv_err; /* errno of a failed accept(), 0 if it succeeded */
-	socklen_t accept_len;
-	struct sockaddr_storage addr; /* the listener's */
-	socklen_t addr_len;
-};
-
-struct acceptor {
-	struct worker w;
-	int lst;
-	int fd;
-	int err;
-	struct sockaddr_storage peer;
-	socklen_t len;
-};
-
-static void *accept_main(void *p)
-{
-	struct acceptor *a = p;
-
-	a->len = sizeof(a->peer);
-	errno = 0;
-	a->fd = zsock_accept(a->lst, (struct sockaddr *)&a->peer, &a->len);
-	a->err = a->fd < 0 ? errno : 0;
-	return NULL;
-}
-
-static bool configure(int fd, const sec_tag_t *tags, int n_tags, const int *suites, int n_suites)
-{
-	if (n_tags > 0 && zsock_setsockopt(fd, SOL_TLS, TLS_SEC_TAG_LIST, tags,
-					   (socklen_t)(n_tags * sizeof(sec_tag_t))) < 0) {
-		th_fail(__FILE__, __LINE__, "TLS_SEC_TAG_LIST: %s", strerror(errno));
-		return false;
-	}
-	if (n_suites > 0 && zsock_setsockopt(fd, SOL_TLS, TLS_CIPHERSUITE_LIST, suites,
-					     (socklen_t)(n_suites * sizeof(int))) < 0) {
-		th_fail(__FILE__, __LINE__, "TLS_CIPHERSUITE_LIST: %s", strerror(errno));
-		return false;
-	}
-	return true;
-}
-
-/* A bound, listening secure socket configured as @p c says. */
-static int tls_listener(const struct tls_cfg *c, struct sockaddr_storage *addr, socklen_t *len)
-{
-	int fd = zsock_socket(c->family, SOCK_STREAM, c->srv_proto);
-
-	if (fd < 0) {
-		th_fail(__FILE__, __LINE__, "zsock_socket: %s", strerror(errno));
-		return -1;
-	}
-	(void)set_int(fd, SOL_SOCKET, SO_REUSEADDR, 1);
-	if ((c->srv_rcvbuf > 0 && set_int(fd, SOL_SOCKET, SO_RCVBUF, c->srv_rcvbuf) < 0) ||
-	    !configure(fd, c->srv_tags, c->n_srv_tags, c->srv_suites, c->n_srv_suites) ||
-	    (c->srv_verify >= 0 && set_int(fd, SOL_TLS, TLS_PEER_VERIFY, c->srv_verify) < 0)) {
-		zsock_close(fd);
-		return -1;
-	}
-	*len = tu_loopback(c->family, 0, addr);
-	if (zsock_bind(fd, (struct sockaddr *)addr, *len) < 0 || zsock_listen(fd, 8) < 0 ||
-	    zsock_getsockname(fd, (struct sockaddr *)addr, len) < 0) {
-		th_fail(__FILE__, __LINE__, "bind/listen: %s", strerror(errno));
-		zsock_close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-static int tls_client(const struct tls_cfg *c, int type_flags)
-{
-	int fd = zsock_socket(c->family, SOCK_STREAM | type_flags, c->cli_proto);
-
-	if (fd < 0) {
-		th_fail(__FILE__, __LINE__, "zsock_socket: %s", strerror(errno));
-		return -1;
-	}
-	if ((c->cli_sndbuf > 0 && set_int(fd, SOL_SOCKET, SO_SNDBUF, c->cli_sndbuf) < 0) ||
-	    !configure(fd, c->cli_tags, c->n_cli_tags, c->cli_suites, c->n_cli_suites) ||
-	    (c->hostname != NULL && zsock_setsockopt(fd, SOL_TLS, TLS_HOSTNAME, c->hostname,
-						     strlen(c->hostname) + 1) < 0)) {
-		zsock_close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/*
- * Connect a client to a listener while another thread accepts (both sides
- * handshake at once, as Zephyr's test_prepare_tls_connection). The outcome is
- * in cli_err/srv_err; false only if the sockets could not even be set up.
- */
-static bool pair_open(const struct tls_cfg *c, struct tls_pair *p)
-{
-	struct acceptor a = {.fd = -1};
-	int rc;
-
-	p->lst = p->cli = p->srv = -1;
-	p->cli_err = p->srv_err = -1;
-	if (!creds_ready()) {
-		return false;
-	}
-	p->lst = tls_listener(c, &p->addr, &p->addr_len);
-	if (p->lst < 0) {
-		return false;
-	}
-	p->cli = tls_client(c, 0);
-	if (p->cli < 0) {
-		close_fd(&p->lst);
-		return false;
-	}
-	a.lst = p->lst;
-	if (!worker_start(&a.w, accept_main, &a)) {
-		close_fd(&p->cli);
-		close_fd(&p->lst);
-		return false;
-	}
-	errno = 0;
-	rc = zsock_connect(p->cli, (struct sockaddr *)&p->addr, p->addr_len);
-	p->cli_err = rc < 0 ? errno : 0;
-	if (!worker_join(&a.w, 3000)) {
-		/* the server's handshake waits for a client that gave up: go away */
-		close_fd(&p->cli);
-		if (!worker_join(&a.w, 12000)) {
-			close_fd(&p->lst); /* accept() returns EINTR */
-			worker_must_join(&a.w, 5000);
-		}
-	}
-	p->srv = a.fd;
-	p->srv_err = a.err;
-	p->accept_len = a.len;
-	return true;
-}
-
-static void pair_close(struct tls_pair *p)
-{
-	close_fd(&p->cli);
-	close_fd(&p->srv);
-	close_fd(&p->lst);
-}
-
-/* pair_open() that must succeed on both sides. */
-static bool pair_up(const struct tls_cfg *c, struct tls_pair *p)
-{
-	if (!pair_open(c, p)) {
-		return false;
-	}
-	if (p->cli_err != 0 || p->srv_err != 0) {
-		th_fail(__FILE__, __LINE__, "handshake failed: connect %s, accept %s",
-			strerror(p->cli_err), strerror(p->srv_err));
-		pair_close(p);
-		return false;
-	}
-	return true;
-}
-
-/* Exactly @p len bytes within @p ms, without blocking in recv(): a broken peer cannot hang a test.
- */
-static bool recv_exact(int fd, char *buf, size_t len, int ms)
-{
-	size_t got = 0;
-
-	for (int64_t end = now_ms() + ms; got < len && now_ms() < end;) {
-		ssize_t r = zsock_recv(fd, buf + got, len - got, MSG_DONTWAIT);
-
-		if (r > 0) {
-			got += (size_t)r;
-		} else if (r < 0 && errno == EAGAIN) {
-			struct zsock_pollfd p = {.fd = fd, .events = POLLIN};
-
-			(void)zsock_poll(&p, 1, 50);
-		} else {
-			return false;
-		}
-	}
-	return got == len;
-}
-
-/* One message each way; true if both arrived intact. */
-static bool echo_ok(int a, int b, const char *msg)
-{
-	char buf[64] = {0};
-	size_t len = strlen(msg);
-
-	if (zsock_send(a, msg, len, 0) != (ssize_t)len || !recv_exact(b, buf, len, 5000) ||
-	    memcmp(buf, msg, len) != 0) {
-		return false;
-	}
-	memset(buf, 0, sizeof(buf));
-	return zsock_send(b, msg, len, 0) == (ssize_t)len && recv_exact(a, buf, len, 5000) &&
-	       memcmp(buf, msg, len) == 0;
-}
-
-/* ---- byte streams that can be checked (position-dependent pattern) ---- */
-
-struct pstream {
-	uint64_t off;
-	uint32_t seed;
-};
-
-static uint8_t pat_byte(uint32_t seed, uint64_t i)
-{
-	uint64_t x = (i + 1) * 0x9E3779B97F4A7C15ull + seed;
-
-	x ^= x >> 29;
-	x *= 0xBF58476D1CE4E5B9ull;
-	return (uint8_t)(x >> 56);
-}
-
-static void pat_fill(const struct pstream *s, uint8_t *buf, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		buf[i] = pat_byte(s->seed, s->off + i);
-	}
-}
-
-/* Check @p n received bytes and advance; false on the first wrong byte. */
-static bool pat_take(struct pstream *s, const uint8_t *buf, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (buf[i] != pat_byte(s->seed, s->off + i)) {
-			th_fail(__FILE__, __LINE__, "stream byte %llu differs",
-				(unsigned long long)(s->off + i));
-			return false;
-		}
-	}
-	s->off += n;
-	return true;
-}
-
-/* MSG_DONTWAIT sends until the window stays full (EAGAIN three times, 50 ms apart). */
-static size_t fill_window(int fd, struct pstream *s)
-{
-	uint8_t buf[1024];
-	size_t total = 0;
-	int eagain = 0;
-	int64_t end = now_ms() + 5000;
-
-	while (now_ms() < end) {
-		ssize_t n;
-
-		pat_fill(s, buf, sizeof(buf));
-		n = zsock_send(fd, buf, sizeof(buf), MSG_DONTWAIT);
-		if (n > 0) {
-			s->off += (size_t)n;
-			total += (size_t)n;
-			eagain = 0;
-		} else if (n < 0 && errno == EAGAIN) {
-			if (++eagain == 3) {
-				return total;
-			}
-			sleep_ms(50);
-		} else {
-			th_fail(__FILE__, __LINE__, "send while filling: %s", strerror(errno));
-			return total;
-		}
-	}
-	th_fail(__FILE__, __LINE__, "the window never filled (%zu bytes sent)", total);
-	return total;
-}
-
-/* Receive and check exactly @p n bytes (blocking, bounded by @p ms). */
-static bool recv_pat(int fd, struct pstream *s, size_t n, int ms)
-{
-	uint8_t buf[4096];
-	int64_t end = now_ms() + ms;
-
-	while (n > 0 && now_ms() < end) {
-		size_t want = n < sizeof(buf) ? n : sizeof(buf);
-		ssize_t r = zsock_recv(fd, buf, want, MSG_DONTWAIT);
-
-		if (r > 0) {
-			if (!pat_take(s, buf, (size_t)r)) {
-				return false;
-			}
-			n -= (size_t)r;
-		} else if (r < 0 && errno == EAGAIN) {
-			struct zsock_pollfd p = {.fd = fd, .events = POLLIN};
-
-			(void)zsock_poll(&p, 1, 50);
-		} else {
-			th_fail(__FILE__, __LINE__, "recv: %zd (%s), %zu bytes missing", r,
-				strerror(errno), n);
-			return false;
-		}
-	}
-	if (n > 0) {
-		th_fail(__FILE__, __LINE__, "%zu bytes did not arrive in %d ms", n, ms);
-	}
-	return n == 0;
-}
-
-/* Read what is there until nothing arrives for @p idle_ms; check it. */
-static bool drain_pat(int fd, struct pstream *s, int idle_ms)
-{
-	uint8_t buf[4096];
-
-	for (int64_t end = now_ms() + 5000; now_ms() < end;) {
-		ssize_t r = zsock_recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
-
-		if (r > 0) {
-			if (!pat_take(s, buf, (size_t)r)) {
-				return false;
-			}
-			continue;
-		}
-		if (r < 0 && errno == EAGAIN) {
-			struct zsock_pollfd p = {.fd = fd, .events = POLLIN};
-
-			if (zsock_poll(&p, 1, idle_ms) == 0) {
-				return true;
-			}
-			continue;
-		}
-		th_fail(__FILE__, __LINE__, "recv while draining: %zd (%s)", r, strerror(errno));
-		return false;
-	}
-	return true;
-}
-
 /* Delayed one-shot actions from another thread (Zephyr's work items). */
 enum act_kind {
 	ACT_SEND,
@@ -587,7 +120,7 @@ enum act_kind {
 };
 
 struct action {
-	struct worker w;
+	struct tf_worker w;
 	enum act_kind kind;
 	int fd;
 	int delay_ms;
@@ -601,7 +134,7 @@ static void *action_main(void *p)
 {
 	struct action *a = p;
 
-	sleep_ms(a->delay_ms);
+	tf_sleep_ms(a->delay_ms);
 	errno = 0;
 	switch (a->kind) {
 	case ACT_SEND:
@@ -615,7 +148,7 @@ static void *action_main(void *p)
 				break;
 			}
 			a->rc++;
-			sleep_ms(10);
+			tf_sleep_ms(10);
 		}
 		break;
 	case ACT_CLOSE:
@@ -638,7 +171,7 @@ static bool action_start(struct action *a, enum act_kind kind, int fd, int delay
 	a->data = data;
 	a->len = len;
 	a->rc = -2;
-	return worker_start(&a->w, action_main, a);
+	return tf_worker_start(&a->w, action_main, a);
 }
 
 /* Zephyr's test_eof(): 0, again 0 without waiting, still 0 after TCP teardown. */
@@ -648,7 +181,7 @@ static void expect_eof(int fd)
 
 	EXPECT_EQ(zsock_recv(fd, &c, 1, 0), 0);
 	EXPECT_EQ(zsock_recv(fd, &c, 1, MSG_DONTWAIT), 0);
-	sleep_ms(200);
+	tf_sleep_ms(200);
 	EXPECT_EQ(zsock_recv(fd, &c, 1, MSG_DONTWAIT), 0);
 	EXPECT_EQ(zsock_recv(fd, &c, 1, 0), 0);
 }
@@ -658,35 +191,35 @@ static void expect_eof(int fd)
 /* Zephyr test_so_type, test_so_protocol, on connected and accepted sockets */
 TEST(test_so_type_protocol_on_connected_sockets)
 {
-	struct tls_cfg c = cfg_cert(AF_INET6);
-	struct tls_pair p;
+	struct tf_cfg c = tf_cfg_cert(AF_INET6);
+	struct tf_pair p;
 
 	c.cli_proto = IPPROTO_TLS_1_1;
-	ASSERT_TRUE(pair_up(&c, &p));
-	EXPECT_EQ(get_int(p.cli, SOL_SOCKET, SO_TYPE), SOCK_STREAM);
-	EXPECT_EQ(get_int(p.srv, SOL_SOCKET, SO_TYPE), SOCK_STREAM);
-	EXPECT_EQ(get_int(p.cli, SOL_SOCKET, SO_PROTOCOL), IPPROTO_TLS_1_1);
+	ASSERT_TRUE(tf_pair_up(&c, &p));
+	EXPECT_EQ(tf_get_int(p.cli, SOL_SOCKET, SO_TYPE), SOCK_STREAM);
+	EXPECT_EQ(tf_get_int(p.srv, SOL_SOCKET, SO_TYPE), SOCK_STREAM);
+	EXPECT_EQ(tf_get_int(p.cli, SOL_SOCKET, SO_PROTOCOL), IPPROTO_TLS_1_1);
 	/* the accepted socket is of the listener's protocol */
-	EXPECT_EQ(get_int(p.srv, SOL_SOCKET, SO_PROTOCOL), IPPROTO_TLS_1_2);
+	EXPECT_EQ(tf_get_int(p.srv, SOL_SOCKET, SO_PROTOCOL), IPPROTO_TLS_1_2);
 	EXPECT_EQ(p.accept_len, sizeof(struct sockaddr_in6));
-	pair_close(&p);
+	tf_pair_close(&p);
 }
 
 static void echo_family(int family)
 {
-	struct tls_cfg c = cfg_cert(family);
+	struct tf_cfg c = tf_cfg_cert(family);
 	struct sockaddr_storage peer;
 	socklen_t len = sizeof(peer);
-	struct tls_pair p;
+	struct tf_pair p;
 
-	ASSERT_TRUE(pair_up(&c, &p));
+	ASSERT_TRUE(tf_pair_up(&c, &p));
 	EXPECT_EQ(p.accept_len,
 		  family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6));
 	EXPECT_OK(zsock_getpeername(p.cli, (struct sockaddr *)&peer, &len));
 	EXPECT_EQ(peer.ss_family, family);
-	EXPECT_TRUE(echo_ok(p.cli, p.srv, "forty-two"));
-	EXPECT_TRUE(echo_ok(p.srv, p.cli, "forty-three"));
-	pair_close(&p);
+	EXPECT_TRUE(tf_echo_ok(p.cli, p.srv, "forty-two"));
+	EXPECT_TRUE(tf_echo_ok(p.srv, p.cli, "forty-three"));
+	tf_pair_close(&p);
 }
 
 /* reference §4.1 (loopback 127.0.0.1): a TLS echo both ways */
@@ -706,32 +239,32 @@ TEST(test_echo_v6)
 static void msg_waitall(int family)
 {
 	static const char data[] = "waitall!";
-	struct tls_cfg c = cfg_cert(family);
+	struct tf_cfg c = tf_cfg_cert(family);
 	char buf[sizeof(data)] = {0};
-	struct tls_pair p;
+	struct tf_pair p;
 	struct action a;
 	int64_t t0;
 
-	ASSERT_TRUE(pair_up(&c, &p));
-	EXPECT_OK(set_timeo(p.srv, SO_RCVTIMEO, GUARD_MS));
+	ASSERT_TRUE(tf_pair_up(&c, &p));
+	EXPECT_OK(tf_set_timeo(p.srv, SO_RCVTIMEO, GUARD_MS));
 
 	/* MSG_WAITALL returns only after all bytes (sent one by one every 10 ms) */
 	ASSERT_TRUE(action_start(&a, ACT_DRIP, p.cli, 10, data, sizeof(data) - 1));
-	t0 = now_ms();
+	t0 = tf_now_ms();
 	EXPECT_EQ(zsock_recv(p.srv, buf, sizeof(data) - 1, MSG_WAITALL), sizeof(data) - 1);
-	EXPECT_TRUE(now_ms() - t0 >= 60);
+	EXPECT_TRUE(tf_now_ms() - t0 >= 60);
 	EXPECT_EQ(memcmp(buf, data, sizeof(data) - 1), 0);
-	worker_must_join(&a.w, 5000);
+	tf_worker_must_join(&a.w, 5000);
 	EXPECT_EQ(a.rc, sizeof(data) - 1);
 
 	/* with SO_RCVTIMEO 500 ms the call still collects the full amount */
-	EXPECT_OK(set_timeo(p.srv, SO_RCVTIMEO, 500));
+	EXPECT_OK(tf_set_timeo(p.srv, SO_RCVTIMEO, 500));
 	memset(buf, 0, sizeof(buf));
 	ASSERT_TRUE(action_start(&a, ACT_DRIP, p.cli, 10, data, sizeof(data) - 2));
 	EXPECT_EQ(zsock_recv(p.srv, buf, sizeof(data) - 2, MSG_WAITALL), sizeof(data) - 2);
 	EXPECT_EQ(memcmp(buf, data, sizeof(data) - 2), 0);
-	worker_must_join(&a.w, 5000);
-	pair_close(&p);
+	tf_worker_must_join(&a.w, 5000);
+	tf_pair_close(&p);
 }
 
 /* Zephyr test_v4_msg_waitall */
@@ -751,46 +284,46 @@ TEST(test_msg_waitall_v6)
 /* Zephyr test_close_while_accept: close() from another thread → accept() EINTR */
 TEST(test_close_while_accept_eintr)
 {
-	struct tls_cfg c = cfg_cert(AF_INET6);
+	struct tf_cfg c = tf_cfg_cert(AF_INET6);
 	struct sockaddr_storage addr;
 	socklen_t len;
 	struct action a;
 	int64_t t0;
 	int lst;
 
-	ASSERT_TRUE(creds_ready());
-	lst = tls_listener(&c, &addr, &len);
+	ASSERT_TRUE(tf_creds_ready());
+	lst = tf_listener(&c, &addr, &len);
 	ASSERT_TRUE(lst >= 0);
 	ASSERT_TRUE(action_start(&a, ACT_CLOSE, lst, 100, NULL, 0));
-	t0 = now_ms();
+	t0 = tf_now_ms();
 	EXPECT_ERRNO(zsock_accept(lst, NULL, NULL), EINTR);
-	EXPECT_TRUE(now_ms() - t0 >= 50);
-	worker_must_join(&a.w, 5000);
+	EXPECT_TRUE(tf_now_ms() - t0 >= 50);
+	tf_worker_must_join(&a.w, 5000);
 	EXPECT_EQ(a.rc, 0);
 }
 
 /* Zephyr test_close_while_recv: close() from another thread → recv() EINTR */
 TEST(test_close_while_recv_eintr)
 {
-	struct tls_cfg c = cfg_cert(AF_INET6);
-	struct tls_pair p;
+	struct tf_cfg c = tf_cfg_cert(AF_INET6);
+	struct tf_pair p;
 	struct action a;
 	char buf[4];
 
-	ASSERT_TRUE(pair_up(&c, &p));
-	EXPECT_OK(set_timeo(p.srv, SO_RCVTIMEO, GUARD_MS));
+	ASSERT_TRUE(tf_pair_up(&c, &p));
+	EXPECT_OK(tf_set_timeo(p.srv, SO_RCVTIMEO, GUARD_MS));
 	ASSERT_TRUE(action_start(&a, ACT_CLOSE, p.srv, 100, NULL, 0));
 	EXPECT_ERRNO(zsock_recv(p.srv, buf, sizeof(buf), 0), EINTR);
-	worker_must_join(&a.w, 5000);
+	tf_worker_must_join(&a.w, 5000);
 	EXPECT_EQ(a.rc, 0);
 	p.srv = -1; /* closed by the action */
-	pair_close(&p);
+	tf_pair_close(&p);
 }
 
 /* ---- connect() failures ---- */
 
 struct conn_try {
-	struct worker w;
+	struct tf_worker w;
 	int fd;
 	struct sockaddr_storage addr;
 	socklen_t len;
@@ -802,19 +335,19 @@ struct conn_try {
 static void *conn_try_main(void *p)
 {
 	struct conn_try *t = p;
-	int64_t t0 = now_ms();
+	int64_t t0 = tf_now_ms();
 
 	errno = 0;
 	t->rc = zsock_connect(t->fd, (struct sockaddr *)&t->addr, t->len);
 	t->err = errno;
-	t->ms = now_ms() - t0;
+	t->ms = tf_now_ms() - t0;
 	return NULL;
 }
 
 static void conn_try_start(struct conn_try *t, int family, uint16_t port)
 {
 	t->len = tu_loopback(family, port, &t->addr);
-	if (!worker_start(&t->w, conn_try_main, t)) {
+	if (!tf_worker_start(&t->w, conn_try_main, t)) {
 		abort();
 	}
 }
@@ -829,14 +362,14 @@ static void conn_try_start(struct conn_try *t, int family, uint16_t port)
  */
 TEST(test_connect_timeout_etimedout)
 {
-	struct tls_cfg c = cfg_cert(AF_INET6);
+	struct tf_cfg c = tf_cfg_cert(AF_INET6);
 	struct conn_try blk = {.fd = -1}, nb = {.fd = -1}, syn = {.fd = -1};
 	struct sockaddr_storage ss;
 	socklen_t len = tu_loopback(AF_INET6, 0, &ss);
 	uint16_t port, full_port;
 	int silent, full, filler;
 
-	ASSERT_TRUE(creds_ready());
+	ASSERT_TRUE(tf_creds_ready());
 	silent = tu_listen(AF_INET6, 0, &port); /* plain TCP, never accepts */
 	ASSERT_TRUE(silent >= 0);
 	full = socket(AF_INET6, SOCK_STREAM, 0);
@@ -845,18 +378,18 @@ TEST(test_connect_timeout_etimedout)
 	full_port = tu_local_port(full);
 	filler = tu_tcp_connect(AF_INET6, full_port); /* takes the only queue slot */
 	ASSERT_TRUE(filler >= 0);
-	sleep_ms(50);
+	tf_sleep_ms(50);
 
-	blk.fd = tls_client(&c, 0);
-	nb.fd = tls_client(&c, SOCK_NONBLOCK);
-	syn.fd = tls_client(&c, 0);
+	blk.fd = tf_client(&c, 0);
+	nb.fd = tf_client(&c, SOCK_NONBLOCK);
+	syn.fd = tf_client(&c, 0);
 	ASSERT_TRUE(blk.fd >= 0 && nb.fd >= 0 && syn.fd >= 0);
 	conn_try_start(&blk, AF_INET6, port);
 	conn_try_start(&nb, AF_INET6, port);
 	conn_try_start(&syn, AF_INET6, full_port);
-	worker_must_join(&syn.w, 20000);
-	worker_must_join(&blk.w, 20000);
-	worker_must_join(&nb.w, 20000);
+	tf_worker_must_join(&syn.w, 20000);
+	tf_worker_must_join(&blk.w, 20000);
+	tf_worker_must_join(&nb.w, 20000);
 
 	EXPECT_EQ(blk.rc, -1);
 	EXPECT_EQ(blk.err, ETIMEDOUT);
@@ -871,9 +404,9 @@ TEST(test_connect_timeout_etimedout)
 		printf("    connect took %lld ms (handshake), %lld ms (nonblock), %lld ms (SYN)\n",
 		       (long long)blk.ms, (long long)nb.ms, (long long)syn.ms);
 	}
-	close_fd(&blk.fd);
-	close_fd(&nb.fd);
-	close_fd(&syn.fd);
+	tf_close_fd(&blk.fd);
+	tf_close_fd(&nb.fd);
+	tf_close_fd(&syn.fd);
 	close(filler);
 	close(full);
 	close(silent);
@@ -884,12 +417,12 @@ TEST(test_connect_closed_port_econnrefused)
 {
 	static const int fams[] = {AF_INET6, AF_INET};
 
-	ASSERT_TRUE(creds_ready());
+	ASSERT_TRUE(tf_creds_ready());
 	for (int i = 0; i < 2; i++) {
-		struct tls_cfg c = cfg_cert(fams[i]);
+		struct tf_cfg c = tf_cfg_cert(fams[i]);
 		struct sockaddr_storage ss;
 		socklen_t len = tu_loopback(fams[i], tu_free_port(fams[i], SOCK_STREAM), &ss);
-		int fd = tls_client(&c, 0);
+		int fd = tf_client(&c, 0);
 
 		ASSERT_TRUE(fd >= 0);
 		EXPECT_ERRNO(zsock_connect(fd, (struct sockaddr *)&ss, len), ECONNREFUSED);
@@ -905,7 +438,7 @@ enum fake_mode {
 };
 
 struct fake_server {
-	struct worker w;
+	struct tf_worker w;
 	int lst;
 	enum fake_mode mode;
 };
@@ -922,7 +455,7 @@ static void *fake_server_main(void *p)
 	}
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	if (f->mode == FAKE_CLOSE) {
-		sleep_ms(10);
+		tf_sleep_ms(10);
 	} else if (f->mode == FAKE_FIN) {
 		(void)!recv(fd, buf, sizeof(buf), 0);
 	} else {
@@ -936,7 +469,7 @@ static void *fake_server_main(void *p)
 
 static void connect_to_fake(enum fake_mode mode)
 {
-	struct tls_cfg c = cfg_cert(AF_INET6);
+	struct tf_cfg c = tf_cfg_cert(AF_INET6);
 	struct fake_server f = {.mode = mode};
 	struct sockaddr_storage ss;
 	socklen_t len;
@@ -944,20 +477,20 @@ static void connect_to_fake(enum fake_mode mode)
 	int64_t t0;
 	int fd;
 
-	ASSERT_TRUE(creds_ready());
+	ASSERT_TRUE(tf_creds_ready());
 	f.lst = tu_listen(AF_INET6, 0, &port);
 	ASSERT_TRUE(f.lst >= 0);
-	fd = tls_client(&c, 0);
+	fd = tf_client(&c, 0);
 	ASSERT_TRUE(fd >= 0);
-	ASSERT_TRUE(worker_start(&f.w, fake_server_main, &f));
+	ASSERT_TRUE(tf_worker_start(&f.w, fake_server_main, &f));
 	len = tu_loopback(AF_INET6, port, &ss);
-	t0 = now_ms();
+	t0 = tf_now_ms();
 	EXPECT_ERRNO(zsock_connect(fd, (struct sockaddr *)&ss, len), ECONNABORTED);
-	EXPECT_TRUE(now_ms() - t0 < 5000); /* a failure, not the 10 s timeout */
+	EXPECT_TRUE(tf_now_ms() - t0 < 5000); /* a failure, not the 10 s timeout */
 	/* reference §3.3: the handshake error is latched */
-	EXPECT_EQ(get_int(fd, SOL_SOCKET, SO_ERROR), ECONNABORTED);
+	EXPECT_EQ(tf_get_int(fd, SOL_SOCKET, SO_ERROR), ECONNABORTED);
 	EXPECT_EQ(zsock_close(fd), 0);
-	worker_must_join(&f.w, 10000);
+	tf_worker_must_join(&f.w, 10000);
 	close(f.lst);
 }
 
@@ -979,40 +512,20 @@ TEST(test_connect_no_handshake_data_econnaborted)
 /* Zephyr test_accept_non_block: non-blocking listener, no client → EAGAIN within 100 ms */
 TEST(test_accept_non_block_eagain)
 {
-	struct tls_cfg c = cfg_cert(AF_INET6);
+	struct tf_cfg c = tf_cfg_cert(AF_INET6);
 	struct sockaddr_storage addr;
 	socklen_t len;
 	int64_t t0;
 	int lst;
 
-	ASSERT_TRUE(creds_ready());
-	lst = tls_listener(&c, &addr, &len);
+	ASSERT_TRUE(tf_creds_ready());
+	lst = tf_listener(&c, &addr, &len);
 	ASSERT_TRUE(lst >= 0);
 	EXPECT_OK(zsock_fcntl(lst, F_SETFL, O_NONBLOCK));
-	t0 = now_ms();
+	t0 = tf_now_ms();
 	EXPECT_ERRNO(zsock_accept(lst, NULL, NULL), EAGAIN);
-	EXPECT_TRUE(now_ms() - t0 <= 100);
+	EXPECT_TRUE(tf_now_ms() - t0 <= 100);
 	EXPECT_EQ(zsock_close(lst), 0);
-}
-
-struct connector {
-	struct worker w;
-	struct tls_cfg cfg;
-	struct sockaddr_storage addr;
-	socklen_t len;
-	int fd;
-	int err;
-};
-
-static void *connector_main(void *p)
-{
-	struct connector *k = p;
-
-	k->fd = tls_client(&k->cfg, 0);
-	if (k->fd >= 0 && zsock_connect(k->fd, (struct sockaddr *)&k->addr, k->len) < 0) {
-		k->err = errno;
-	}
-	return NULL;
 }
 
 /*
@@ -1022,34 +535,34 @@ static void *connector_main(void *p)
  */
 TEST(test_accept_invalid_handshake_data_econnaborted)
 {
-	struct tls_cfg c = cfg_cert(AF_INET6);
-	struct connector k = {.cfg = cfg_cert(AF_INET6), .fd = -1};
+	struct tf_cfg c = tf_cfg_cert(AF_INET6);
+	struct tf_connector k = {.cfg = tf_cfg_cert(AF_INET6), .fd = -1};
 	uint16_t port;
 	int64_t t0;
 	int lst, plain, srv;
 
-	ASSERT_TRUE(creds_ready());
-	lst = tls_listener(&c, &k.addr, &k.len);
+	ASSERT_TRUE(tf_creds_ready());
+	lst = tf_listener(&c, &k.addr, &k.len);
 	ASSERT_TRUE(lst >= 0);
 	port = tu_local_port(lst);
 	plain = tu_tcp_connect(AF_INET6, port);
 	ASSERT_TRUE(plain >= 0);
 	EXPECT_EQ(send(plain, TEST_STR_SMALL, sizeof(TEST_STR_SMALL), 0), sizeof(TEST_STR_SMALL));
-	t0 = now_ms();
+	t0 = tf_now_ms();
 	EXPECT_ERRNO(zsock_accept(lst, NULL, NULL), ECONNABORTED);
-	EXPECT_TRUE(now_ms() - t0 < 5000);
+	EXPECT_TRUE(tf_now_ms() - t0 < 5000);
 	close(plain);
 
-	ASSERT_TRUE(worker_start(&k.w, connector_main, &k));
+	ASSERT_TRUE(tf_worker_start(&k.w, tf_connector_main, &k));
 	srv = zsock_accept(lst, NULL, NULL);
-	worker_must_join(&k.w, 15000);
+	tf_worker_must_join(&k.w, 15000);
 	EXPECT_TRUE(srv >= 0);
 	EXPECT_EQ(k.err, 0);
 	if (srv >= 0 && k.fd >= 0 && k.err == 0) {
-		EXPECT_TRUE(echo_ok(k.fd, srv, TEST_STR_SMALL));
+		EXPECT_TRUE(tf_echo_ok(k.fd, srv, TEST_STR_SMALL));
 	}
-	close_fd(&srv);
-	close_fd(&k.fd);
+	tf_close_fd(&srv);
+	tf_close_fd(&k.fd);
 	EXPECT_EQ(zsock_close(lst), 0);
 }
 
@@ -1058,18 +571,18 @@ TEST(test_accept_invalid_handshake_data_econnaborted)
 /* Zephyr test_recv_non_block: MSG_DONTWAIT and O_NONBLOCK → EAGAIN; data; EAGAIN again */
 TEST(test_recv_non_block_eagain)
 {
-	struct tls_cfg c = cfg_cert(AF_INET6);
+	struct tf_cfg c = tf_cfg_cert(AF_INET6);
 	char buf[SMALL_LEN] = {0};
-	struct tls_pair p;
+	struct tf_pair p;
 	ssize_t n = -1;
 
-	ASSERT_TRUE(pair_up(&c, &p));
+	ASSERT_TRUE(tf_pair_up(&c, &p));
 	EXPECT_ERRNO(zsock_recv(p.srv, buf, sizeof(buf), MSG_DONTWAIT), EAGAIN);
 	EXPECT_OK(zsock_fcntl(p.srv, F_SETFL, O_NONBLOCK));
 	EXPECT_ERRNO(zsock_recv(p.srv, buf, sizeof(buf), 0), EAGAIN);
 	EXPECT_EQ(zsock_send(p.cli, TEST_STR_SMALL, SMALL_LEN, 0), SMALL_LEN);
 	/* let the data get through (bounded), then it must be there */
-	for (int64_t end = now_ms() + 2000; now_ms() < end; sleep_ms(10)) {
+	for (int64_t end = tf_now_ms() + 2000; tf_now_ms() < end; tf_sleep_ms(10)) {
 		n = zsock_recv(p.srv, buf, sizeof(buf), 0);
 		if (n != -1 || errno != EAGAIN) {
 			break;
@@ -1078,55 +591,45 @@ TEST(test_recv_non_block_eagain)
 	EXPECT_EQ(n, SMALL_LEN);
 	EXPECT_EQ(memcmp(buf, TEST_STR_SMALL, SMALL_LEN), 0);
 	EXPECT_ERRNO(zsock_recv(p.srv, buf, sizeof(buf), 0), EAGAIN);
-	pair_close(&p);
+	tf_pair_close(&p);
 }
 
 /* Zephyr test_recv_block: a blocking recv() waits for data sent later */
 TEST(test_recv_block_waits_for_data)
 {
-	struct tls_cfg c = cfg_cert(AF_INET6);
+	struct tf_cfg c = tf_cfg_cert(AF_INET6);
 	char buf[SMALL_LEN] = {0};
-	struct tls_pair p;
+	struct tf_pair p;
 	struct action a;
 	int64_t t0;
 
-	ASSERT_TRUE(pair_up(&c, &p));
-	EXPECT_OK(set_timeo(p.srv, SO_RCVTIMEO, GUARD_MS));
+	ASSERT_TRUE(tf_pair_up(&c, &p));
+	EXPECT_OK(tf_set_timeo(p.srv, SO_RCVTIMEO, GUARD_MS));
 	ASSERT_TRUE(action_start(&a, ACT_SEND, p.cli, 100, TEST_STR_SMALL, SMALL_LEN));
-	t0 = now_ms();
+	t0 = tf_now_ms();
 	EXPECT_EQ(zsock_recv(p.srv, buf, sizeof(buf), 0), SMALL_LEN);
-	EXPECT_TRUE(now_ms() - t0 >= 80);
+	EXPECT_TRUE(tf_now_ms() - t0 >= 80);
 	EXPECT_EQ(memcmp(buf, TEST_STR_SMALL, SMALL_LEN), 0);
-	worker_must_join(&a.w, 5000);
+	tf_worker_must_join(&a.w, 5000);
 	EXPECT_EQ(a.rc, SMALL_LEN);
-	pair_close(&p);
+	tf_pair_close(&p);
 }
 
 /* Zephyr test_recv_eof_on_close: peer close() → 0, again 0, still 0 after TCP teardown */
 TEST(test_recv_eof_on_close_returns_0)
 {
-	struct tls_cfg c = cfg_cert(AF_INET6);
-	struct tls_pair p;
+	struct tf_cfg c = tf_cfg_cert(AF_INET6);
+	struct tf_pair p;
 
-	ASSERT_TRUE(pair_up(&c, &p));
-	EXPECT_OK(set_timeo(p.srv, SO_RCVTIMEO, GUARD_MS));
+	ASSERT_TRUE(tf_pair_up(&c, &p));
+	EXPECT_OK(tf_set_timeo(p.srv, SO_RCVTIMEO, GUARD_MS));
 	EXPECT_EQ(zsock_close(p.cli), 0);
 	p.cli = -1;
 	expect_eof(p.srv);
-	pair_close(&p);
+	tf_pair_close(&p);
 }
 
 /* ---- send with a full window ---- */
-
-/* Zephyr sizes SO_RCVBUF to one record (81 + 4); Linux rounds it up to its minimum. */
-static struct tls_cfg cfg_small_window(void)
-{
-	struct tls_cfg c = cfg_cert(AF_INET6);
-
-	c.srv_rcvbuf = 81 + SMALL_LEN;
-	c.cli_sndbuf = 4096;
-	return c;
-}
 
 /*
  * Zephyr test_send_non_block: with the window full, send() → EAGAIN with
@@ -1135,22 +638,22 @@ static struct tls_cfg cfg_small_window(void)
  */
 TEST(test_send_non_block_eagain_when_window_full)
 {
-	struct tls_cfg c = cfg_small_window();
-	struct pstream tx = {0, 7}, rx = {0, 7};
+	struct tf_cfg c = tf_cfg_small_window();
+	struct tf_pstream tx = {0, 7}, rx = {0, 7};
 	uint8_t buf[SMALL_LEN];
-	struct tls_pair p;
+	struct tf_pair p;
 	ssize_t n = -1;
 
-	ASSERT_TRUE(pair_up(&c, &p));
-	EXPECT_TRUE(fill_window(p.cli, &tx) > 0);
-	pat_fill(&tx, buf, sizeof(buf));
+	ASSERT_TRUE(tf_pair_up(&c, &p));
+	EXPECT_TRUE(tf_fill_window(p.cli, &tx) > 0);
+	tf_pat_fill(&tx, buf, sizeof(buf));
 	EXPECT_ERRNO(zsock_send(p.cli, buf, sizeof(buf), MSG_DONTWAIT), EAGAIN);
 	EXPECT_OK(zsock_fcntl(p.cli, F_SETFL, O_NONBLOCK));
 	EXPECT_ERRNO(zsock_send(p.cli, buf, sizeof(buf), 0), EAGAIN);
 
 	/* the peer reads: the window opens, a non-blocking send goes through */
-	EXPECT_TRUE(drain_pat(p.srv, &rx, 200));
-	for (int64_t end = now_ms() + 2000; now_ms() < end; sleep_ms(10)) {
+	EXPECT_TRUE(tf_drain_pat(p.srv, &rx, 200));
+	for (int64_t end = tf_now_ms() + 2000; tf_now_ms() < end; tf_sleep_ms(10)) {
 		n = zsock_send(p.cli, buf, sizeof(buf), 0);
 		if (n != -1 || errno != EAGAIN) {
 			break;
@@ -1162,16 +665,16 @@ TEST(test_send_non_block_eagain_when_window_full)
 	}
 	/* the rest (a record the library kept queued included) arrives intact */
 	EXPECT_OK(zsock_fcntl(p.cli, F_SETFL, 0));
-	EXPECT_TRUE(recv_pat(p.srv, &rx, (size_t)(tx.off - rx.off), 5000));
+	EXPECT_TRUE(tf_recv_pat(p.srv, &rx, (size_t)(tx.off - rx.off), 5000));
 	EXPECT_ERRNO(zsock_recv(p.srv, buf, sizeof(buf), MSG_DONTWAIT), EAGAIN);
-	pair_close(&p);
+	tf_pair_close(&p);
 }
 
 struct reader {
-	struct worker w;
+	struct tf_worker w;
 	int fd;
 	int delay_ms;
-	struct pstream *s;
+	struct tf_pstream *s;
 	size_t n;
 	bool ok;
 };
@@ -1180,35 +683,35 @@ static void *reader_main(void *p)
 {
 	struct reader *r = p;
 
-	sleep_ms(r->delay_ms);
-	r->ok = recv_pat(r->fd, r->s, r->n, 10000);
+	tf_sleep_ms(r->delay_ms);
+	r->ok = tf_recv_pat(r->fd, r->s, r->n, 10000);
 	return NULL;
 }
 
 /* Zephyr test_send_block: with the window full, a blocking send() waits until the peer reads */
 TEST(test_send_block_waits_for_window)
 {
-	struct tls_cfg c = cfg_small_window();
-	struct pstream tx = {0, 8}, rx = {0, 8};
+	struct tf_cfg c = tf_cfg_small_window();
+	struct tf_pstream tx = {0, 8}, rx = {0, 8};
 	uint8_t buf[SMALL_LEN];
 	struct reader r = {.delay_ms = 300, .s = &rx};
-	struct tls_pair p;
+	struct tf_pair p;
 	int64_t t0;
 
-	ASSERT_TRUE(pair_up(&c, &p));
-	EXPECT_OK(set_timeo(p.cli, SO_SNDTIMEO, 2 * GUARD_MS));
-	EXPECT_TRUE(fill_window(p.cli, &tx) > 0);
+	ASSERT_TRUE(tf_pair_up(&c, &p));
+	EXPECT_OK(tf_set_timeo(p.cli, SO_SNDTIMEO, 2 * GUARD_MS));
+	EXPECT_TRUE(tf_fill_window(p.cli, &tx) > 0);
 	r.fd = p.srv;
 	r.n = (size_t)tx.off + sizeof(buf);
-	ASSERT_TRUE(worker_start(&r.w, reader_main, &r));
-	pat_fill(&tx, buf, sizeof(buf));
-	t0 = now_ms();
+	ASSERT_TRUE(tf_worker_start(&r.w, reader_main, &r));
+	tf_pat_fill(&tx, buf, sizeof(buf));
+	t0 = tf_now_ms();
 	EXPECT_EQ(zsock_send(p.cli, buf, sizeof(buf), 0), sizeof(buf));
-	EXPECT_TRUE(now_ms() - t0 >= 200); /* it waited for the reader */
-	worker_must_join(&r.w, 15000);
+	EXPECT_TRUE(tf_now_ms() - t0 >= 200); /* it waited for the reader */
+	tf_worker_must_join(&r.w, 15000);
 	EXPECT_TRUE(r.ok);
 	EXPECT_ERRNO(zsock_recv(p.srv, buf, sizeof(buf), MSG_DONTWAIT), EAGAIN);
-	pair_close(&p);
+	tf_pair_close(&p);
 }
 
 /*
@@ -1219,28 +722,28 @@ TEST(test_send_block_waits_for_window)
  */
 TEST(test_send_on_close_econnaborted)
 {
-	struct tls_cfg c = cfg_cert(AF_INET6);
+	struct tf_cfg c = tf_cfg_cert(AF_INET6);
 	char buf[SMALL_LEN];
-	struct tls_pair p;
+	struct tf_pair p;
 
-	ASSERT_TRUE(pair_up(&c, &p));
-	EXPECT_OK(set_timeo(p.cli, SO_RCVTIMEO, GUARD_MS));
+	ASSERT_TRUE(tf_pair_up(&c, &p));
+	EXPECT_OK(tf_set_timeo(p.cli, SO_RCVTIMEO, GUARD_MS));
 	EXPECT_EQ(zsock_close(p.srv), 0);
 	p.srv = -1;
-	sleep_ms(100); /* Zephyr: "small delay for packets to propagate" */
+	tf_sleep_ms(100); /* Zephyr: "small delay for packets to propagate" */
 	EXPECT_ERRNO(zsock_send(p.cli, TEST_STR_SMALL, SMALL_LEN, 0), ECONNABORTED);
 	EXPECT_ERRNO(zsock_recv(p.cli, buf, sizeof(buf), 0), ECONNABORTED);
-	pair_close(&p);
+	tf_pair_close(&p);
 
 	/* and in reverse order */
-	ASSERT_TRUE(pair_up(&c, &p));
-	EXPECT_OK(set_timeo(p.cli, SO_RCVTIMEO, GUARD_MS));
+	ASSERT_TRUE(tf_pair_up(&c, &p));
+	EXPECT_OK(tf_set_timeo(p.cli, SO_RCVTIMEO, GUARD_MS));
 	EXPECT_EQ(zsock_close(p.srv), 0);
 	p.srv = -1;
-	sleep_ms(100);
+	tf_sleep_ms(100);
 	EXPECT_EQ(zsock_recv(p.cli, buf, sizeof(buf), 0), 0);
 	EXPECT_ERRNO(zsock_send(p.cli, TEST_STR_SMALL, SMALL_LEN, 0), ECONNABORTED);
-	pair_close(&p);
+	tf_pair_close(&p);
 }
 
 /* ---- timeouts ---- */
@@ -1248,27 +751,27 @@ TEST(test_send_on_close_econnaborted)
 /* Zephyr test_so_rcvtimeo: EAGAIN after >= 500 ms; data arriving earlier returns at once */
 TEST(test_so_rcvtimeo_eagain_after_500ms)
 {
-	struct tls_cfg c = cfg_cert(AF_INET6);
+	struct tf_cfg c = tf_cfg_cert(AF_INET6);
 	char buf[SMALL_LEN] = {0};
-	struct tls_pair p;
+	struct tf_pair p;
 	struct action a;
 	int64_t t0, dt;
 
-	ASSERT_TRUE(pair_up(&c, &p));
-	EXPECT_OK(set_timeo(p.cli, SO_RCVTIMEO, 500));
-	t0 = now_ms();
+	ASSERT_TRUE(tf_pair_up(&c, &p));
+	EXPECT_OK(tf_set_timeo(p.cli, SO_RCVTIMEO, 500));
+	t0 = tf_now_ms();
 	EXPECT_ERRNO(zsock_recv(p.cli, buf, sizeof(buf), 0), EAGAIN);
-	dt = now_ms() - t0;
+	dt = tf_now_ms() - t0;
 	EXPECT_TRUE(dt >= 500 && dt < 1500);
 
-	EXPECT_OK(set_timeo(p.srv, SO_RCVTIMEO, 500));
+	EXPECT_OK(tf_set_timeo(p.srv, SO_RCVTIMEO, 500));
 	ASSERT_TRUE(action_start(&a, ACT_SEND, p.cli, 50, TEST_STR_SMALL, SMALL_LEN));
-	t0 = now_ms();
+	t0 = tf_now_ms();
 	EXPECT_EQ(zsock_recv(p.srv, buf, sizeof(buf), 0), SMALL_LEN);
-	EXPECT_TRUE(now_ms() - t0 < 400);
+	EXPECT_TRUE(tf_now_ms() - t0 < 400);
 	EXPECT_EQ(memcmp(buf, TEST_STR_SMALL, SMALL_LEN), 0);
-	worker_must_join(&a.w, 5000);
-	pair_close(&p);
+	tf_worker_must_join(&a.w, 5000);
+	tf_pair_close(&p);
 }
 
 /*
@@ -1277,29 +780,29 @@ TEST(test_so_rcvtimeo_eagain_after_500ms)
  */
 TEST(test_so_sndtimeo_eagain_after_500ms)
 {
-	struct tls_cfg c = cfg_small_window();
-	struct pstream tx = {0, 9}, rx = {0, 9};
+	struct tf_cfg c = tf_cfg_small_window();
+	struct tf_pstream tx = {0, 9}, rx = {0, 9};
 	uint8_t buf[SMALL_LEN];
 	struct reader r = {.delay_ms = 10, .s = &rx};
-	struct tls_pair p;
+	struct tf_pair p;
 	int64_t t0, dt;
 
-	ASSERT_TRUE(pair_up(&c, &p));
-	EXPECT_OK(set_timeo(p.cli, SO_SNDTIMEO, 500));
-	EXPECT_TRUE(fill_window(p.cli, &tx) > 0);
-	pat_fill(&tx, buf, sizeof(buf));
-	t0 = now_ms();
+	ASSERT_TRUE(tf_pair_up(&c, &p));
+	EXPECT_OK(tf_set_timeo(p.cli, SO_SNDTIMEO, 500));
+	EXPECT_TRUE(tf_fill_window(p.cli, &tx) > 0);
+	tf_pat_fill(&tx, buf, sizeof(buf));
+	t0 = tf_now_ms();
 	EXPECT_ERRNO(zsock_send(p.cli, buf, sizeof(buf), 0), EAGAIN);
-	dt = now_ms() - t0;
+	dt = tf_now_ms() - t0;
 	EXPECT_TRUE(dt >= 500 && dt < 1500);
 
 	r.fd = p.srv;
 	r.n = (size_t)tx.off + sizeof(buf);
-	ASSERT_TRUE(worker_start(&r.w, reader_main, &r));
+	ASSERT_TRUE(tf_worker_start(&r.w, reader_main, &r));
 	EXPECT_EQ(zsock_send(p.cli, buf, sizeof(buf), 0), sizeof(buf));
-	worker_must_join(&r.w, 15000);
+	tf_worker_must_join(&r.w, 15000);
 	EXPECT_TRUE(r.ok);
-	pair_close(&p);
+	tf_pair_close(&p);
 }
 
 /* ---- shutdown(SHUT_RD) ---- */
@@ -1307,36 +810,36 @@ TEST(test_so_sndtimeo_eagain_after_500ms)
 /* Zephyr test_shutdown_rd_synchronous: shutdown(SHUT_RD) → recv() reports EOF */
 TEST(test_shutdown_rd_synchronous_eof)
 {
-	struct tls_cfg c = cfg_cert(AF_INET6);
-	struct tls_pair p;
+	struct tf_cfg c = tf_cfg_cert(AF_INET6);
+	struct tf_pair p;
 
-	ASSERT_TRUE(pair_up(&c, &p));
-	EXPECT_OK(set_timeo(p.cli, SO_RCVTIMEO, GUARD_MS));
+	ASSERT_TRUE(tf_pair_up(&c, &p));
+	EXPECT_OK(tf_set_timeo(p.cli, SO_RCVTIMEO, GUARD_MS));
 	EXPECT_EQ(zsock_shutdown(p.cli, SHUT_RD), 0);
 	expect_eof(p.cli);
-	pair_close(&p);
+	tf_pair_close(&p);
 }
 
 /* Zephyr test_shutdown_rd_while_recv: shutdown(SHUT_RD) from another thread wakes recv() with 0 */
 TEST(test_shutdown_rd_while_recv_eof)
 {
-	struct tls_cfg c = cfg_cert(AF_INET6);
-	struct tls_pair p;
+	struct tf_cfg c = tf_cfg_cert(AF_INET6);
+	struct tf_pair p;
 	struct action a;
 
-	ASSERT_TRUE(pair_up(&c, &p));
-	EXPECT_OK(set_timeo(p.cli, SO_RCVTIMEO, GUARD_MS));
+	ASSERT_TRUE(tf_pair_up(&c, &p));
+	EXPECT_OK(tf_set_timeo(p.cli, SO_RCVTIMEO, GUARD_MS));
 	ASSERT_TRUE(action_start(&a, ACT_SHUT_RD, p.cli, 100, NULL, 0));
 	expect_eof(p.cli);
-	worker_must_join(&a.w, 5000);
+	tf_worker_must_join(&a.w, 5000);
 	EXPECT_EQ(a.rc, 0);
-	pair_close(&p);
+	tf_pair_close(&p);
 }
 
 /* ---- threads on one socket ---- */
 
 struct two_sends {
-	struct worker w;
+	struct tf_worker w;
 	int cli;
 	int srv;
 	ssize_t cli_rc;
@@ -1349,11 +852,11 @@ static void *two_sends_main(void *p)
 	struct two_sends *t = p;
 	int64_t t0;
 
-	sleep_ms(50);
-	t0 = now_ms();
+	tf_sleep_ms(50);
+	t0 = tf_now_ms();
 	t->cli_rc = zsock_send(t->cli, TEST_STR_SMALL, SMALL_LEN, 0);
-	t->cli_ms = now_ms() - t0;
-	sleep_ms(50);
+	t->cli_ms = tf_now_ms() - t0;
+	tf_sleep_ms(50);
 	t->srv_rc = zsock_send(t->srv, TEST_STR_SMALL, SMALL_LEN, 0);
 	return NULL;
 }
@@ -1365,26 +868,26 @@ static void *two_sends_main(void *p)
  */
 TEST(test_send_while_recv_not_blocked)
 {
-	struct tls_cfg c = cfg_cert(AF_INET6);
+	struct tf_cfg c = tf_cfg_cert(AF_INET6);
 	struct two_sends t = {.cli_rc = -2, .srv_rc = -2};
 	char buf[SMALL_LEN] = {0};
-	struct tls_pair p;
+	struct tf_pair p;
 
-	ASSERT_TRUE(pair_up(&c, &p));
-	EXPECT_OK(set_timeo(p.cli, SO_RCVTIMEO, GUARD_MS));
+	ASSERT_TRUE(tf_pair_up(&c, &p));
+	EXPECT_OK(tf_set_timeo(p.cli, SO_RCVTIMEO, GUARD_MS));
 	t.cli = p.cli;
 	t.srv = p.srv;
-	ASSERT_TRUE(worker_start(&t.w, two_sends_main, &t));
+	ASSERT_TRUE(tf_worker_start(&t.w, two_sends_main, &t));
 	EXPECT_EQ(zsock_recv(p.cli, buf, sizeof(buf), 0), SMALL_LEN);
 	EXPECT_EQ(memcmp(buf, TEST_STR_SMALL, SMALL_LEN), 0);
-	worker_must_join(&t.w, 10000);
+	tf_worker_must_join(&t.w, 10000);
 	EXPECT_EQ(t.cli_rc, SMALL_LEN);
 	EXPECT_TRUE(t.cli_ms < 1000);
 	EXPECT_EQ(t.srv_rc, SMALL_LEN);
 	memset(buf, 0, sizeof(buf));
 	EXPECT_EQ(zsock_recv(p.srv, buf, sizeof(buf), 0), SMALL_LEN);
 	EXPECT_EQ(memcmp(buf, TEST_STR_SMALL, SMALL_LEN), 0);
-	pair_close(&p);
+	tf_pair_close(&p);
 }
 
 /* ---- protocol versions (reference §1.1, PR #102570) ---- */
@@ -1397,15 +900,15 @@ static bool is_tls13_suite(int id)
 /* reference §1.1: IPPROTO_TLS_1_2 is a minimum only; against a TLS_1_3 server 1.3 is negotiated */
 TEST(test_version_tls12_client_tls13_server_negotiates_13)
 {
-	struct tls_cfg c = cfg_cert(AF_INET);
-	struct tls_pair p;
+	struct tf_cfg c = tf_cfg_cert(AF_INET);
+	struct tf_pair p;
 
 	c.srv_proto = IPPROTO_TLS_1_3;
-	ASSERT_TRUE(pair_up(&c, &p));
-	EXPECT_TRUE(is_tls13_suite(get_int(p.cli, SOL_TLS, TLS_CIPHERSUITE_USED)));
-	EXPECT_TRUE(is_tls13_suite(get_int(p.srv, SOL_TLS, TLS_CIPHERSUITE_USED)));
-	EXPECT_TRUE(echo_ok(p.cli, p.srv, TEST_STR_SMALL));
-	pair_close(&p);
+	ASSERT_TRUE(tf_pair_up(&c, &p));
+	EXPECT_TRUE(is_tls13_suite(tf_get_int(p.cli, SOL_TLS, TLS_CIPHERSUITE_USED)));
+	EXPECT_TRUE(is_tls13_suite(tf_get_int(p.srv, SOL_TLS, TLS_CIPHERSUITE_USED)));
+	EXPECT_TRUE(tf_echo_ok(p.cli, p.srv, TEST_STR_SMALL));
+	tf_pair_close(&p);
 }
 
 /*
@@ -1416,25 +919,25 @@ TEST(test_version_tls12_client_tls13_server_negotiates_13)
  */
 TEST(test_version_tls13_client_tls12_server_econnaborted)
 {
-	struct tls_cfg c = cfg_cert(AF_INET);
-	struct tls_pair p;
+	struct tf_cfg c = tf_cfg_cert(AF_INET);
+	struct tf_pair p;
 
 	c.cli_proto = IPPROTO_TLS_1_3;
 	c.srv_suites[0] = ECDHE_ECDSA_AES_128_GCM;
 	c.n_srv_suites = 1;
-	ASSERT_TRUE(pair_open(&c, &p));
+	ASSERT_TRUE(tf_pair_open(&c, &p));
 	EXPECT_EQ(p.cli_err, ECONNABORTED);
 	EXPECT_EQ(p.srv_err, ECONNABORTED);
-	pair_close(&p);
+	tf_pair_close(&p);
 
-	c = cfg_cert(AF_INET);
+	c = tf_cfg_cert(AF_INET);
 	c.srv_proto = IPPROTO_TLS_1_3;
 	c.cli_suites[0] = ECDHE_ECDSA_AES_128_GCM;
 	c.n_cli_suites = 1;
-	ASSERT_TRUE(pair_open(&c, &p));
+	ASSERT_TRUE(tf_pair_open(&c, &p));
 	EXPECT_EQ(p.cli_err, ECONNABORTED);
 	EXPECT_EQ(p.srv_err, ECONNABORTED);
-	pair_close(&p);
+	tf_pair_close(&p);
 }
 
 /*
@@ -1446,23 +949,25 @@ TEST(test_version_tls10_tls11_negotiate_12_or_13)
 	static const int protos[] = {IPPROTO_TLS_1_0, IPPROTO_TLS_1_1};
 
 	for (int i = 0; i < 2; i++) {
-		struct tls_cfg c = cfg_cert(AF_INET);
-		struct tls_pair p;
+		struct tf_cfg c = tf_cfg_cert(AF_INET);
+		struct tf_pair p;
 
 		c.cli_proto = protos[i];
-		ASSERT_TRUE(pair_up(&c, &p));
-		EXPECT_EQ(get_int(p.cli, SOL_SOCKET, SO_PROTOCOL), protos[i]);
-		EXPECT_TRUE(is_tls13_suite(get_int(p.cli, SOL_TLS, TLS_CIPHERSUITE_USED)));
-		EXPECT_TRUE(echo_ok(p.cli, p.srv, TEST_STR_SMALL));
-		pair_close(&p);
+		ASSERT_TRUE(tf_pair_up(&c, &p));
+		EXPECT_EQ(tf_get_int(p.cli, SOL_SOCKET, SO_PROTOCOL), protos[i]);
+		EXPECT_TRUE(is_tls13_suite(tf_get_int(p.cli, SOL_TLS, TLS_CIPHERSUITE_USED)));
+		EXPECT_TRUE(tf_echo_ok(p.cli, p.srv, TEST_STR_SMALL));
+		tf_pair_close(&p);
 
 		c.srv_suites[0] = ECDHE_ECDSA_AES_128_GCM;
 		c.n_srv_suites = 1;
-		ASSERT_TRUE(pair_up(&c, &p));
-		EXPECT_EQ(get_int(p.cli, SOL_TLS, TLS_CIPHERSUITE_USED), ECDHE_ECDSA_AES_128_GCM);
-		EXPECT_EQ(get_int(p.srv, SOL_TLS, TLS_CIPHERSUITE_USED), ECDHE_ECDSA_AES_128_GCM);
-		EXPECT_TRUE(echo_ok(p.cli, p.srv, TEST_STR_SMALL));
-		pair_close(&p);
+		ASSERT_TRUE(tf_pair_up(&c, &p));
+		EXPECT_EQ(tf_get_int(p.cli, SOL_TLS, TLS_CIPHERSUITE_USED),
+			  ECDHE_ECDSA_AES_128_GCM);
+		EXPECT_EQ(tf_get_int(p.srv, SOL_TLS, TLS_CIPHERSUITE_USED),
+			  ECDHE_ECDSA_AES_128_GCM);
+		EXPECT_TRUE(tf_echo_ok(p.cli, p.srv, TEST_STR_SMALL));
+		tf_pair_close(&p);
 	}
 }
 
@@ -1488,79 +993,79 @@ static void expect_suite_list(int fd, const int *want, int n)
 TEST(test_psk_aes_256_cbc_sha384)
 {
 	static const int srv_list[] = {PSK_AES_256_CBC_SHA384, PSK_AES_128_GCM_SHA256};
-	struct tls_cfg c = cfg_psk(AF_INET, PSK_AES_256_CBC_SHA384);
-	struct tls_pair p;
+	struct tf_cfg c = cfg_psk(AF_INET, PSK_AES_256_CBC_SHA384);
+	struct tf_pair p;
 
 	c.srv_suites[1] = PSK_AES_128_GCM_SHA256;
 	c.n_srv_suites = 2;
-	ASSERT_TRUE(pair_up(&c, &p));
+	ASSERT_TRUE(tf_pair_up(&c, &p));
 	expect_suite_list(p.lst, srv_list, 2);
 	expect_suite_list(p.cli, srv_list, 1);
-	EXPECT_EQ(get_int(p.cli, SOL_TLS, TLS_CIPHERSUITE_USED), PSK_AES_256_CBC_SHA384);
-	EXPECT_EQ(get_int(p.srv, SOL_TLS, TLS_CIPHERSUITE_USED), PSK_AES_256_CBC_SHA384);
-	EXPECT_TRUE(echo_ok(p.cli, p.srv, TEST_STR_SMALL));
-	pair_close(&p);
+	EXPECT_EQ(tf_get_int(p.cli, SOL_TLS, TLS_CIPHERSUITE_USED), PSK_AES_256_CBC_SHA384);
+	EXPECT_EQ(tf_get_int(p.srv, SOL_TLS, TLS_CIPHERSUITE_USED), PSK_AES_256_CBC_SHA384);
+	EXPECT_TRUE(tf_echo_ok(p.cli, p.srv, TEST_STR_SMALL));
+	tf_pair_close(&p);
 }
 
 /* issue 3: an ECDHE-PSK suite (RFC 5489) with the same PSK tags */
 TEST(test_psk_ecdhe_psk_suite)
 {
-	struct tls_cfg c = cfg_psk(AF_INET6, ECDHE_PSK_AES_128_CBC_SHA256);
-	struct tls_pair p;
+	struct tf_cfg c = cfg_psk(AF_INET6, ECDHE_PSK_AES_128_CBC_SHA256);
+	struct tf_pair p;
 
-	ASSERT_TRUE(pair_up(&c, &p));
-	EXPECT_EQ(get_int(p.cli, SOL_TLS, TLS_CIPHERSUITE_USED), ECDHE_PSK_AES_128_CBC_SHA256);
-	EXPECT_EQ(get_int(p.srv, SOL_TLS, TLS_CIPHERSUITE_USED), ECDHE_PSK_AES_128_CBC_SHA256);
-	EXPECT_TRUE(echo_ok(p.cli, p.srv, TEST_STR_SMALL));
-	pair_close(&p);
+	ASSERT_TRUE(tf_pair_up(&c, &p));
+	EXPECT_EQ(tf_get_int(p.cli, SOL_TLS, TLS_CIPHERSUITE_USED), ECDHE_PSK_AES_128_CBC_SHA256);
+	EXPECT_EQ(tf_get_int(p.srv, SOL_TLS, TLS_CIPHERSUITE_USED), ECDHE_PSK_AES_128_CBC_SHA256);
+	EXPECT_TRUE(tf_echo_ok(p.cli, p.srv, TEST_STR_SMALL));
+	tf_pair_close(&p);
 }
 
 /* issue 3: PSK tags and no suite list on TLS_1_3 sockets: a TLS 1.3 PSK handshake */
 TEST(test_psk_tls13_without_suite_list)
 {
-	struct tls_cfg c = cfg_psk(AF_INET, 0);
-	struct tls_pair p;
+	struct tf_cfg c = cfg_psk(AF_INET, 0);
+	struct tf_pair p;
 
 	c.cli_proto = IPPROTO_TLS_1_3;
 	c.srv_proto = IPPROTO_TLS_1_3;
-	ASSERT_TRUE(pair_up(&c, &p));
-	EXPECT_TRUE(is_tls13_suite(get_int(p.cli, SOL_TLS, TLS_CIPHERSUITE_USED)));
-	EXPECT_TRUE(echo_ok(p.cli, p.srv, TEST_STR_SMALL));
-	pair_close(&p);
+	ASSERT_TRUE(tf_pair_up(&c, &p));
+	EXPECT_TRUE(is_tls13_suite(tf_get_int(p.cli, SOL_TLS, TLS_CIPHERSUITE_USED)));
+	EXPECT_TRUE(tf_echo_ok(p.cli, p.srv, TEST_STR_SMALL));
+	tf_pair_close(&p);
 }
 
 /* reference §3.3: a wrong PSK (same identity, other key) → both sides ECONNABORTED */
 TEST(test_psk_wrong_key_econnaborted)
 {
-	struct tls_cfg c = cfg_psk(AF_INET, PSK_AES_256_CBC_SHA384);
-	struct tls_pair p;
+	struct tf_cfg c = cfg_psk(AF_INET, PSK_AES_256_CBC_SHA384);
+	struct tf_pair p;
 
 	c.cli_tags[0] = TAG_PSK_BAD;
-	ASSERT_TRUE(pair_open(&c, &p));
+	ASSERT_TRUE(tf_pair_open(&c, &p));
 	EXPECT_EQ(p.cli_err, ECONNABORTED);
 	EXPECT_EQ(p.srv_err, ECONNABORTED);
 	EXPECT_TRUE(p.srv < 0);
-	pair_close(&p);
+	tf_pair_close(&p);
 }
 
 /* Zephyr test_set_ciphersuites_err: no common suite → connect and accept fail */
 TEST(test_psk_ciphersuite_mismatch_econnaborted)
 {
-	struct tls_cfg c = cfg_psk(AF_INET, PSK_AES_256_CBC_SHA384);
-	struct tls_pair p;
+	struct tf_cfg c = cfg_psk(AF_INET, PSK_AES_256_CBC_SHA384);
+	struct tf_pair p;
 
 	c.srv_suites[0] = PSK_AES_128_GCM_SHA256;
-	ASSERT_TRUE(pair_open(&c, &p));
+	ASSERT_TRUE(tf_pair_open(&c, &p));
 	EXPECT_EQ(p.cli_err, ECONNABORTED);
 	EXPECT_EQ(p.srv_err, ECONNABORTED);
-	pair_close(&p);
+	tf_pair_close(&p);
 }
 
 /* ---- mutual authentication ---- */
 
-static struct tls_cfg cfg_mutual(int cli_cert_tag, bool tls12)
+static struct tf_cfg cfg_mutual(int cli_cert_tag, bool tls12)
 {
-	struct tls_cfg c = cfg_cert(AF_INET6);
+	struct tf_cfg c = tf_cfg_cert(AF_INET6);
 
 	c.srv_tags[1] = TAG_CA;
 	c.n_srv_tags = 2;
@@ -1580,13 +1085,13 @@ static struct tls_cfg cfg_mutual(int cli_cert_tag, bool tls12)
 TEST(test_mutual_auth_required_ok)
 {
 	for (int v12 = 0; v12 < 2; v12++) {
-		struct tls_cfg c = cfg_mutual(TAG_CLIENT, v12);
-		struct tls_pair p;
+		struct tf_cfg c = cfg_mutual(TAG_CLIENT, v12);
+		struct tf_pair p;
 
-		ASSERT_TRUE(pair_up(&c, &p));
-		EXPECT_EQ(get_int(p.srv, SOL_TLS, TLS_CERT_VERIFY_RESULT), 0);
-		EXPECT_TRUE(echo_ok(p.cli, p.srv, "forty-two"));
-		pair_close(&p);
+		ASSERT_TRUE(tf_pair_up(&c, &p));
+		EXPECT_EQ(tf_get_int(p.srv, SOL_TLS, TLS_CERT_VERIFY_RESULT), 0);
+		EXPECT_TRUE(tf_echo_ok(p.cli, p.srv, "forty-two"));
+		tf_pair_close(&p);
 	}
 }
 
@@ -1595,7 +1100,7 @@ TEST(test_mutual_auth_required_ok)
  * connect(); in TLS 1.3 the client's handshake is over before the server
  * judges its certificate, so the alert shows in the first recv().
  */
-static void expect_client_refused(struct tls_pair *p)
+static void expect_client_refused(struct tf_pair *p)
 {
 	char c;
 
@@ -1604,7 +1109,7 @@ static void expect_client_refused(struct tls_pair *p)
 	if (p->cli_err == 0) {
 		ssize_t n;
 
-		EXPECT_OK(set_timeo(p->cli, SO_RCVTIMEO, GUARD_MS));
+		EXPECT_OK(tf_set_timeo(p->cli, SO_RCVTIMEO, GUARD_MS));
 		errno = 0;
 		n = zsock_recv(p->cli, &c, 1, 0);
 		EXPECT_EQ(n, -1);
@@ -1619,15 +1124,15 @@ static void expect_client_refused(struct tls_pair *p)
 TEST(test_mutual_auth_missing_client_cert_fails)
 {
 	for (int v12 = 0; v12 < 2; v12++) {
-		struct tls_cfg c = cfg_mutual(0, v12);
-		struct tls_pair p;
+		struct tf_cfg c = cfg_mutual(0, v12);
+		struct tf_pair p;
 
-		ASSERT_TRUE(pair_open(&c, &p));
+		ASSERT_TRUE(tf_pair_open(&c, &p));
 		expect_client_refused(&p);
 		if (v12) {
 			EXPECT_EQ(p.cli_err, ECONNABORTED);
 		}
-		pair_close(&p);
+		tf_pair_close(&p);
 	}
 }
 
@@ -1635,12 +1140,12 @@ TEST(test_mutual_auth_missing_client_cert_fails)
 TEST(test_mutual_auth_untrusted_client_cert_fails)
 {
 	for (int v12 = 0; v12 < 2; v12++) {
-		struct tls_cfg c = cfg_mutual(TAG_UNTRUSTED, v12);
-		struct tls_pair p;
+		struct tf_cfg c = cfg_mutual(TAG_UNTRUSTED, v12);
+		struct tf_pair p;
 
-		ASSERT_TRUE(pair_open(&c, &p));
+		ASSERT_TRUE(tf_pair_open(&c, &p));
 		expect_client_refused(&p);
-		pair_close(&p);
+		tf_pair_close(&p);
 	}
 }
 
@@ -1648,8 +1153,8 @@ TEST(test_mutual_auth_untrusted_client_cert_fails)
 
 /* One direction of a transfer: a sender and a receiver thread. */
 struct xfer {
-	struct worker tx_w;
-	struct worker rx_w;
+	struct tf_worker tx_w;
+	struct tf_worker rx_w;
 	int txfd;
 	int rxfd;
 	uint32_t seed;
@@ -1674,19 +1179,19 @@ static uint32_t lcg(uint32_t *s)
 static void *xfer_tx(void *p)
 {
 	struct xfer *x = p;
-	struct pstream s = {0, x->seed};
+	struct tf_pstream s = {0, x->seed};
 	uint32_t rng = x->seed;
-	int64_t stop = x->duration_ms ? now_ms() + x->duration_ms : x->deadline;
+	int64_t stop = x->duration_ms ? tf_now_ms() + x->duration_ms : x->deadline;
 	uint8_t buf[16384];
 
-	while (now_ms() < stop && (x->limit == 0 || s.off < x->limit)) {
+	while (tf_now_ms() < stop && (x->limit == 0 || s.off < x->limit)) {
 		size_t n = x->random_size ? 1 + lcg(&rng) % sizeof(buf) : 8192;
 		ssize_t r;
 
 		if (x->limit > 0 && n > x->limit - s.off) {
 			n = (size_t)(x->limit - s.off);
 		}
-		pat_fill(&s, buf, n);
+		tf_pat_fill(&s, buf, n);
 		r = zsock_send(x->txfd, buf, n, 0);
 		if (r > 0) {
 			s.off += (uint64_t)r;
@@ -1703,17 +1208,17 @@ static void *xfer_tx(void *p)
 static void *xfer_rx(void *p)
 {
 	struct xfer *x = p;
-	struct pstream s = {0, x->seed};
+	struct tf_pstream s = {0, x->seed};
 	uint32_t rng = x->seed ^ 0x5555u;
 	uint8_t buf[16384];
 
-	while (now_ms() < x->deadline) {
+	while (tf_now_ms() < x->deadline) {
 		size_t n = x->random_size ? 1 + lcg(&rng) % sizeof(buf) : sizeof(buf);
 		ssize_t r = zsock_recv(x->rxfd, buf, n, 0);
 
 		if (r > 0) {
 			for (ssize_t i = 0; i < r; i++) {
-				if (buf[i] != pat_byte(x->seed, s.off + (uint64_t)i)) {
+				if (buf[i] != tf_pat_byte(x->seed, s.off + (uint64_t)i)) {
 					x->rx_bad = true;
 					return NULL;
 				}
@@ -1741,13 +1246,13 @@ static bool xfer_start(struct xfer *x, int txfd, int rxfd, uint32_t seed, int64_
 	x->deadline = deadline;
 	atomic_init(&x->tx_total, 0);
 	atomic_init(&x->tx_done, false);
-	return worker_start(&x->rx_w, xfer_rx, x) && worker_start(&x->tx_w, xfer_tx, x);
+	return tf_worker_start(&x->rx_w, xfer_rx, x) && tf_worker_start(&x->tx_w, xfer_tx, x);
 }
 
 static void xfer_finish(struct xfer *x, size_t expect_total)
 {
-	worker_must_join(&x->tx_w, 60000);
-	worker_must_join(&x->rx_w, 60000);
+	tf_worker_must_join(&x->tx_w, 60000);
+	tf_worker_must_join(&x->rx_w, 60000);
 	EXPECT_EQ(x->tx_err, 0);
 	EXPECT_EQ(x->rx_err, 0);
 	EXPECT_TRUE(!x->rx_bad);
@@ -1761,26 +1266,26 @@ static void xfer_finish(struct xfer *x, size_t expect_total)
 
 static void guard_timeouts(int fd)
 {
-	EXPECT_OK(set_timeo(fd, SO_RCVTIMEO, 500));
-	EXPECT_OK(set_timeo(fd, SO_SNDTIMEO, 500));
+	EXPECT_OK(tf_set_timeo(fd, SO_RCVTIMEO, 500));
+	EXPECT_OK(tf_set_timeo(fd, SO_SNDTIMEO, 500));
 }
 
 /* issue 3: 1 MiB each way at once, blocking sockets, byte-exact */
 TEST(test_large_transfer_blocking_1mib_each_way)
 {
-	struct tls_cfg c = cfg_cert(AF_INET);
+	struct tf_cfg c = tf_cfg_cert(AF_INET);
 	struct xfer up = {.limit = 1 << 20}, down = {.limit = 1 << 20};
-	int64_t deadline = now_ms() + 30000;
-	struct tls_pair p;
+	int64_t deadline = tf_now_ms() + 30000;
+	struct tf_pair p;
 
-	ASSERT_TRUE(pair_up(&c, &p));
+	ASSERT_TRUE(tf_pair_up(&c, &p));
 	guard_timeouts(p.cli);
 	guard_timeouts(p.srv);
 	ASSERT_TRUE(xfer_start(&up, p.cli, p.srv, 11, deadline));
 	ASSERT_TRUE(xfer_start(&down, p.srv, p.cli, 12, deadline));
 	xfer_finish(&up, 1 << 20);
 	xfer_finish(&down, 1 << 20);
-	pair_close(&p);
+	tf_pair_close(&p);
 }
 
 /*
@@ -1790,20 +1295,20 @@ TEST(test_large_transfer_blocking_1mib_each_way)
  */
 TEST(test_concurrent_send_recv_two_threads_2s)
 {
-	struct tls_cfg c = cfg_cert(AF_INET6);
+	struct tf_cfg c = tf_cfg_cert(AF_INET6);
 	struct xfer up = {.duration_ms = 2000, .random_size = true};
 	struct xfer down = {.duration_ms = 2000, .random_size = true};
-	int64_t deadline = now_ms() + 20000;
-	struct tls_pair p;
+	int64_t deadline = tf_now_ms() + 20000;
+	struct tf_pair p;
 
-	ASSERT_TRUE(pair_up(&c, &p));
+	ASSERT_TRUE(tf_pair_up(&c, &p));
 	guard_timeouts(p.cli);
 	guard_timeouts(p.srv);
 	ASSERT_TRUE(xfer_start(&up, p.cli, p.srv, 21, deadline));
 	ASSERT_TRUE(xfer_start(&down, p.srv, p.cli, 22, deadline));
 	xfer_finish(&up, 0);
 	xfer_finish(&down, 0);
-	pair_close(&p);
+	tf_pair_close(&p);
 }
 
 /* ---- accept() inheritance ---- */
@@ -1827,28 +1332,28 @@ static int64_t get_timeo_ms(int fd, int opt)
 TEST(test_accept_inherits_listener_options)
 {
 	static const int suites[] = {TLS13_AES_128_GCM_SHA256, ECDHE_ECDSA_AES_128_GCM};
-	struct tls_cfg c = cfg_cert(AF_INET);
+	struct tf_cfg c = tf_cfg_cert(AF_INET);
 	sec_tag_t tags[4] = {0};
 	socklen_t len = sizeof(tags);
-	struct tls_pair p;
+	struct tf_pair p;
 	char buf[4];
 	int64_t t0, dt;
 
 	c.srv_suites[0] = suites[0];
 	c.srv_suites[1] = suites[1];
 	c.n_srv_suites = 2;
-	ASSERT_TRUE(creds_ready());
+	ASSERT_TRUE(tf_creds_ready());
 	p.cli = p.srv = -1;
-	p.lst = tls_listener(&c, &p.addr, &p.addr_len);
+	p.lst = tf_listener(&c, &p.addr, &p.addr_len);
 	ASSERT_TRUE(p.lst >= 0);
-	EXPECT_OK(set_timeo(p.lst, SO_RCVTIMEO, 300));
-	EXPECT_OK(set_timeo(p.lst, SO_SNDTIMEO, 700));
+	EXPECT_OK(tf_set_timeo(p.lst, SO_RCVTIMEO, 300));
+	EXPECT_OK(tf_set_timeo(p.lst, SO_SNDTIMEO, 700));
 	{
-		struct connector k = {.cfg = c, .fd = -1, .addr = p.addr, .len = p.addr_len};
+		struct tf_connector k = {.cfg = c, .fd = -1, .addr = p.addr, .len = p.addr_len};
 
-		ASSERT_TRUE(worker_start(&k.w, connector_main, &k));
+		ASSERT_TRUE(tf_worker_start(&k.w, tf_connector_main, &k));
 		p.srv = zsock_accept(p.lst, NULL, NULL);
-		worker_must_join(&k.w, 15000);
+		tf_worker_must_join(&k.w, 15000);
 		p.cli = k.fd;
 		EXPECT_EQ(k.err, 0);
 	}
@@ -1859,11 +1364,11 @@ TEST(test_accept_inherits_listener_options)
 	EXPECT_EQ(len, sizeof(sec_tag_t));
 	EXPECT_EQ(tags[0], TAG_SERVER);
 	expect_suite_list(p.srv, suites, 2);
-	EXPECT_EQ(get_int(p.srv, SOL_TLS, TLS_CIPHERSUITE_USED), TLS13_AES_128_GCM_SHA256);
-	t0 = now_ms();
+	EXPECT_EQ(tf_get_int(p.srv, SOL_TLS, TLS_CIPHERSUITE_USED), TLS13_AES_128_GCM_SHA256);
+	t0 = tf_now_ms();
 	EXPECT_ERRNO(zsock_recv(p.srv, buf, sizeof(buf), 0), EAGAIN);
-	dt = now_ms() - t0;
+	dt = tf_now_ms() - t0;
 	EXPECT_TRUE(dt >= 300 && dt < 1500);
-	EXPECT_TRUE(p.cli >= 0 && echo_ok(p.cli, p.srv, TEST_STR_SMALL));
-	pair_close(&p);
+	EXPECT_TRUE(p.cli >= 0 && tf_echo_ok(p.cli, p.srv, TEST_STR_SMALL));
+	tf_pair_close(&p);
 }

@@ -42,6 +42,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "peer_fixture.h"
 #include "testutil.h"
 
 #define TAG_CA  4201
@@ -90,154 +91,24 @@ static bool creds_ready(void)
 
 /* ---- peer processes (udp_proxy, ssl_server2), output drained by a thread ---- */
 
-struct argv_buf {
-	char s[24][256];
-	char *v[25];
-	int n;
-};
-
-__attribute__((format(printf, 2, 3))) static void arg(struct argv_buf *a, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (a->n >= 24) {
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(a->s[a->n], sizeof(a->s[a->n]), fmt, ap);
-	va_end(ap);
-	a->v[a->n] = a->s[a->n];
-	a->n++;
-	a->v[a->n] = NULL;
-}
-
-struct peer {
-	const char *name;
-	pid_t pid;
-	int out;
-	pthread_t th;
-	bool th_on;
-	atomic_bool stop;
-	pthread_mutex_t mu;
-	char *buf;
-	size_t len, cap;
-};
-
-static void *peer_drain(void *arg_)
-{
-	struct peer *p = arg_;
-	char tmp[4096];
-
-	for (;;) {
-		struct pollfd pfd = {.fd = p->out, .events = POLLIN};
-
-		if (poll(&pfd, 1, 100) <= 0) {
-			if (atomic_load(&p->stop)) {
-				break;
-			}
-			continue;
-		}
-		ssize_t n = read(p->out, tmp, sizeof(tmp));
-
-		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-			break;
-		}
-		if (n < 0) {
-			continue;
-		}
-		pthread_mutex_lock(&p->mu);
-		size_t take = (size_t)n;
-
-		if (p->len + take + 1 > p->cap) {
-			take = p->cap - p->len - 1;
-		}
-		memcpy(p->buf + p->len, tmp, take);
-		p->len += take;
-		p->buf[p->len] = 0;
-		pthread_mutex_unlock(&p->mu);
-	}
-	return NULL;
-}
-
-static bool peer_start(struct peer *p, const char *name, struct argv_buf *a)
-{
-	char *v[32];
-	int n = 0;
-
-	memset(p, 0, sizeof(*p));
-	p->name = name;
-	p->out = -1;
-	pthread_mutex_init(&p->mu, NULL);
-	p->cap = 1u << 20;
-	p->buf = calloc(1, p->cap);
-	if (p->buf == NULL) {
-		return false;
-	}
-	if (tu_have("stdbuf")) {
-		v[n++] = "stdbuf";
-		v[n++] = "-o0";
-	}
-	for (int i = 0; i < a->n; i++) {
-		v[n++] = a->v[i];
-	}
-	v[n] = NULL;
-	p->pid = tu_spawn(v, &p->out, NULL);
-	if (p->pid <= 0) {
-		p->pid = 0;
-		return false;
-	}
-	p->th_on = pthread_create(&p->th, NULL, peer_drain, p) == 0;
-	return p->th_on;
-}
-
-static bool peer_has(struct peer *p, const char *needle)
-{
-	pthread_mutex_lock(&p->mu);
-	bool r = p->buf != NULL && strstr(p->buf, needle) != NULL;
-
-	pthread_mutex_unlock(&p->mu);
-	return r;
-}
-
-static bool peer_wait(struct peer *p, const char *needle, int ms)
+/*
+ * Wait up to @p ms for @p needle in the output; gives up early once the
+ * program exited (unlike pf_peer_wait(): no settling delay, no exit status).
+ */
+static bool peer_wait(struct pf_peer *p, const char *needle, int ms)
 {
 	int64_t end = now_ms() + ms;
 
-	while (!peer_has(p, needle)) {
+	while (!pf_peer_has(p, needle)) {
 		if (now_ms() >= end || (p->pid > 0 && tu_wait_exit(p->pid, 0) >= 0)) {
 			if (tu_wait_exit(p->pid, 0) >= 0) {
 				p->pid = 0; /* reaped */
 			}
-			return peer_has(p, needle);
+			return pf_peer_has(p, needle);
 		}
 		usleep(10000);
 	}
 	return true;
-}
-
-static void peer_stop(struct peer *p)
-{
-	if (p->pid > 0) {
-		tu_kill(p->pid);
-		p->pid = 0;
-	}
-	atomic_store(&p->stop, true);
-	if (p->th_on) {
-		pthread_join(p->th, NULL);
-		p->th_on = false;
-	}
-	if (th_case_failed() && p->buf != NULL) {
-		size_t from = p->len > 1500 ? p->len - 1500 : 0;
-
-		printf("    ---- %s output (tail) ----\n%s\n    ----\n", p->name, p->buf + from);
-	}
-	if (p->out >= 0) {
-		close(p->out);
-		p->out = -1;
-	}
-	free(p->buf);
-	p->buf = NULL;
-	pthread_mutex_destroy(&p->mu);
 }
 
 /* ---- secsock DTLS echo server: ONE socket for every client (reference 3.5) ---- */
@@ -377,23 +248,6 @@ static unsigned rnd100(struct lossy *l)
 	return (unsigned)((l->rng * 2685821657736338717ULL) >> 33) % 100;
 }
 
-static int udp_socket(struct sockaddr_in *bound)
-{
-	struct sockaddr_storage ss;
-	socklen_t sl = tu_loopback(AF_INET, 0, &ss);
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-
-	if (fd >= 0 && bind(fd, (struct sockaddr *)&ss, sl) < 0) {
-		close(fd);
-		fd = -1;
-	}
-	if (fd >= 0 && bound != NULL) {
-		sl = sizeof(*bound);
-		getsockname(fd, (struct sockaddr *)bound, &sl);
-	}
-	return fd;
-}
-
 static void emit(struct lossy *l, const struct lpkt *p)
 {
 	if (p->dir == 0) {
@@ -469,7 +323,7 @@ static int lossy_client(struct lossy *l, const struct sockaddr_in *from)
 		return -1;
 	}
 	l->cl[l->ncl].addr = *from;
-	l->cl[l->ncl].ufd = udp_socket(NULL);
+	l->cl[l->ncl].ufd = pf_udp_socket(NULL);
 	return l->cl[l->ncl].ufd < 0 ? -1 : l->ncl++;
 }
 
@@ -539,7 +393,7 @@ static struct lossy *lossy_start(uint16_t server_port, int drop, uint64_t seed)
 	l->delay = 5;
 	l->delay_ms = 5;
 	l->rng = seed;
-	l->lfd = udp_socket(&bound);
+	l->lfd = pf_udp_socket(&bound);
 	l->port = ntohs(bound.sin_port);
 	l->th_on = l->lfd >= 0 && pthread_create(&l->th, NULL, lossy_run, l) == 0;
 	return l;
@@ -747,44 +601,44 @@ struct loss_case {
 };
 
 /* Start one udp_proxy toward server_port; its listen port, or 0. */
-static uint16_t proxy_start(struct peer *p, uint16_t server_port, int loss, int seed)
+static uint16_t proxy_start(struct pf_peer *p, uint16_t server_port, int loss, int seed)
 {
-	struct argv_buf a = {0};
+	struct pf_argv a = {0};
 	uint16_t port = tu_free_port(AF_INET, SOCK_DGRAM);
 
-	arg(&a, "%s", tu_mbedtls_prog("udp_proxy"));
-	arg(&a, "server_addr=127.0.0.1");
-	arg(&a, "server_port=%u", server_port);
-	arg(&a, "listen_addr=127.0.0.1");
-	arg(&a, "listen_port=%u", port);
+	pf_arg(&a, "%s", tu_mbedtls_prog("udp_proxy"));
+	pf_arg(&a, "server_addr=127.0.0.1");
+	pf_arg(&a, "server_port=%u", server_port);
+	pf_arg(&a, "listen_addr=127.0.0.1");
+	pf_arg(&a, "listen_port=%u", port);
 	/* "about 1:N": drop=10 ~10 %, drop=3 ~33 % (the integer N nearest 30 %) */
-	arg(&a, "drop=%d", loss == 10 ? 10 : 3);
-	arg(&a, "duplicate=%d", loss == 10 ? 10 : 5);
-	arg(&a, "delay=%d", loss == 10 ? 10 : 5);
-	arg(&a, "seed=%d", seed);
-	if (!peer_start(p, "udp_proxy", &a) ||
+	pf_arg(&a, "drop=%d", loss == 10 ? 10 : 3);
+	pf_arg(&a, "duplicate=%d", loss == 10 ? 10 : 5);
+	pf_arg(&a, "delay=%d", loss == 10 ? 10 : 5);
+	pf_arg(&a, "seed=%d", seed);
+	if (!pf_peer_start(p, "udp_proxy", &a, 1u << 20, 0) ||
 	    !peer_wait(p, "Waiting for a remote connection", WAIT_MS)) {
 		return 0;
 	}
 	return port;
 }
 
-static uint16_t server2_start(struct peer *p)
+static uint16_t server2_start(struct pf_peer *p)
 {
-	struct argv_buf a = {0};
+	struct pf_argv a = {0};
 	uint16_t port = tu_free_port(AF_INET, SOCK_DGRAM);
 
-	arg(&a, "%s", tu_mbedtls_prog("ssl_server2"));
-	arg(&a, "dtls=1");
-	arg(&a, "server_addr=127.0.0.1");
-	arg(&a, "server_port=%u", port);
-	arg(&a, "crt_file=%s", tu_cert_path("server.pem"));
-	arg(&a, "key_file=%s", tu_cert_path("server.key"));
-	arg(&a, "force_ciphersuite=" SERVER2_SUITE);
-	arg(&a, "hs_timeout=200-10000");
-	arg(&a, "read_timeout=10000");
-	arg(&a, "exchanges=%d", NMSGS);
-	if (!peer_start(p, "ssl_server2", &a) ||
+	pf_arg(&a, "%s", tu_mbedtls_prog("ssl_server2"));
+	pf_arg(&a, "dtls=1");
+	pf_arg(&a, "server_addr=127.0.0.1");
+	pf_arg(&a, "server_port=%u", port);
+	pf_arg(&a, "crt_file=%s", tu_cert_path("server.pem"));
+	pf_arg(&a, "key_file=%s", tu_cert_path("server.key"));
+	pf_arg(&a, "force_ciphersuite=" SERVER2_SUITE);
+	pf_arg(&a, "hs_timeout=200-10000");
+	pf_arg(&a, "read_timeout=10000");
+	pf_arg(&a, "exchanges=%d", NMSGS);
+	if (!pf_peer_start(p, "ssl_server2", &a, 1u << 20, 0) ||
 	    !peer_wait(p, "Waiting for a remote connection", WAIT_MS)) {
 		return 0;
 	}
@@ -835,7 +689,7 @@ static bool join_clients(pthread_t *th, struct client *c, int n, atomic_bool *st
 static void run_case(const struct loss_case *lc)
 {
 	struct echo_srv srv = {.fd = -1};
-	struct peer server2, *proxies = NULL;
+	struct pf_peer server2, *proxies = NULL;
 	struct lossy *relay = NULL;
 	struct client *c = calloc((size_t)lc->nclients, sizeof(*c));
 	pthread_t *th = calloc((size_t)lc->nclients, sizeof(*th));
@@ -926,12 +780,12 @@ static void run_case(const struct loss_case *lc)
 out:
 	lossy_stop(relay);
 	for (int i = 0; i < nproxies; i++) {
-		peer_stop(&proxies[i]);
+		pf_peer_stop(&proxies[i]);
 	}
 	free(proxies);
 	if (lc->server2) {
 		if (server2.pid != 0 || server2.buf != NULL) {
-			peer_stop(&server2);
+			pf_peer_stop(&server2);
 		}
 	} else {
 		echo_srv_stop(&srv);

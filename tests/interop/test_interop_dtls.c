@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "peer_fixture.h"
 #include "testutil.h"
 
 /* ---- credentials (tests/lib/certs, README.txt) ---- */
@@ -96,214 +97,11 @@ static bool creds_ready(void)
 
 /* ---- peer processes: output captured by a thread, so pipes never fill ---- */
 
-struct argv_buf {
-	char s[40][256];
-	char *v[41];
-	int n;
-};
-
-__attribute__((format(printf, 2, 3))) static void arg(struct argv_buf *a, const char *fmt, ...)
+/* 8 MiB of output kept, stdout and stderr unbuffered. */
+static bool peer_start(struct pf_peer *p, const char *name, const struct pf_argv *a,
+		       bool want_stdin)
 {
-	va_list ap;
-
-	if (a->n >= 40) {
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(a->s[a->n], sizeof(a->s[a->n]), fmt, ap);
-	va_end(ap);
-	a->v[a->n] = a->s[a->n];
-	a->n++;
-	a->v[a->n] = NULL;
-}
-
-struct peer {
-	const char *name;
-	pid_t pid; /* 0 once reaped */
-	int out, in;
-	pthread_t th;
-	bool th_on;
-	atomic_bool stop;
-	pthread_mutex_t mu;
-	char *buf;
-	size_t len, cap;
-	int status; /* exit status once reaped, else -1 */
-};
-
-static void *peer_drain(void *arg_)
-{
-	struct peer *p = arg_;
-	char tmp[4096];
-
-	for (;;) {
-		struct pollfd pfd = {.fd = p->out, .events = POLLIN};
-		int r = poll(&pfd, 1, 100);
-
-		if (r <= 0) {
-			if (atomic_load(&p->stop)) {
-				break;
-			}
-			continue;
-		}
-		ssize_t n = read(p->out, tmp, sizeof(tmp));
-
-		if (n == 0) {
-			break;
-		}
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EINTR) {
-				continue;
-			}
-			break;
-		}
-		pthread_mutex_lock(&p->mu);
-		size_t take = (size_t)n;
-
-		if (p->len + take + 1 > p->cap) {
-			take = p->cap - p->len - 1; /* output beyond the cap is dropped */
-		}
-		memcpy(p->buf + p->len, tmp, take);
-		p->len += take;
-		p->buf[p->len] = 0;
-		pthread_mutex_unlock(&p->mu);
-	}
-	return NULL;
-}
-
-/* Start argv (stdbuf -o0 in front when present, so output is seen as it is written). */
-static bool peer_start(struct peer *p, const char *name, struct argv_buf *a, bool want_stdin)
-{
-	char *v[48];
-	int n = 0;
-
-	memset(p, 0, sizeof(*p));
-	p->name = name;
-	p->out = p->in = -1;
-	p->status = -1;
-	pthread_mutex_init(&p->mu, NULL);
-	p->cap = 8u << 20;
-	p->buf = calloc(1, p->cap);
-	if (p->buf == NULL) {
-		return false;
-	}
-	if (tu_have("stdbuf")) {
-		v[n++] = "stdbuf";
-		v[n++] = "-o0";
-		v[n++] = "-e0";
-	}
-	for (int i = 0; i < a->n; i++) {
-		v[n++] = a->v[i];
-	}
-	v[n] = NULL;
-	p->pid = tu_spawn(v, &p->out, want_stdin ? &p->in : NULL);
-	if (p->pid <= 0) {
-		p->pid = 0;
-		return false;
-	}
-	p->th_on = pthread_create(&p->th, NULL, peer_drain, p) == 0;
-	return p->th_on;
-}
-
-static bool peer_has(struct peer *p, const char *needle)
-{
-	bool r;
-
-	pthread_mutex_lock(&p->mu);
-	r = p->buf != NULL && strstr(p->buf, needle) != NULL;
-	pthread_mutex_unlock(&p->mu);
-	return r;
-}
-
-/* Count occurrences of needle in the output. */
-static int peer_count(struct peer *p, const char *needle)
-{
-	int c = 0;
-
-	pthread_mutex_lock(&p->mu);
-	for (const char *q = p->buf; q != NULL && (q = strstr(q, needle)) != NULL;
-	     q += strlen(needle)) {
-		c++;
-	}
-	pthread_mutex_unlock(&p->mu);
-	return c;
-}
-
-/* Reap if it exited; true once reaped. */
-static bool peer_reaped(struct peer *p, int ms)
-{
-	if (p->pid > 0) {
-		int st = tu_wait_exit(p->pid, ms);
-
-		if (st >= 0) {
-			p->status = st;
-			p->pid = 0;
-		}
-	}
-	return p->pid == 0;
-}
-
-static bool peer_wait(struct peer *p, const char *needle, int ms)
-{
-	int64_t end = now_ms() + ms;
-
-	while (!peer_has(p, needle)) {
-		if (now_ms() >= end || peer_reaped(p, 0)) {
-			usleep(50000); /* let the drain thread catch the last words */
-			return peer_has(p, needle);
-		}
-		usleep(10000);
-	}
-	return true;
-}
-
-static void peer_write(struct peer *p, const char *s)
-{
-	if (p->in >= 0 && write(p->in, s, strlen(s)) < 0) {
-		th_fail(__FILE__, __LINE__, "%s: write to stdin: %s", p->name, strerror(errno));
-	}
-}
-
-static void peer_close_stdin(struct peer *p)
-{
-	if (p->in >= 0) {
-		close(p->in);
-		p->in = -1;
-	}
-}
-
-static void peer_dump(struct peer *p)
-{
-	pthread_mutex_lock(&p->mu);
-	size_t from = p->len > 3000 ? p->len - 3000 : 0;
-
-	printf("    ---- %s output (last %zu bytes) ----\n%s\n    ---- end %s ----\n", p->name,
-	       p->len - from, p->buf ? p->buf + from : "", p->name);
-	pthread_mutex_unlock(&p->mu);
-}
-
-/* Kill (if still running), reap, stop the drain thread; dump the output when the case failed. */
-static void peer_stop(struct peer *p)
-{
-	if (p->pid > 0) {
-		p->status = tu_kill(p->pid);
-		p->pid = 0;
-	}
-	atomic_store(&p->stop, true);
-	if (p->th_on) {
-		pthread_join(p->th, NULL);
-		p->th_on = false;
-	}
-	if (th_case_failed() && p->buf != NULL) {
-		peer_dump(p);
-	}
-	peer_close_stdin(p);
-	if (p->out >= 0) {
-		close(p->out);
-		p->out = -1;
-	}
-	free(p->buf);
-	p->buf = NULL;
-	pthread_mutex_destroy(&p->mu);
+	return pf_peer_start(p, name, a, 8u << 20, PF_STDERR_UNBUF | (want_stdin ? PF_STDIN : 0));
 }
 
 /* ---- secsock sockets ---- */
@@ -555,12 +353,12 @@ static void echo_srv_stop(struct echo_srv *s)
 
 /* Wait for a peer client to exit while the server serves it; fail fast when secsock says
  * EOPNOTSUPP (DTLS data path missing). Exit status or -1. */
-static int wait_client_exit(struct peer *p, struct echo_srv *s, int ms)
+static int wait_client_exit(struct pf_peer *p, struct echo_srv *s, int ms)
 {
 	int64_t end = now_ms() + ms;
 
 	while (now_ms() < end) {
-		if (peer_reaped(p, 20)) {
+		if (pf_peer_reaped(p, 20)) {
 			return p->status;
 		}
 		if (atomic_load(&s->last_errno) == EOPNOTSUPP) {
@@ -610,26 +408,6 @@ struct relay {
 	bool th_on;
 };
 
-static int udp_loopback_socket(struct sockaddr_in *bound)
-{
-	struct sockaddr_storage ss;
-	socklen_t sl = tu_loopback(AF_INET, 0, &ss);
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-
-	if (fd < 0) {
-		return -1;
-	}
-	if (bind(fd, (struct sockaddr *)&ss, sl) < 0) {
-		close(fd);
-		return -1;
-	}
-	if (bound != NULL) {
-		sl = sizeof(*bound);
-		getsockname(fd, (struct sockaddr *)bound, &sl);
-	}
-	return fd;
-}
-
 static int relay_client(struct relay *r, const struct sockaddr_in *from)
 {
 	for (int i = 0; i < r->ncl; i++) {
@@ -644,7 +422,7 @@ static int relay_client(struct relay *r, const struct sockaddr_in *from)
 	int i = r->ncl;
 
 	r->cl[i].addr = *from;
-	r->cl[i].ufd = udp_loopback_socket(NULL);
+	r->cl[i].ufd = pf_udp_socket(NULL);
 	r->cl[i].old_ufd = -1;
 	if (r->cl[i].ufd < 0) {
 		return -1;
@@ -657,7 +435,7 @@ static int relay_client(struct relay *r, const struct sockaddr_in *from)
 static void relay_rebind(struct relay *r)
 {
 	for (int i = 0; i < r->ncl; i++) {
-		int nfd = udp_loopback_socket(NULL);
+		int nfd = pf_udp_socket(NULL);
 
 		if (nfd < 0) {
 			continue;
@@ -739,7 +517,7 @@ static bool relay_start(struct relay *r, uint16_t server_port, atomic_int *trigg
 	r->server.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	r->trigger = trigger;
 	r->trigger_at = trigger_at;
-	r->lfd = udp_loopback_socket(&bound);
+	r->lfd = pf_udp_socket(&bound);
 	if (r->lfd < 0) {
 		return false;
 	}
@@ -792,47 +570,47 @@ static void relay_stop(struct relay *r)
 
 #define MBED(prog) tu_mbedtls_prog(prog)
 
-static void mbed_server2_args(struct argv_buf *a, uint16_t port, bool psk)
+static void mbed_server2_args(struct pf_argv *a, uint16_t port, bool psk)
 {
-	arg(a, "%s", MBED("ssl_server2"));
-	arg(a, "dtls=1");
-	arg(a, "server_addr=127.0.0.1");
-	arg(a, "server_port=%u", port);
-	arg(a, "hs_timeout=200-10000");
-	arg(a, "read_timeout=10000");
+	pf_arg(a, "%s", MBED("ssl_server2"));
+	pf_arg(a, "dtls=1");
+	pf_arg(a, "server_addr=127.0.0.1");
+	pf_arg(a, "server_port=%u", port);
+	pf_arg(a, "hs_timeout=200-10000");
+	pf_arg(a, "read_timeout=10000");
 	if (psk) {
 		/* no certificate at all: only PSK suites can be negotiated */
-		arg(a, "crt_file=none");
-		arg(a, "key_file=none");
-		arg(a, "crt_file2=none");
-		arg(a, "key_file2=none");
-		arg(a, "ca_file=none");
-		arg(a, "psk=" PSK_HEX);
-		arg(a, "psk_identity=" PSK_ID);
+		pf_arg(a, "crt_file=none");
+		pf_arg(a, "key_file=none");
+		pf_arg(a, "crt_file2=none");
+		pf_arg(a, "key_file2=none");
+		pf_arg(a, "ca_file=none");
+		pf_arg(a, "psk=" PSK_HEX);
+		pf_arg(a, "psk_identity=" PSK_ID);
 	} else {
-		arg(a, "crt_file=%s", tu_cert_path("server.pem"));
-		arg(a, "key_file=%s", tu_cert_path("server.key"));
-		arg(a, "ca_file=%s", tu_cert_path("ca.pem"));
+		pf_arg(a, "crt_file=%s", tu_cert_path("server.pem"));
+		pf_arg(a, "key_file=%s", tu_cert_path("server.key"));
+		pf_arg(a, "ca_file=%s", tu_cert_path("ca.pem"));
 	}
 }
 
-static void mbed_client2_args(struct argv_buf *a, uint16_t port, bool psk, int exchanges)
+static void mbed_client2_args(struct pf_argv *a, uint16_t port, bool psk, int exchanges)
 {
-	arg(a, "%s", MBED("ssl_client2"));
-	arg(a, "dtls=1");
-	arg(a, "server_addr=127.0.0.1");
-	arg(a, "server_port=%u", port);
-	arg(a, "hs_timeout=200-10000");
-	arg(a, "read_timeout=5000");
-	arg(a, "exchanges=%d", exchanges);
+	pf_arg(a, "%s", MBED("ssl_client2"));
+	pf_arg(a, "dtls=1");
+	pf_arg(a, "server_addr=127.0.0.1");
+	pf_arg(a, "server_port=%u", port);
+	pf_arg(a, "hs_timeout=200-10000");
+	pf_arg(a, "read_timeout=5000");
+	pf_arg(a, "exchanges=%d", exchanges);
 	if (psk) {
-		arg(a, "psk=" PSK_HEX);
-		arg(a, "psk_identity=" PSK_ID);
-		arg(a, "force_ciphersuite=TLS-ECDHE-PSK-WITH-AES-128-CBC-SHA256");
+		pf_arg(a, "psk=" PSK_HEX);
+		pf_arg(a, "psk_identity=" PSK_ID);
+		pf_arg(a, "force_ciphersuite=TLS-ECDHE-PSK-WITH-AES-128-CBC-SHA256");
 	} else {
-		arg(a, "ca_file=%s", tu_cert_path("ca.pem"));
-		arg(a, "server_name=localhost");
-		arg(a, "auth_mode=required");
+		pf_arg(a, "ca_file=%s", tu_cert_path("ca.pem"));
+		pf_arg(a, "server_name=localhost");
+		pf_arg(a, "auth_mode=required");
 	}
 }
 
@@ -843,8 +621,8 @@ static void mbed_client2_args(struct argv_buf *a, uint16_t port, bool psk, int e
 /* openssl s_server: what we send shows on its stdout; its stdin line comes back to us. */
 static void openssl_server_case(bool psk, int cid)
 {
-	struct argv_buf a = {0};
-	struct peer p;
+	struct pf_argv a = {0};
+	struct pf_peer p;
 	uint16_t port = tu_free_port(AF_INET, SOCK_DGRAM);
 	struct dtls_opts o = {.tag = psk ? TAG_PSK : TAG_CA,
 			      .cid = cid,
@@ -853,31 +631,31 @@ static void openssl_server_case(bool psk, int cid)
 			      .rcvtimeo_ms = 5000};
 	char buf[512];
 
-	arg(&a, "openssl");
-	arg(&a, "s_server");
-	arg(&a, "-dtls1_2");
-	arg(&a, "-listen"); /* HelloVerifyRequest cookie exchange (DTLSv1_listen) */
-	arg(&a, "-accept");
-	arg(&a, "127.0.0.1:%u", port);
+	pf_arg(&a, "openssl");
+	pf_arg(&a, "s_server");
+	pf_arg(&a, "-dtls1_2");
+	pf_arg(&a, "-listen"); /* HelloVerifyRequest cookie exchange (DTLSv1_listen) */
+	pf_arg(&a, "-accept");
+	pf_arg(&a, "127.0.0.1:%u", port);
 	if (psk) {
-		arg(&a, "-nocert");
-		arg(&a, "-psk");
-		arg(&a, PSK_HEX);
-		arg(&a, "-psk_identity");
-		arg(&a, PSK_ID);
+		pf_arg(&a, "-nocert");
+		pf_arg(&a, "-psk");
+		pf_arg(&a, PSK_HEX);
+		pf_arg(&a, "-psk_identity");
+		pf_arg(&a, PSK_ID);
 	} else {
-		arg(&a, "-cert");
-		arg(&a, "%s", tu_cert_path("server.pem"));
-		arg(&a, "-key");
-		arg(&a, "%s", tu_cert_path("server.key"));
+		pf_arg(&a, "-cert");
+		pf_arg(&a, "%s", tu_cert_path("server.pem"));
+		pf_arg(&a, "-key");
+		pf_arg(&a, "%s", tu_cert_path("server.key"));
 	}
 	if (!peer_start(&p, "openssl s_server", &a, true)) {
 		th_fail(__FILE__, __LINE__, "cannot start openssl");
 		return;
 	}
-	if (!peer_wait(&p, "ACCEPT", WAIT_MS)) {
+	if (!pf_peer_wait(&p, "ACCEPT", WAIT_MS)) {
 		th_fail(__FILE__, __LINE__, "openssl s_server did not start");
-		peer_stop(&p);
+		pf_peer_stop(&p);
 		return;
 	}
 	int fd = dtls_client(&o, port);
@@ -890,8 +668,8 @@ static void openssl_server_case(bool psk, int cid)
 				  TLS_DTLS_CID_STATUS_DISABLED);
 		}
 		EXPECT_EQ(zsock_send(fd, "secsock-to-openssl\n", 19, 0), 19);
-		EXPECT_TRUE(peer_wait(&p, "secsock-to-openssl", WAIT_MS));
-		peer_write(&p, "openssl-to-secsock\n");
+		EXPECT_TRUE(pf_peer_wait(&p, "secsock-to-openssl", WAIT_MS));
+		pf_peer_write(&p, "openssl-to-secsock\n");
 		ssize_t n = zsock_recv(fd, buf, sizeof(buf) - 1, 0);
 
 		EXPECT_EQ(n, 19);
@@ -901,7 +679,7 @@ static void openssl_server_case(bool psk, int cid)
 		}
 		zsock_close(fd);
 	}
-	peer_stop(&p);
+	pf_peer_stop(&p);
 }
 
 /* issue 4: interop, openssl s_server -dtls1_2 with a certificate, secsock client verifies it */
@@ -927,18 +705,18 @@ TEST(test_openssl_server_cid_unsupported)
 
 static void gnutls_server_case(bool psk)
 {
-	struct argv_buf a = {0};
-	struct peer p;
+	struct pf_argv a = {0};
+	struct pf_peer p;
 	uint16_t port = tu_free_port(AF_INET, SOCK_DGRAM);
 	struct dtls_opts o = {
 		.tag = psk ? TAG_PSK : TAG_CA, .cid = -1, .verify = -1, .rcvtimeo_ms = 5000};
 	char pskfile[] = "/tmp/secsock-gnutls-psk-XXXXXX";
 	char buf[512];
 
-	arg(&a, "gnutls-serv");
-	arg(&a, "--udp");
-	arg(&a, "--echo");
-	arg(&a, "--port=%u", port);
+	pf_arg(&a, "gnutls-serv");
+	pf_arg(&a, "--udp");
+	pf_arg(&a, "--echo");
+	pf_arg(&a, "--port=%u", port);
 	if (psk) {
 		int tf = mkstemp(pskfile);
 
@@ -947,19 +725,19 @@ static void gnutls_server_case(bool psk)
 			return;
 		}
 		close(tf);
-		arg(&a, "--pskpasswd=%s", pskfile);
-		arg(&a, "--priority=NORMAL:+ECDHE-PSK:+PSK");
+		pf_arg(&a, "--pskpasswd=%s", pskfile);
+		pf_arg(&a, "--priority=NORMAL:+ECDHE-PSK:+PSK");
 	} else {
-		arg(&a, "--x509certfile=%s", tu_cert_path("server.pem"));
-		arg(&a, "--x509keyfile=%s", tu_cert_path("server.key"));
+		pf_arg(&a, "--x509certfile=%s", tu_cert_path("server.pem"));
+		pf_arg(&a, "--x509keyfile=%s", tu_cert_path("server.key"));
 	}
 	if (!peer_start(&p, "gnutls-serv", &a, false)) {
 		th_fail(__FILE__, __LINE__, "cannot start gnutls-serv");
 		goto out;
 	}
-	if (!peer_wait(&p, "Echo Server listening on IPv4", WAIT_MS)) {
+	if (!pf_peer_wait(&p, "Echo Server listening on IPv4", WAIT_MS)) {
 		th_fail(__FILE__, __LINE__, "gnutls-serv did not start");
-		peer_stop(&p);
+		pf_peer_stop(&p);
 		goto out;
 	}
 	int fd = dtls_client(&o, port);
@@ -977,7 +755,7 @@ static void gnutls_server_case(bool psk)
 		}
 		zsock_close(fd);
 	}
-	peer_stop(&p);
+	pf_peer_stop(&p);
 out:
 	if (psk) {
 		unlink(pskfile);
@@ -1001,8 +779,8 @@ TEST(test_gnutls_server_psk)
 /* ssl_server2 answers each request with its fixed HTTP response naming the suite. */
 static void server2_case(bool psk, bool cid)
 {
-	struct argv_buf a = {0};
-	struct peer p;
+	struct pf_argv a = {0};
+	struct pf_peer p;
 	struct relay r;
 	uint16_t port = tu_free_port(AF_INET, SOCK_DGRAM);
 	struct dtls_opts o = {.tag = psk ? TAG_PSK : TAG_CA,
@@ -1013,10 +791,10 @@ static void server2_case(bool psk, bool cid)
 	char buf[1024];
 
 	mbed_server2_args(&a, port, psk);
-	arg(&a, "exchanges=2");
+	pf_arg(&a, "exchanges=2");
 	if (cid) {
-		arg(&a, "cid=1");
-		arg(&a, "cid_val=" PEER_CID_HEX);
+		pf_arg(&a, "cid=1");
+		pf_arg(&a, "cid_val=" PEER_CID_HEX);
 	}
 	if (!tu_have(MBED("ssl_server2"))) {
 		SKIP("Mbed TLS ssl_server2 not built");
@@ -1026,9 +804,9 @@ static void server2_case(bool psk, bool cid)
 		th_fail(__FILE__, __LINE__, "cannot start ssl_server2");
 		return;
 	}
-	if (!peer_wait(&p, "Waiting for a remote connection", WAIT_MS)) {
+	if (!pf_peer_wait(&p, "Waiting for a remote connection", WAIT_MS)) {
 		th_fail(__FILE__, __LINE__, "ssl_server2 did not start");
-		peer_stop(&p);
+		pf_peer_stop(&p);
 		return;
 	}
 	/* with CID the traffic goes through a relay that counts CID records (type 25) */
@@ -1064,8 +842,8 @@ static void server2_case(bool psk, bool cid)
 	}
 	if (cid) {
 		/* the peer's own account: CID negotiated and ours is what it sends */
-		EXPECT_TRUE(peer_wait(&p, CID_NEGOTIATED, 2000));
-		EXPECT_TRUE(peer_wait(&p, OUR_CID_PRINTED, 2000));
+		EXPECT_TRUE(pf_peer_wait(&p, CID_NEGOTIATED, 2000));
+		EXPECT_TRUE(pf_peer_wait(&p, OUR_CID_PRINTED, 2000));
 		if (relayed) {
 			/* RFC 9146 records on the wire both ways */
 			EXPECT_TRUE(atomic_load(&r.cid[0]) >= 2);
@@ -1075,7 +853,7 @@ static void server2_case(bool psk, bool cid)
 			th_fail(__FILE__, __LINE__, "cannot start the relay");
 		}
 	}
-	peer_stop(&p);
+	pf_peer_stop(&p);
 }
 
 /* issue 4: interop, ssl_server2 dtls=1 with a certificate */
@@ -1114,8 +892,8 @@ static bool port_4433_free(void)
 /* issue 4: interop, Mbed TLS dtls_server demo (certificate, fixed port 4433) */
 TEST(test_mbedtls_demo_server_cert)
 {
-	struct argv_buf a = {0};
-	struct peer p;
+	struct pf_argv a = {0};
+	struct pf_peer p;
 	struct dtls_opts o = {
 		.tag = TAG_CA, .cid = -1, .verify = TLS_PEER_VERIFY_OPTIONAL, .rcvtimeo_ms = 5000};
 	char buf[256];
@@ -1127,14 +905,14 @@ TEST(test_mbedtls_demo_server_cert)
 	if (!port_4433_free()) {
 		SKIP("udp/4433 (hard-coded in dtls_server) is in use or IPv6 is off");
 	}
-	arg(&a, "%s", MBED("dtls_server"));
+	pf_arg(&a, "%s", MBED("dtls_server"));
 	if (!peer_start(&p, "dtls_server", &a, false)) {
 		th_fail(__FILE__, __LINE__, "cannot start dtls_server");
 		return;
 	}
-	if (!peer_wait(&p, "Waiting for a remote connection", WAIT_MS)) {
+	if (!pf_peer_wait(&p, "Waiting for a remote connection", WAIT_MS)) {
 		th_fail(__FILE__, __LINE__, "dtls_server did not start");
-		peer_stop(&p);
+		pf_peer_stop(&p);
 		return;
 	}
 	int fd = dtls_client(&o, 4433);
@@ -1151,8 +929,8 @@ TEST(test_mbedtls_demo_server_cert)
 		}
 		zsock_close(fd);
 	}
-	EXPECT_TRUE(peer_wait(&p, "bytes written", 2000));
-	peer_stop(&p);
+	EXPECT_TRUE(pf_peer_wait(&p, "bytes written", 2000));
+	pf_peer_stop(&p);
 }
 
 /* =========================================================================================
@@ -1161,8 +939,8 @@ TEST(test_mbedtls_demo_server_cert)
 
 static void openssl_client_case(bool psk)
 {
-	struct argv_buf a = {0};
-	struct peer p;
+	struct pf_argv a = {0};
+	struct pf_peer p;
 	struct echo_srv s;
 	struct dtls_opts o = {
 		.tag = psk ? TAG_PSK : TAG_SRV, .cid = -1, .verify = -1, .rcvtimeo_ms = 100};
@@ -1171,47 +949,47 @@ static void openssl_client_case(bool psk)
 		echo_srv_stop(&s);
 		return;
 	}
-	arg(&a, "openssl");
-	arg(&a, "s_client");
-	arg(&a, "-dtls1_2");
-	arg(&a, "-connect");
-	arg(&a, "127.0.0.1:%u", s.port);
+	pf_arg(&a, "openssl");
+	pf_arg(&a, "s_client");
+	pf_arg(&a, "-dtls1_2");
+	pf_arg(&a, "-connect");
+	pf_arg(&a, "127.0.0.1:%u", s.port);
 	if (psk) {
-		arg(&a, "-psk");
-		arg(&a, PSK_HEX);
-		arg(&a, "-psk_identity");
-		arg(&a, PSK_ID);
-		arg(&a, "-cipher");
-		arg(&a, "PSK");
+		pf_arg(&a, "-psk");
+		pf_arg(&a, PSK_HEX);
+		pf_arg(&a, "-psk_identity");
+		pf_arg(&a, PSK_ID);
+		pf_arg(&a, "-cipher");
+		pf_arg(&a, "PSK");
 	} else {
-		arg(&a, "-CAfile");
-		arg(&a, "%s", tu_cert_path("ca.pem"));
-		arg(&a, "-verify_hostname");
-		arg(&a, "localhost");
-		arg(&a, "-verify_return_error");
+		pf_arg(&a, "-CAfile");
+		pf_arg(&a, "%s", tu_cert_path("ca.pem"));
+		pf_arg(&a, "-verify_hostname");
+		pf_arg(&a, "localhost");
+		pf_arg(&a, "-verify_return_error");
 	}
 	if (!peer_start(&p, "openssl s_client", &a, true)) {
 		th_fail(__FILE__, __LINE__, "cannot start openssl");
 		echo_srv_stop(&s);
 		return;
 	}
-	peer_write(&p, "openssl-client-line-1\n");
+	pf_peer_write(&p, "openssl-client-line-1\n");
 	if (!wait_msgs(&s, 1, WAIT_MS)) {
 		th_fail(__FILE__, __LINE__, "nothing reached the secsock server");
 		goto out;
 	}
 	/* s_client prints what it receives: the echo; its own stdin is not echoed locally */
-	EXPECT_TRUE(peer_wait(&p, "openssl-client-line-1", WAIT_MS));
-	peer_write(&p, "openssl-client-line-2\n");
-	EXPECT_TRUE(peer_wait(&p, "openssl-client-line-2", WAIT_MS));
+	EXPECT_TRUE(pf_peer_wait(&p, "openssl-client-line-1", WAIT_MS));
+	pf_peer_write(&p, "openssl-client-line-2\n");
+	EXPECT_TRUE(pf_peer_wait(&p, "openssl-client-line-2", WAIT_MS));
 	EXPECT_EQ(atomic_load(&s.msgs), 2);
-	peer_close_stdin(&p); /* EOF: s_client sends close_notify and exits 0 */
+	pf_peer_close_stdin(&p); /* EOF: s_client sends close_notify and exits 0 */
 	EXPECT_EQ(wait_client_exit(&p, &s, WAIT_MS), 0);
 	if (!psk) {
-		EXPECT_TRUE(peer_has(&p, "Verify return code: 0 (ok)"));
+		EXPECT_TRUE(pf_peer_has(&p, "Verify return code: 0 (ok)"));
 	}
 out:
-	peer_stop(&p);
+	pf_peer_stop(&p);
 	echo_srv_stop(&s);
 }
 
@@ -1236,8 +1014,8 @@ TEST(test_openssl_client_psk)
  * is no gnutls-cli PSK case; gnutls PSK is covered by test_gnutls_server_psk. */
 TEST(test_gnutls_client_cert)
 {
-	struct argv_buf a = {0};
-	struct peer p;
+	struct pf_argv a = {0};
+	struct pf_peer p;
 	struct echo_srv s;
 	struct dtls_opts o = {.tag = TAG_SRV, .cid = -1, .verify = -1, .rcvtimeo_ms = 100};
 
@@ -1246,37 +1024,37 @@ TEST(test_gnutls_client_cert)
 		echo_srv_stop(&s);
 		return;
 	}
-	arg(&a, "gnutls-cli");
-	arg(&a, "--udp");
-	arg(&a, "--port=%u", s.port);
-	arg(&a, "--x509cafile=%s", tu_cert_path("ca.pem"));
-	arg(&a, "--verify-hostname=localhost");
-	arg(&a, "127.0.0.1");
+	pf_arg(&a, "gnutls-cli");
+	pf_arg(&a, "--udp");
+	pf_arg(&a, "--port=%u", s.port);
+	pf_arg(&a, "--x509cafile=%s", tu_cert_path("ca.pem"));
+	pf_arg(&a, "--verify-hostname=localhost");
+	pf_arg(&a, "127.0.0.1");
 	if (!peer_start(&p, "gnutls-cli", &a, true)) {
 		th_fail(__FILE__, __LINE__, "cannot start gnutls-cli");
 		echo_srv_stop(&s);
 		return;
 	}
 	/* gnutls-cli reads stdin only after its handshake; written early, the line waits */
-	peer_write(&p, "gnutls-client-line-1\n");
+	pf_peer_write(&p, "gnutls-client-line-1\n");
 	if (!wait_msgs(&s, 1, WAIT_MS)) {
 		th_fail(__FILE__, __LINE__, "nothing reached the secsock server");
 		goto out;
 	}
-	EXPECT_TRUE(peer_wait(&p, "gnutls-client-line-1", WAIT_MS));
-	EXPECT_TRUE(peer_has(&p, "Handshake was completed"));
-	peer_close_stdin(&p);
+	EXPECT_TRUE(pf_peer_wait(&p, "gnutls-client-line-1", WAIT_MS));
+	EXPECT_TRUE(pf_peer_has(&p, "Handshake was completed"));
+	pf_peer_close_stdin(&p);
 	EXPECT_EQ(wait_client_exit(&p, &s, WAIT_MS), 0);
 out:
-	peer_stop(&p);
+	pf_peer_stop(&p);
 	echo_srv_stop(&s);
 }
 
 /* ssl_client2 sends its GET request `exchanges` times and reads one datagram each time. */
 static void client2_case(bool psk, int cid, bool addr_change)
 {
-	struct argv_buf a = {0};
-	struct peer p;
+	struct pf_argv a = {0};
+	struct pf_peer p;
 	struct echo_srv s;
 	struct relay r;
 	bool relayed = false;
@@ -1310,11 +1088,11 @@ static void client2_case(bool psk, int cid, bool addr_change)
 	}
 	mbed_client2_args(&a, relayed ? r.port : s.port, psk, exchanges);
 	if (cid >= 0) {
-		arg(&a, "cid=1");
-		arg(&a, "cid_val=" PEER_CID_HEX);
+		pf_arg(&a, "cid=1");
+		pf_arg(&a, "cid_val=" PEER_CID_HEX);
 	}
 	if (!follows) {
-		arg(&a, "read_timeout=2000");
+		pf_arg(&a, "read_timeout=2000");
 	}
 	if (!peer_start(&p, "ssl_client2", &a, false)) {
 		th_fail(__FILE__, __LINE__, "cannot start ssl_client2");
@@ -1324,18 +1102,18 @@ static void client2_case(bool psk, int cid, bool addr_change)
 		EXPECT_EQ(wait_client_exit(&p, &s, WAIT_MS), 0);
 	} else {
 		EXPECT_TRUE(wait_client_exit(&p, &s, WAIT_MS) > 0);
-		EXPECT_TRUE(peer_has(&p, "timeout"));
+		EXPECT_TRUE(pf_peer_has(&p, "timeout"));
 	}
-	EXPECT_EQ(peer_count(&p, "bytes read"), echoed);
+	EXPECT_EQ(pf_peer_count(&p, "bytes read"), echoed);
 	if (cid >= 0) {
-		EXPECT_TRUE(peer_has(&p, CID_NEGOTIATED));
-		EXPECT_TRUE(peer_has(&p, cid == TLS_DTLS_CID_ENABLED
-						 ? OUR_CID_PRINTED
-						 : "Peer CID (length 0 Bytes)"));
+		EXPECT_TRUE(pf_peer_has(&p, CID_NEGOTIATED));
+		EXPECT_TRUE(pf_peer_has(&p, cid == TLS_DTLS_CID_ENABLED
+						    ? OUR_CID_PRINTED
+						    : "Peer CID (length 0 Bytes)"));
 	}
 	if (addr_change) {
 		/* one handshake only: the session survived the move */
-		EXPECT_EQ(peer_count(&p, "Performing the SSL/TLS handshake"), 1);
+		EXPECT_EQ(pf_peer_count(&p, "Performing the SSL/TLS handshake"), 1);
 	}
 out:
 	if (relayed) {
@@ -1363,7 +1141,7 @@ out:
 		/* CID: same session, recvfrom reported the second port; no CID: never seen */
 		EXPECT_EQ(s.nports, follows ? 2 : 1);
 	}
-	peer_stop(&p);
+	pf_peer_stop(&p);
 }
 
 /* issue 4: interop, ssl_client2 dtls=1 verifies our server certificate (auth_mode=required) */
@@ -1408,8 +1186,8 @@ TEST(test_ssl_client2_client_nocid_addr_change)
  * authmode OPTIONAL with Mbed TLS's test CA, so our certificate is reported but accepted) */
 TEST(test_mbedtls_demo_client_cert)
 {
-	struct argv_buf a = {0};
-	struct peer p;
+	struct pf_argv a = {0};
+	struct pf_peer p;
 	struct echo_srv s;
 	struct dtls_opts o = {.tag = TAG_SRV, .cid = -1, .verify = -1, .rcvtimeo_ms = 100};
 	struct addrinfo hints = {.ai_socktype = SOCK_DGRAM}, *ai = NULL;
@@ -1431,14 +1209,14 @@ TEST(test_mbedtls_demo_client_cert)
 		echo_srv_stop(&s);
 		return;
 	}
-	arg(&a, "%s", MBED("dtls_client"));
+	pf_arg(&a, "%s", MBED("dtls_client"));
 	if (!peer_start(&p, "dtls_client", &a, false)) {
 		th_fail(__FILE__, __LINE__, "cannot start dtls_client");
 	} else {
 		EXPECT_EQ(wait_client_exit(&p, &s, WAIT_MS), 0);
-		EXPECT_TRUE(peer_has(&p, "9 bytes read"));
+		EXPECT_TRUE(pf_peer_has(&p, "9 bytes read"));
 		EXPECT_EQ(atomic_load(&s.msgs), 1);
 	}
-	peer_stop(&p);
+	pf_peer_stop(&p);
 	echo_srv_stop(&s);
 }
