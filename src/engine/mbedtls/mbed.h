@@ -63,6 +63,7 @@ struct zt_eng {
 	struct zt_eng_io io;
 	bool name_unset;    /* client never set TLS_HOSTNAME: name check must fail */
 	bool truncated;     /* EOF without close_notify */
+	bool eof;           /* the transport said EOF (bio_recv got 0) */
 	bool write_pending; /* a record sits in the output buffer */
 	short want;         /* POLLIN / POLLOUT after -EAGAIN */
 	/* DTLS retransmission timer (Mbed TLS set/get delay callbacks) */

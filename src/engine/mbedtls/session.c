@@ -37,6 +37,7 @@ static int bio_recv(void *ctx, unsigned char *buf, size_t len)
 		return (int)n;
 	}
 	if (n == 0) {
+		e->eof = true;
 		return 0; /* Mbed TLS turns this into MBEDTLS_ERR_SSL_CONN_EOF */
 	}
 	if (n == -EAGAIN) {
@@ -186,6 +187,33 @@ int zt_eng_handshake(struct zt_eng *e)
 	return pump_result(e, ret);
 }
 
+/*
+ * TLS 1.3 client with ticket signalling (TLS_SESSION_CACHE): on a
+ * NewSessionTicket, mbedtls_ssl_read() parks the message (state
+ * MBEDTLS_SSL_TLS1_3_NEW_SESSION_TICKET) and returns WANT_READ although it
+ * needs no input; the next Mbed TLS call processes it and returns
+ * MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET, mbedtls_ssl_write() included,
+ * and mbedtls_ssl_close_notify() sends nothing meanwhile.
+ */
+static bool ticket_parked(const struct zt_eng *e)
+{
+	return e->ssl.MBEDTLS_PRIVATE(state) == MBEDTLS_SSL_TLS1_3_NEW_SESSION_TICKET;
+}
+
+/* Process a parked ticket now. @return 0 or an Mbed TLS error. */
+static int settle_ticket(struct zt_eng *e)
+{
+	while (ticket_parked(e)) {
+		int ret = mbedtls_ssl_handshake(&e->ssl);
+
+		if (ret != MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) {
+			return ret;
+		}
+		zt_mbed_cache_store(e);
+	}
+	return 0;
+}
+
 short zt_eng_want(const struct zt_eng *e)
 {
 	return e->want ? e->want : POLLIN;
@@ -193,12 +221,17 @@ short zt_eng_want(const struct zt_eng *e)
 
 ssize_t zt_eng_read(struct zt_eng *e, void *buf, size_t len)
 {
-	int ret;
+	int ret = MBEDTLS_ERR_SSL_WANT_READ;
 
-	for (int i = 0; i < 8; i++) {
+	for (int i = 0; i < 32; i++) {
 		ret = mbedtls_ssl_read(&e->ssl, buf, len);
 		if (ret > 0) {
 			return ret;
+		}
+		if (ret == 0 && !e->eof) {
+			/* two empty application data records (Mbed-TLS/mbedtls#6508) */
+			ret = MBEDTLS_ERR_SSL_WANT_READ;
+			continue;
 		}
 		if (ret == 0 || ret == MBEDTLS_ERR_SSL_CONN_EOF) {
 			e->truncated = true; /* transport EOF without close_notify */
@@ -206,6 +239,9 @@ ssize_t zt_eng_read(struct zt_eng *e, void *buf, size_t len)
 		}
 		if (ret == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) {
 			return 0;
+		}
+		if (ret == MBEDTLS_ERR_SSL_WANT_READ && ticket_parked(e)) {
+			continue; /* the next read processes the ticket */
 		}
 		if (ret != MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) {
 			break;
@@ -220,6 +256,10 @@ ssize_t zt_eng_write(struct zt_eng *e, const void *buf, size_t len)
 {
 	int max, ret;
 
+	ret = settle_ticket(e);
+	if (ret != 0) {
+		return pump_result(e, ret);
+	}
 	if (e->write_pending) {
 		ret = zt_eng_flush(e);
 		if (ret < 0) {
@@ -274,10 +314,19 @@ int zt_eng_data_check(struct zt_eng *e)
 	if (mbedtls_ssl_get_bytes_avail(&e->ssl) > 0) {
 		return 1;
 	}
-	ret = mbedtls_ssl_read(&e->ssl, NULL, 0);
-	if (ret == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) {
-		zt_mbed_cache_store(e);
-		return -EAGAIN;
+	for (int i = 0; i < 32; i++) {
+		ret = mbedtls_ssl_read(&e->ssl, NULL, 0);
+		if (ret == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) {
+			zt_mbed_cache_store(e);
+			continue;
+		}
+		if ((ret == MBEDTLS_ERR_SSL_WANT_READ && ticket_parked(e)) ||
+		    (ret == 0 && !e->eof && mbedtls_ssl_get_bytes_avail(&e->ssl) == 0)) {
+			/* a parked ticket; empty records (Mbed-TLS/mbedtls#6508) */
+			ret = MBEDTLS_ERR_SSL_WANT_READ;
+			continue;
+		}
+		break;
 	}
 	if (ret == 0) {
 		if (mbedtls_ssl_get_bytes_avail(&e->ssl) > 0) {
@@ -313,7 +362,7 @@ bool zt_eng_has_buffered_input(const struct zt_eng *e)
 
 void zt_eng_close_notify(struct zt_eng *e)
 {
-	if (e->write_pending && zt_eng_flush(e) < 0) {
+	if (settle_ticket(e) != 0 || (e->write_pending && zt_eng_flush(e) < 0)) {
 		return;
 	}
 	if (mbedtls_ssl_is_handshake_over(&e->ssl)) {
