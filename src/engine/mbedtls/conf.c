@@ -45,7 +45,7 @@ static int collect(void *arg, sec_tag_t tag, enum tls_credential_type type, cons
 		return zt_mbed_parse_certs(&c->ca, buf, len, false);
 	case TLS_CREDENTIAL_PUBLIC_CERTIFICATE:
 		/* types come in ascending order: the certificate before its key */
-		if (c->own_count >= ZT_MAX_SEC_TAGS) {
+		if (c->own_count >= c->own_cap) {
 			return -EINVAL;
 		}
 		mbedtls_x509_crt_init(&c->own[c->own_count].crt);
@@ -154,6 +154,15 @@ static int apply_suites(struct zt_eng_conf *c, const struct zt_opts *o)
 static int apply_credentials(struct zt_eng_conf *c, const struct zt_opts *o)
 {
 	int rc;
+
+	/* sized to the tag list, not the maximum: an idle client keeps this */
+	if (o->sec_tag_count > 0) {
+		c->own = calloc((size_t)o->sec_tag_count, sizeof(*c->own));
+		if (c->own == NULL) {
+			return -ENOMEM;
+		}
+		c->own_cap = o->sec_tag_count;
+	}
 
 	for (int i = 0; i < o->sec_tag_count; i++) {
 		rc = load_tag(c, o->sec_tags[i]);
@@ -288,6 +297,7 @@ void zt_eng_conf_put(struct zt_eng_conf *c)
 		mbedtls_x509_crt_free(&c->own[i].crt);
 		mbedtls_pk_free(&c->own[i].key);
 	}
+	free(c->own);
 	if (c->psk != NULL) {
 		zt_wipe(c->psk, c->psk_len);
 		free(c->psk);

@@ -38,8 +38,9 @@ struct zt_eng_conf {
 
 	mbedtls_x509_crt ca;
 	bool has_ca;
-	struct zt_own_cert own[ZT_MAX_SEC_TAGS];
+	struct zt_own_cert *own; /* one slot per tag in the list: a tag holds one pair */
 	int own_count;
+	int own_cap;
 
 	unsigned char *psk; /* zeroized on free */
 	size_t psk_len;
