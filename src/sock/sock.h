@@ -100,11 +100,12 @@ struct zt_sock {
 
 	struct zt_opts opts;
 	enum zt_state state;
-	bool nonblock;       /* O_NONBLOCK as the application set it */
-	atomic_bool closing; /* close() called: waiters return EINTR */
-	atomic_bool shut_rd; /* shutdown(SHUT_RD): recv returns 0; set without s->lock */
-	bool broken;         /* engine failed in recv (EIO, not latched): later calls fail */
-	int error;           /* latched errno (SO_ERROR), 0 if none */
+	bool nonblock;         /* O_NONBLOCK as the application set it */
+	atomic_bool closing;   /* close() called: waiters return EINTR */
+	atomic_bool shut_rd;   /* shutdown(SHUT_RD): recv returns 0; set without s->lock */
+	bool broken;           /* engine failed in recv (EIO, not latched): later calls fail */
+	int64_t peer_check_ms; /* last time send() asked the kernel whether the peer left */
+	int error;             /* latched errno (SO_ERROR), 0 if none */
 
 	struct zt_eng_conf *conf; /* engine config (listener: shared with children) */
 	uint64_t conf_opts_gen;   /* opts_gen and credential generation conf was built from */

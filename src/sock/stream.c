@@ -331,6 +331,21 @@ static bool peer_gone(int fd)
 	return poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
 }
 
+/*
+ * The check costs a system call: at most once per millisecond per socket,
+ * so a stream of small sends does not pay it each time. Under s->lock.
+ */
+static bool peer_check_due(struct zt_sock *s)
+{
+	int64_t now = zt_now_ms();
+
+	if (now == s->peer_check_ms) {
+		return false;
+	}
+	s->peer_check_ms = now;
+	return true;
+}
+
 ssize_t zt_stream_send(struct zt_sock *s, const void *buf, size_t len, int flags)
 {
 	const unsigned char *p = buf;
@@ -345,7 +360,7 @@ ssize_t zt_stream_send(struct zt_sock *s, const void *buf, size_t len, int flags
 	rc = data_precheck(s);
 	if (rc == 0 && s->state == ZT_CLOSED) {
 		rc = -ECONNABORTED; /* reference §3.4: peer sent close_notify */
-	} else if (rc == 0 && peer_gone(s->fd)) {
+	} else if (rc == 0 && peer_check_due(s) && peer_gone(s->fd)) {
 		/*
 		 * Zephyr's TCP refuses data once the peer closed, so its send fails
 		 * and latches ECONNABORTED (test_send_on_close); Linux would take
