@@ -43,6 +43,12 @@ int zt_eng_cert_expiry(const void *buf, size_t len, int64_t *not_after);
  * credentials of every tag. @retval 0, -ENOENT, -EINVAL, -ENOMEM.
  */
 int zt_eng_conf_new(struct zt_eng_conf **out, const struct zt_opts *opts, int proto, bool server);
+/**
+ * As zt_eng_conf_new(), but shared: sockets with the same options and the
+ * same credential store generation get one config (a new reference).
+ */
+int zt_eng_conf_shared(struct zt_eng_conf **out, const struct zt_opts *opts, int proto,
+		       bool server);
 void zt_eng_conf_get(struct zt_eng_conf *c);
 void zt_eng_conf_put(struct zt_eng_conf *c);
 

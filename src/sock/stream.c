@@ -156,7 +156,7 @@ int zt_stream_connect(struct zt_sock *s, const struct sockaddr *addr, socklen_t 
 	}
 	/* credentials are loaded now (reference §3.3), from the current options */
 	pthread_mutex_lock(&s->lock);
-	rc = zt_eng_conf_new(&conf, &s->opts, s->proto, false);
+	rc = zt_eng_conf_shared(&conf, &s->opts, s->proto, false);
 	if (rc == 0) {
 		zt_eng_conf_put(s->conf);
 		s->conf = conf;
