@@ -438,17 +438,27 @@ static ssize_t client_recvfrom(struct zt_sock *s, void *buf, size_t len, int fla
 		if (n != -EAGAIN || zt_nowait(s, flags)) {
 			return n;
 		}
-		rc = zt_wait(s, want, zt_dtls_earliest(deadline, timer));
-		if (s->shut_rd) {
-			return 0;
-		}
-		if (rc == -EAGAIN && zt_remaining(deadline) == 0) {
-			return -EAGAIN;
-		}
-		if (rc < 0 && rc != -EAGAIN) {
+		rc = zt_dtls_recv_wait(s, want, deadline, timer);
+		if (rc <= 0) {
 			return rc;
 		}
 	}
+}
+
+int zt_dtls_recv_wait(struct zt_sock *s, short want, int64_t deadline, int64_t timer)
+{
+	int rc = zt_wait(s, want, zt_dtls_earliest(deadline, timer));
+
+	if (s->shut_rd) {
+		return 0;
+	}
+	if (rc == -EAGAIN && zt_remaining(deadline) == 0) {
+		return -EAGAIN;
+	}
+	if (rc < 0 && rc != -EAGAIN) {
+		return rc;
+	}
+	return 1; /* a datagram, a timer that fired, or a wake-up: pump again */
 }
 
 /* ---- hooks called by socket.c ---- */

@@ -84,6 +84,12 @@ static inline int64_t zt_dtls_earliest(int64_t a, int64_t b)
 }
 
 /* dtls.c */
+/**
+ * A blocking receive's sleep: until a datagram, @p timer (a DTLS timer) or
+ * @p deadline. @retval 1 call the engine again; 0 shut down for reading;
+ * -EAGAIN @p deadline passed; other -errno from the kernel socket.
+ */
+int zt_dtls_recv_wait(struct zt_sock *s, short want, int64_t deadline, int64_t timer);
 /** Under s->lock: s->conf for @p server role, rebuilt if options or credentials changed. */
 int zt_dtls_conf(struct zt_sock *s, bool server);
 bool zt_dtls_addr_eq(const struct sockaddr *a, socklen_t alen, const struct sockaddr *b,

@@ -515,14 +515,8 @@ ssize_t zt_dtls_srv_recvfrom(struct zt_sock *s, void *buf, size_t len, int flags
 			return n;
 		}
 		/* sleep until a datagram, a session timer or the caller's deadline */
-		rc = zt_wait(s, POLLIN, zt_dtls_earliest(deadline, wake));
-		if (s->shut_rd) {
-			return 0;
-		}
-		if (rc == -EAGAIN && zt_remaining(deadline) == 0) {
-			return -EAGAIN;
-		}
-		if (rc < 0 && rc != -EAGAIN) {
+		rc = zt_dtls_recv_wait(s, POLLIN, deadline, wake);
+		if (rc <= 0) {
 			return rc;
 		}
 	}
