@@ -3,7 +3,7 @@
 # As root it uses apt-get; otherwise it only reports what is missing.
 set -euo pipefail
 
-pkgs=(build-essential cmake pkg-config ca-certificates debian-archive-keyring
+pkgs=(build-essential dpkg-dev bzip2 xz-utils cmake pkg-config ca-certificates debian-archive-keyring
 	openssl gnutls-bin curl valgrind python3)
 missing=()
 for p in "${pkgs[@]}"; do

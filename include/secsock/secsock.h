@@ -21,7 +21,10 @@ extern "C" {
 #define SECSOCK_TLS_OPT_BASE 0x5EC00
 
 /**
- * @brief Library version, e.g. "secsock 0.1.0 (Mbed TLS 3.6.6)".
+ * @brief Library version and the exact engine it runs on, e.g.
+ *        "secsock 0.1.0 (Mbed TLS 3.6.7; Debian unstable source package mbedtls 3.6.7-3)".
+ *        A build on an Mbed TLS below the minimum (cmake/mbedtls.cmake) ends in a
+ *        "WARNING: ..." sentence.
  * @return A static NUL-terminated string.
  */
 SECSOCK_API const char *secsock_version(void);

@@ -144,7 +144,10 @@ void zt_eng_cache_purge(void);
 /** Every suite the engine offers, 0-terminated (static). */
 const int *zt_eng_ciphersuites_all(void);
 
-/** Engine name and version, e.g. "Mbed TLS 3.6.6". */
+/** Engine name and version of the library linked at run time, e.g. "Mbed TLS 3.6.7". */
 const char *zt_eng_version(void);
+
+/** The run-time engine version as MBEDTLS_VERSION_NUMBER (0xMMmmpp00). */
+uint32_t zt_eng_version_number(void);
 
 #endif /* ZT_ENGINE_H */

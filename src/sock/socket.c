@@ -476,12 +476,17 @@ int zsock_gethostname(char *buf, size_t len)
 	return gethostname(buf, len);
 }
 
-static char version_buf[64];
+static char version_buf[256];
 
 static void version_fill(void)
 {
-	snprintf(version_buf, sizeof(version_buf), "secsock %s (%s)", ZT_VERSION_STRING,
-		 zt_eng_version());
+	bool old = ZT_MBEDTLS_BELOW_MIN || zt_eng_version_number() < ZT_MBEDTLS_MIN_VERSION_NUMBER;
+
+	snprintf(version_buf, sizeof(version_buf), "secsock %s (%s; %s)%s", ZT_VERSION_STRING,
+		 zt_eng_version(), ZT_MBEDTLS_ORIGIN,
+		 old ? " WARNING: Mbed TLS older than the minimum " ZT_MBEDTLS_MIN_VERSION_STRING
+		       ", with known vulnerabilities: not for deployment"
+		     : "");
 }
 
 const char *secsock_version(void)

@@ -88,23 +88,6 @@ static int load_tag(struct zt_eng_conf *c, sec_tag_t tag)
 	return 0;
 }
 
-/*
- * Signature algorithms a client offers. Mbed TLS 3.6.6 offers
- * rsa_pss_rsae_* (TLS 1.3 needs them) but rejects them in a TLS 1.2
- * ServerKeyExchange (Mbed-TLS/mbedtls#10668, fixed upstream by #10672), and
- * OpenSSL and GnuTLS 1.2 servers with an RSA key pick the first RSA scheme
- * the client lists. Listing PKCS#1 v1.5 before PSS makes a 1.2 server pick
- * v1.5; TLS 1.3 forbids v1.5 in CertificateVerify, so 1.3 still gets PSS.
- * Mbed TLS drops the entries the negotiated version cannot use.
- */
-static const uint16_t client_sig_algs[] = {
-	MBEDTLS_TLS1_3_SIG_ECDSA_SECP256R1_SHA256, MBEDTLS_TLS1_3_SIG_ECDSA_SECP384R1_SHA384,
-	MBEDTLS_TLS1_3_SIG_ECDSA_SECP521R1_SHA512, MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA512,
-	MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA384,       MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA256,
-	MBEDTLS_TLS1_3_SIG_RSA_PSS_RSAE_SHA512,    MBEDTLS_TLS1_3_SIG_RSA_PSS_RSAE_SHA384,
-	MBEDTLS_TLS1_3_SIG_RSA_PSS_RSAE_SHA256,    MBEDTLS_TLS1_3_SIG_NONE,
-};
-
 static void apply_versions(struct zt_eng_conf *c, int proto)
 {
 	mbedtls_ssl_protocol_version min = MBEDTLS_SSL_VERSION_TLS1_2;
@@ -243,9 +226,6 @@ int zt_eng_conf_new(struct zt_eng_conf **out, const struct zt_opts *o, int proto
 	}
 	mbedtls_ssl_conf_rng(&c->ssl, zt_mbed_rng, NULL);
 	apply_versions(c, proto);
-	if (!server) {
-		mbedtls_ssl_conf_sig_algs(&c->ssl, client_sig_algs);
-	}
 	if (o->peer_verify >= 0) {
 		mbedtls_ssl_conf_authmode(&c->ssl, o->peer_verify);
 	}

@@ -14,6 +14,12 @@
 
 #include "engine/mbedtls/mbed.h"
 
+#if ZT_MBEDTLS_BELOW_MIN
+#pragma message("secsock: building on Mbed TLS " MBEDTLS_VERSION_STRING                            \
+		", older than the minimum " ZT_MBEDTLS_MIN_VERSION_STRING                          \
+		" (SECSOCK_ALLOW_OLD_MBEDTLS): known vulnerabilities, not for deployment")
+#endif
+
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static int init_rc;
 
@@ -139,7 +145,24 @@ const int *zt_eng_ciphersuites_all(void)
 	return mbedtls_ssl_list_ciphersuites();
 }
 
+static char version_str[32];
+static pthread_once_t version_once = PTHREAD_ONCE_INIT;
+
+static void version_init(void)
+{
+	char v[18]; /* mbedtls_version_get_string() writes at most 9 bytes */
+
+	mbedtls_version_get_string(v);
+	snprintf(version_str, sizeof(version_str), "Mbed TLS %s", v);
+}
+
 const char *zt_eng_version(void)
 {
-	return "Mbed TLS " MBEDTLS_VERSION_STRING;
+	pthread_once(&version_once, version_init);
+	return version_str;
+}
+
+uint32_t zt_eng_version_number(void)
+{
+	return mbedtls_version_get_number();
 }

@@ -18,8 +18,13 @@
 #include "engine/engine.h"
 #include "sock/sock.h"
 
+#include "secsock_version.h"
+
 #if MBEDTLS_VERSION_NUMBER < 0x03060000 || MBEDTLS_VERSION_NUMBER >= 0x03070000
 #error "secsock needs Mbed TLS 3.6 LTS"
+#endif
+#if MBEDTLS_VERSION_NUMBER < ZT_MBEDTLS_MIN_VERSION_NUMBER && !ZT_MBEDTLS_BELOW_MIN
+#error "Mbed TLS headers older than the minimum (cmake/mbedtls.cmake): configure again"
 #endif
 
 /* client session cache key: the peer's sockaddr */
