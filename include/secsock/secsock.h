@@ -21,6 +21,23 @@ extern "C" {
 #define SECSOCK_TLS_OPT_BASE 0x5EC00
 
 /**
+ * @brief Whether this connection resumed a cached session (getsockopt only).
+ *
+ * Level SOL_TLS, argument an @c int, @c optlen exactly @c sizeof(int): 1 when
+ * the completed handshake resumed a session (TLS 1.2 session ID or ticket,
+ * TLS 1.3 ticket, DTLS 1.2), 0 after a full handshake. On a DTLS server
+ * socket it describes the peer whose handshake completed last, as
+ * TLS_CIPHERSUITE_USED does. A session is resumed only in the security
+ * context it was made in (README, "Session cache").
+ *
+ * @retval 0 Success.
+ * @retval EINVAL @c optval or @c optlen is NULL, or @c *optlen is not @c sizeof(int).
+ * @retval ENOTCONN No handshake has completed on this socket.
+ * @retval ENOPROTOOPT Passed to @c setsockopt() (read-only).
+ */
+#define SECSOCK_TLS_SESSION_RESUMED (SECSOCK_TLS_OPT_BASE + 5)
+
+/**
  * @brief Library version and the exact engine it runs on, e.g.
  *        "secsock 0.1.0 (Mbed TLS 3.6.7; Debian unstable source package mbedtls 3.6.7-3)".
  *        A build on an Mbed TLS below the minimum (cmake/mbedtls.cmake) ends in a

@@ -113,6 +113,12 @@ void zt_eng_close_notify(struct zt_eng *e);
 /** True if the last 0 from zt_eng_read was a transport EOF without close_notify. */
 bool zt_eng_truncated(const struct zt_eng *e);
 
+/** True once the handshake of @p e has completed. */
+bool zt_eng_handshake_done(const struct zt_eng *e);
+
+/** True if the completed handshake resumed a cached session (ID or ticket). */
+bool zt_eng_resumed(const struct zt_eng *e);
+
 /** IANA id of the negotiated suite, or -ENOTCONN. */
 int zt_eng_ciphersuite(const struct zt_eng *e);
 
@@ -141,8 +147,14 @@ int zt_eng_cache_attach(struct zt_eng *e, const void *key, size_t key_len);
 /** TLS_SESSION_CACHE_PURGE: forget every cached client and server session. */
 void zt_eng_cache_purge(void);
 
-/** Every suite the engine offers, 0-terminated (static). */
+/** Every suite the engine can speak, 0-terminated (static): TLS_CIPHERSUITE_LIST may name any. */
 const int *zt_eng_ciphersuites_all(void);
+
+/**
+ * The suites a socket offers when TLS_CIPHERSUITE_LIST was never set, for
+ * certificates and PSKs together: forward-secret AEAD only. 0-terminated.
+ */
+const int *zt_eng_ciphersuites_default(void);
 
 /** Engine name and version of the library linked at run time, e.g. "Mbed TLS 3.6.7". */
 const char *zt_eng_version(void);

@@ -155,5 +155,8 @@ void zt_opts_free(struct zt_opts *o);
 /** TLS_* / SOL_SOCKET options of a secure socket (sockopt.c). */
 int zt_sockopt_set(struct zt_sock *s, int level, int optname, const void *optval, socklen_t optlen);
 int zt_sockopt_get(struct zt_sock *s, int level, int optname, void *optval, socklen_t *optlen);
+/** secsock's SOL_TLS extensions, numbers from SECSOCK_TLS_OPT_BASE (sockopt_ext.c). */
+int zt_sockopt_ext_set(struct zt_sock *s, int optname, const void *optval, socklen_t optlen);
+int zt_sockopt_ext_get(struct zt_sock *s, int optname, void *optval, socklen_t *optlen);
 
 #endif /* ZT_SOCK_H */

@@ -14,6 +14,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <secsock/secsock.h>
+
 #include "cred/store.h"
 #include "engine/engine.h"
 
@@ -262,7 +264,7 @@ static int opt_ciphersuite_list_get(struct zt_sock *s, void *optval, socklen_t *
 		return -EINVAL;
 	}
 	opts_lock(s);
-	list = s->opts.ciphersuite_count > 0 ? s->opts.ciphersuites : zt_eng_ciphersuites_all();
+	list = s->opts.ciphersuite_count > 0 ? s->opts.ciphersuites : zt_eng_ciphersuites_default();
 	while (n < max && list[n] != 0) {
 		n++;
 	}
@@ -628,8 +630,10 @@ static int tls_set(struct zt_sock *s, int optname, const void *optval, socklen_t
 		return opt_dtls_hs_on_connect_set(s, optval, optlen);
 	case TLS_CERT_VERIFY_CALLBACK:
 		return opt_cert_verify_callback_set(s, optval, optlen);
-	default: /* unknown, or read-only: 4, 15, 17, 19 */
-		return -ENOPROTOOPT;
+	default: /* secsock's range, else unknown or read-only: 4, 15, 17, 19 */
+		return optname >= SECSOCK_TLS_OPT_BASE
+			       ? zt_sockopt_ext_set(s, optname, optval, optlen)
+			       : -ENOPROTOOPT;
 	}
 }
 
@@ -660,8 +664,10 @@ static int tls_get(struct zt_sock *s, int optname, void *optval, socklen_t *optl
 		return opt_dtls_hs_on_connect_get(s, optval, optlen);
 	case TLS_CERT_VERIFY_RESULT:
 		return opt_cert_verify_result_get(s, optval, optlen);
-	default: /* unknown, or write-only: 2, 5, 6, 10, 11, 13, 14, 20 */
-		return -ENOPROTOOPT;
+	default: /* secsock's range, else unknown or write-only: 2, 5, 6, 10, 11, 13, 14, 20 */
+		return optname >= SECSOCK_TLS_OPT_BASE
+			       ? zt_sockopt_ext_get(s, optname, optval, optlen)
+			       : -ENOPROTOOPT;
 	}
 }
 

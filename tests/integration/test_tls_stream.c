@@ -1034,6 +1034,55 @@ TEST(test_psk_tls13_without_suite_list)
 	tf_pair_close(&p);
 }
 
+/*
+ * docs/security.md, defaults: a client whose tags hold only a PSK offers only
+ * PSK suites, whatever TLS_PEER_VERIFY says (here the default, REQUIRED), so
+ * a server holding a certificate and the PSK picks a PSK suite and the
+ * client, which could verify no certificate, connects. TLS 1.2 and 1.3.
+ */
+static void psk_only_client_vs_cert_and_psk_server(int proto)
+{
+	struct tf_cfg c = cfg_psk(AF_INET, 0);
+	struct tf_pair p;
+	int used;
+
+	c.cli_proto = proto;
+	c.srv_tags[0] = TAG_SERVER;
+	c.srv_tags[1] = TAG_PSK;
+	c.n_srv_tags = 2;
+	ASSERT_TRUE(tf_pair_up(&c, &p));
+	used = tf_get_int(p.cli, SOL_TLS, TLS_CIPHERSUITE_USED);
+	/* both ends speak 1.3 (a PSK key exchange mode), or a PSK suite of the default list */
+	EXPECT_TRUE(is_tls13_suite(used) || used == 0xCCAB || used == 0xCCAC || used == 0x00A8 ||
+		    used == 0x00A9 || used == 0xC0A4 || used == 0xC0A5);
+	EXPECT_TRUE(tf_echo_ok(p.cli, p.srv, TEST_STR_SMALL));
+	tf_pair_close(&p);
+}
+
+TEST(test_psk_only_client_offers_psk_suites_tls12)
+{
+	static const int suites12[] = {0xC02B, 0xCCAB, 0xCCAC, 0x00A8};
+	struct tf_cfg c = cfg_psk(AF_INET, 0);
+	struct tf_pair p;
+
+	/* the server lists a certificate suite first and both kinds; 1.2 only */
+	memcpy(c.srv_suites, suites12, sizeof(suites12));
+	c.n_srv_suites = 4;
+	c.srv_tags[0] = TAG_SERVER;
+	c.srv_tags[1] = TAG_PSK;
+	c.n_srv_tags = 2;
+	ASSERT_TRUE(tf_pair_up(&c, &p));
+	EXPECT_TRUE(tf_get_int(p.cli, SOL_TLS, TLS_CIPHERSUITE_USED) != 0xC02B);
+	EXPECT_TRUE(tf_echo_ok(p.cli, p.srv, TEST_STR_SMALL));
+	tf_pair_close(&p);
+}
+
+TEST(test_psk_only_client_vs_cert_and_psk_server_default_suites)
+{
+	psk_only_client_vs_cert_and_psk_server(IPPROTO_TLS_1_2);
+	psk_only_client_vs_cert_and_psk_server(IPPROTO_TLS_1_3);
+}
+
 /* reference §3.3: a wrong PSK (same identity, other key) → both sides ECONNABORTED */
 TEST(test_psk_wrong_key_econnaborted)
 {

@@ -11,6 +11,7 @@
  * case whose peer tool is missing is skipped, saying which tool.
  */
 #include <zephyr/net/socket.h>
+#include <secsock/secsock.h>
 #include <zephyr/net/tls_credentials.h>
 
 #include <ctype.h>
@@ -813,6 +814,102 @@ static void openssl_secclient_reject(const char *const *extra, const struct sec 
 out:
 	sec_close(&fd);
 	peer_stop(&p);
+}
+
+/*
+ * Session cache (docs/session-cache.md), secsock client -> openssl s_server
+ * -www: s_server's page says "New" or "Reused" for each connection. Two
+ * connections in the same context: the second is reused, as s_server sees
+ * it and as SECSOCK_TLS_SESSION_RESUMED says. Then a client that requires
+ * verification after one that did not (OPTIONAL, which connects to an
+ * untrusted server): it must fail and never reuse.
+ */
+static void openssl_secclient_resume(const char *version, bool untrusted)
+{
+	struct peer p = {0};
+	struct args a = {0};
+	char acc[32];
+	uint16_t port = tu_free_port(AF_INET, SOCK_STREAM);
+	struct sec c = {
+		.proto = IPPROTO_TLS_1_2, .tags = {TAG_CA}, .host = "localhost", .cache = true};
+	int fd = -1, err, on = 1;
+	const char *cert_name = untrusted ? "untrusted.pem" : "server.pem";
+	const char *key_name = untrusted ? "untrusted.key" : "server.key";
+
+	(void)snprintf(acc, sizeof(acc), "127.0.0.1:%u", port);
+	ARGS(&a, "openssl", "s_server", "-accept", acc, "-www", version, "-cert", cert(cert_name),
+	     "-key", cert(key_name));
+	REQUIRE(peer_start(&p, "openssl s_server", &a, true));
+	REQUIRE(peer_listening(&p, port));
+	fd = zsock_socket(AF_INET, SOCK_STREAM, IPPROTO_TLS_1_2);
+	EXPECT_OK(zsock_setsockopt(fd, SOL_TLS, TLS_SESSION_CACHE_PURGE, &on, sizeof(on)));
+	sec_close(&fd);
+	if (untrusted) {
+		c.verify = TLS_PEER_VERIFY_OPTIONAL; /* connects, with NOT_TRUSTED in the flags */
+	}
+	for (int i = 0; i < 3; i++) {
+		char buf[8192] = "";
+		int resumed = -1;
+		socklen_t len = sizeof(resumed);
+
+		if (untrusted && i == 1) {
+			c.verify = TLS_PEER_VERIFY_REQUIRED; /* the verifying client */
+		} else if (untrusted && i == 2) {
+			c.verify = TLS_PEER_VERIFY_OPTIONAL; /* the weak context itself still
+								resumes */
+		}
+		fd = sec_connect(&c, port, &err);
+		REQUIRE(fd >= 0);
+		if (untrusted && i == 1) {
+			EXPECT_EQ(err, ECONNABORTED);
+			sec_close(&fd);
+			continue;
+		}
+		REQUIRE_ERRNO(err, 0);
+		REQUIRE(sec_send_str(fd, "GET / HTTP/1.0\r\n\r\n"));
+		(void)sec_recv_until(fd, buf, sizeof(buf), NULL);
+		EXPECT_OK(
+			zsock_getsockopt(fd, SOL_TLS, SECSOCK_TLS_SESSION_RESUMED, &resumed, &len));
+		if (i == 0) {
+			EXPECT_TRUE(strstr(buf, "New, TLSv1.") != NULL);
+			EXPECT_EQ(resumed, 0);
+		} else {
+			EXPECT_TRUE(strstr(buf, "Reused, TLSv1.") != NULL);
+			EXPECT_EQ(resumed, 1);
+		}
+		sec_close(&fd);
+	}
+out:
+	sec_close(&fd);
+	peer_stop(&p);
+}
+
+/* Issue 8: resumption still works when nothing changed (s_server says Reused), TLS 1.2. */
+TEST(test_openssl_secclient_tls12_resumed)
+{
+	NEED("openssl");
+	openssl_secclient_resume("-tls1_2", false);
+}
+
+/* Issue 8: the same with a TLS 1.3 ticket. */
+TEST(test_openssl_secclient_tls13_resumed)
+{
+	NEED("openssl");
+	openssl_secclient_resume("-tls1_3", false);
+}
+
+/* Issue 8, review 1: an unverified session (OPTIONAL, untrusted s_server) is not offered to
+ * a REQUIRED client. */
+TEST(test_openssl_secclient_tls12_unverified_session_kept_apart)
+{
+	NEED("openssl");
+	openssl_secclient_resume("-tls1_2", true);
+}
+
+TEST(test_openssl_secclient_tls13_unverified_session_kept_apart)
+{
+	NEED("openssl");
+	openssl_secclient_resume("-tls1_3", true);
 }
 
 #define SRV_EC(v)  v, "-cert", cert("server.pem"), "-key", cert("server.key")

@@ -1,16 +1,19 @@
 /*
- * Session resumption (reference §3.10). Clients: a process-wide cache of
- * serialized sessions keyed by the peer's address (IP and port, as Zephyr),
- * restored before the handshake and stored after it (TLS 1.2, DTLS) or on
- * every NewSessionTicket (TLS 1.3, which sends tickets after the handshake).
- * Servers: session tickets with a process-wide key, next to the session-ID
- * cache of global.c.
+ * Session resumption (docs/session-cache.md). Clients: a process-wide cache
+ * of serialized sessions keyed by the peer's address (IP and port, as
+ * Zephyr) AND the security context the session was verified under (the
+ * config fingerprint plus the host name rule), restored before the handshake
+ * and stored after it (TLS 1.2, DTLS) or on every NewSessionTicket (TLS 1.3,
+ * which sends tickets after the handshake). Servers: session tickets under
+ * keys of their own security context, and the session-ID cache of global.c
+ * partitioned the same way.
  */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <mbedtls/sha256.h>
 #include <mbedtls/ssl_ticket.h>
 
 #include "engine/mbedtls/mbed.h"
@@ -25,6 +28,7 @@ struct cache_entry {
 	size_t key_len;
 	unsigned char *blob; /* mbedtls_ssl_session_save() output; wiped on drop */
 	size_t blob_len;
+	uint32_t vflags; /* verification result of the handshake that made it */
 	uint64_t stamp;
 };
 
@@ -32,9 +36,16 @@ static struct cache_entry client_cache[ZT_CLIENT_CACHE_SIZE];
 static uint64_t cache_clock;
 static pthread_mutex_t client_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static mbedtls_ssl_ticket_context tickets;
-static pthread_once_t tickets_once = PTHREAD_ONCE_INIT;
-static int tickets_rc;
+/* Ticket keys of one server security context, shared by every config that has it. */
+struct zt_tickets {
+	struct zt_tickets *next;
+	unsigned char fp[ZT_CTX_FP_LEN];
+	int refs;
+	mbedtls_ssl_ticket_context ctx;
+};
+
+static struct zt_tickets *ticket_sets;
+static pthread_mutex_t ticket_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void entry_drop(struct cache_entry *c)
 {
@@ -76,25 +87,50 @@ static struct cache_entry *entry_victim(const unsigned char *key, size_t key_len
 	return oldest;
 }
 
+void zt_mbed_client_ctx_fp(struct zt_eng *e, const struct zt_opts *o)
+{
+	mbedtls_sha256_context h;
+	unsigned char rule;
+
+	/* unset (the name check must fail), NULL (no name check), or a name */
+	rule = !o->hostname_set ? 'U' : o->hostname == NULL ? 'N' : 'H';
+	mbedtls_sha256_init(&h);
+	(void)mbedtls_sha256_starts(&h, 0);
+	(void)mbedtls_sha256_update(&h, e->conf->sec_fp, sizeof(e->conf->sec_fp));
+	(void)mbedtls_sha256_update(&h, &rule, 1);
+	if (rule == 'H') {
+		(void)mbedtls_sha256_update(&h, (const unsigned char *)o->hostname,
+					    strlen(o->hostname));
+	}
+	(void)mbedtls_sha256_finish(&h, e->ctx_fp);
+	mbedtls_sha256_free(&h);
+}
+
 int zt_eng_cache_attach(struct zt_eng *e, const void *key, size_t key_len)
 {
 	mbedtls_ssl_session sess;
 	struct cache_entry *c;
 	int rc = 0;
 
-	if (key_len == 0 || key_len > ZT_CACHE_KEY_MAX) {
+	/* the peer's address, then the context: another context never finds it */
+	if (key_len == 0 || key_len > ZT_CACHE_KEY_MAX - ZT_CTX_FP_LEN) {
 		return -EINVAL;
 	}
 	memcpy(e->cache_key, key, key_len);
+	memcpy(e->cache_key + key_len, e->ctx_fp, ZT_CTX_FP_LEN);
+	key_len += ZT_CTX_FP_LEN;
 	e->cache_key_len = key_len;
 
 	mbedtls_ssl_session_init(&sess);
 	pthread_mutex_lock(&client_lock);
-	c = entry_find(key, key_len);
+	c = entry_find(e->cache_key, key_len);
 	if (c != NULL) {
 		if (mbedtls_ssl_session_load(&sess, c->blob, c->blob_len) != 0 ||
 		    mbedtls_ssl_set_session(&e->ssl, &sess) != 0) {
 			entry_drop(c); /* corrupt or unusable: forget it */
+		} else {
+			e->resume_offered = true;
+			e->cached_vflags = c->vflags;
 		}
 	}
 	pthread_mutex_unlock(&client_lock);
@@ -106,6 +142,7 @@ void zt_mbed_cache_store(struct zt_eng *e)
 {
 	mbedtls_ssl_session sess;
 	unsigned char *blob = NULL;
+	uint32_t vflags;
 	size_t len = 0;
 
 	if (e->cache_key_len == 0) {
@@ -120,6 +157,7 @@ void zt_mbed_cache_store(struct zt_eng *e)
 	if (blob == NULL || mbedtls_ssl_session_save(&sess, blob, len, &len) != 0) {
 		goto out;
 	}
+	vflags = zt_eng_verify_result(e);
 	pthread_mutex_lock(&client_lock);
 	struct cache_entry *c = entry_victim(e->cache_key, e->cache_key_len);
 
@@ -128,6 +166,7 @@ void zt_mbed_cache_store(struct zt_eng *e)
 	c->key_len = e->cache_key_len;
 	c->blob = blob;
 	c->blob_len = len;
+	c->vflags = vflags;
 	c->stamp = ++cache_clock;
 	blob = NULL; /* owned by the cache now */
 	pthread_mutex_unlock(&client_lock);
@@ -148,21 +187,71 @@ void zt_mbed_cache_purge_clients(void)
 	pthread_mutex_unlock(&client_lock);
 }
 
-static void tickets_init(void)
+static int ticket_parse(void *p_ticket, mbedtls_ssl_session *session, unsigned char *buf,
+			size_t len)
 {
-	mbedtls_ssl_ticket_init(&tickets);
-	tickets_rc = mbedtls_ssl_ticket_setup(&tickets, zt_mbed_rng, NULL,
-					      MBEDTLS_CIPHER_AES_256_GCM, TICKET_LIFETIME_S) == 0
-			     ? 0
-			     : -ENOMEM;
+	int ret = mbedtls_ssl_ticket_parse(p_ticket, session, buf, len);
+
+	if (ret == 0) {
+		zt_mbed_note_resume();
+	}
+	return ret;
 }
 
-int zt_mbed_conf_tickets(mbedtls_ssl_config *conf)
+/* Ticket keys for a security context: the existing set, or fresh random keys. */
+int zt_mbed_conf_tickets(struct zt_eng_conf *c)
 {
-	pthread_once(&tickets_once, tickets_init);
-	if (tickets_rc == 0) {
-		mbedtls_ssl_conf_session_tickets_cb(conf, mbedtls_ssl_ticket_write,
-						    mbedtls_ssl_ticket_parse, &tickets);
+	struct zt_tickets *t;
+
+	pthread_mutex_lock(&ticket_lock);
+	for (t = ticket_sets; t != NULL; t = t->next) {
+		if (memcmp(t->fp, c->sec_fp, ZT_CTX_FP_LEN) == 0) {
+			break;
+		}
 	}
-	return tickets_rc;
+	if (t == NULL) {
+		t = calloc(1, sizeof(*t));
+		if (t == NULL) {
+			pthread_mutex_unlock(&ticket_lock);
+			return -ENOMEM;
+		}
+		mbedtls_ssl_ticket_init(&t->ctx);
+		if (mbedtls_ssl_ticket_setup(&t->ctx, zt_mbed_rng, NULL, MBEDTLS_CIPHER_AES_256_GCM,
+					     TICKET_LIFETIME_S) != 0) {
+			mbedtls_ssl_ticket_free(&t->ctx);
+			free(t);
+			pthread_mutex_unlock(&ticket_lock);
+			return -ENOMEM;
+		}
+		memcpy(t->fp, c->sec_fp, ZT_CTX_FP_LEN);
+		t->next = ticket_sets;
+		ticket_sets = t;
+	}
+	t->refs++;
+	pthread_mutex_unlock(&ticket_lock);
+	c->tickets = t;
+	mbedtls_ssl_conf_session_tickets_cb(&c->ssl, mbedtls_ssl_ticket_write, ticket_parse,
+					    &t->ctx);
+	return 0;
+}
+
+void zt_mbed_tickets_put(struct zt_tickets *t)
+{
+	if (t == NULL) {
+		return;
+	}
+	pthread_mutex_lock(&ticket_lock);
+	if (--t->refs > 0) {
+		pthread_mutex_unlock(&ticket_lock);
+		return;
+	}
+	for (struct zt_tickets **pp = &ticket_sets; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == t) {
+			*pp = t->next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&ticket_lock);
+	mbedtls_ssl_ticket_free(&t->ctx); /* zeroizes the keys */
+	free(t);
 }

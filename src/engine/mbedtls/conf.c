@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <mbedtls/dhm.h>
+#include <mbedtls/sha256.h>
 #include <mbedtls/ssl_ciphersuites.h>
 
 #include "cred/store.h"
@@ -102,11 +104,29 @@ static void apply_versions(struct zt_eng_conf *c, int proto)
 	mbedtls_ssl_conf_max_tls_version(&c->ssl, max);
 }
 
+/*
+ * No TLS_CIPHERSUITE_LIST: forward-secret AEAD suites for what the tags hold
+ * (suites.c). A client with a PSK and no certificate offers only PSK suites,
+ * whatever TLS_PEER_VERIFY says: it could verify no certificate anyway.
+ */
+static void apply_default_suites(struct zt_eng_conf *c)
+{
+	bool psk = c->psk != NULL;
+	bool cert = c->server ? c->own_count > 0 || !psk : c->has_ca || c->own_count > 0 || !psk;
+
+	mbedtls_ssl_conf_ciphersuites(&c->ssl, zt_mbed_suites_default(cert, psk));
+	if (!cert) {
+		mbedtls_ssl_conf_tls13_key_exchange_modes(
+			&c->ssl, MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_PSK_ALL);
+	}
+}
+
 static int apply_suites(struct zt_eng_conf *c, const struct zt_opts *o)
 {
 	bool has12 = false, has13 = false;
 
 	if (o->ciphersuite_count == 0) {
+		apply_default_suites(c);
 		return 0;
 	}
 	for (int i = 0; i < o->ciphersuite_count; i++) {
@@ -166,6 +186,79 @@ static int apply_credentials(struct zt_eng_conf *c, const struct zt_opts *o)
 		return -EINVAL;
 	}
 	return 0;
+}
+
+static void fp_blob(mbedtls_sha256_context *h, const void *p, size_t n)
+{
+	uint32_t len = (uint32_t)n;
+
+	/* length-prefixed, so that no two different inputs hash alike */
+	(void)mbedtls_sha256_update(h, (const unsigned char *)&len, sizeof(len));
+	(void)mbedtls_sha256_update(h, p, n);
+}
+
+static void fp_int(mbedtls_sha256_context *h, int64_t v)
+{
+	fp_blob(h, &v, sizeof(v));
+}
+
+static void fp_chain(mbedtls_sha256_context *h, const mbedtls_x509_crt *crt)
+{
+	int n = 0;
+
+	for (; crt != NULL && crt->raw.len > 0; crt = crt->next, n++) {
+		fp_blob(h, crt->raw.p, crt->raw.len);
+	}
+	fp_int(h, n);
+}
+
+/*
+ * The security context of this config (docs/session-cache.md): role,
+ * transport, versions, suites, the peer-verify mode, the trust anchors, our
+ * own certificates, PSK and identity, and the verify callback. A session is
+ * resumed only on a config whose fingerprint equals the one it was made on,
+ * so a session never outlives the checks it passed. Computed once per config.
+ */
+static void conf_fingerprint(struct zt_eng_conf *c, const struct zt_opts *o, int proto)
+{
+	mbedtls_sha256_context h;
+	const int *suites = c->ssl.MBEDTLS_PRIVATE(ciphersuite_list);
+	int mode = o->peer_verify >= 0 ? o->peer_verify
+		   : c->server         ? MBEDTLS_SSL_VERIFY_NONE
+				       : MBEDTLS_SSL_VERIFY_REQUIRED;
+	unsigned char psk_hash[32];
+
+	mbedtls_sha256_init(&h);
+	(void)mbedtls_sha256_starts(&h, 0);
+	fp_blob(&h, "secsock session context 1", 25);
+	fp_int(&h, c->server);
+	fp_int(&h, c->dgram);
+	fp_int(&h, proto);
+	fp_int(&h, c->ssl.MBEDTLS_PRIVATE(min_tls_version));
+	fp_int(&h, c->ssl.MBEDTLS_PRIVATE(max_tls_version));
+	fp_int(&h, mode);
+	for (; suites != NULL && *suites != 0; suites++) {
+		fp_int(&h, *suites);
+	}
+	fp_int(&h, 0);
+	fp_chain(&h, c->has_ca ? &c->ca : NULL);
+	for (int i = 0; i < c->own_count; i++) {
+		fp_chain(&h, &c->own[i].crt);
+	}
+	fp_int(&h, c->own_count);
+	if (c->psk != NULL) {
+		/* a digest, so the PSK itself is never mixed into a long-lived value */
+		(void)mbedtls_sha256(c->psk, c->psk_len, psk_hash, 0);
+		fp_blob(&h, psk_hash, sizeof(psk_hash));
+		fp_blob(&h, c->psk_id, c->psk_id_len);
+		zt_wipe(psk_hash, sizeof(psk_hash));
+	} else {
+		fp_int(&h, 0);
+	}
+	fp_blob(&h, &o->verify_cb.cb, sizeof(o->verify_cb.cb));
+	fp_blob(&h, &o->verify_cb.ctx, sizeof(o->verify_cb.ctx));
+	(void)mbedtls_sha256_finish(&h, c->sec_fp);
+	mbedtls_sha256_free(&h);
 }
 
 static int apply_dtls(struct zt_eng_conf *c, const struct zt_opts *o)
@@ -239,10 +332,24 @@ int zt_eng_conf_new(struct zt_eng_conf **out, const struct zt_opts *o, int proto
 			goto out;
 		}
 	}
+	/* finite-field DHE, where an explicit suite list asks for it: 2048 bits or more */
+	if (server) {
+		static const unsigned char ffdhe2048_p[] = MBEDTLS_DHM_RFC7919_FFDHE2048_P_BIN;
+		static const unsigned char ffdhe2048_g[] = MBEDTLS_DHM_RFC7919_FFDHE2048_G_BIN;
+
+		if (mbedtls_ssl_conf_dh_param_bin(&c->ssl, ffdhe2048_p, sizeof(ffdhe2048_p),
+						  ffdhe2048_g, sizeof(ffdhe2048_g)) != 0) {
+			rc = -ENOMEM;
+			goto out;
+		}
+	} else {
+		mbedtls_ssl_conf_dhm_min_bitlen(&c->ssl, 2048);
+	}
+	conf_fingerprint(c, o, proto);
 	if (o->session_cache == TLS_SESSION_CACHE_ENABLED) {
 		if (server) {
-			zt_mbed_conf_server_cache(&c->ssl);
-			ZT_TRY(zt_mbed_conf_tickets(&c->ssl));
+			zt_mbed_conf_server_cache(c);
+			ZT_TRY(zt_mbed_conf_tickets(c));
 		} else {
 			/* TLS 1.3 tickets come after the handshake: have read() say so */
 			mbedtls_ssl_conf_tls13_enable_signal_new_session_tickets(
@@ -287,5 +394,7 @@ void zt_eng_conf_put(struct zt_eng_conf *c)
 		free(c->psk_id);
 	}
 	mbedtls_ssl_cookie_free(&c->cookie);
+	zt_mbed_tickets_put(c->tickets);
+	zt_wipe(c->sec_fp, sizeof(c->sec_fp));
 	free(c);
 }

@@ -47,7 +47,7 @@ static int set_peer_id(struct zt_eng *e)
 
 int zt_dtls_eng_handshake(struct zt_eng *e)
 {
-	int ret = mbedtls_ssl_handshake(&e->ssl);
+	int ret = zt_mbed_handshake(e);
 	int rc;
 
 	if (ret == MBEDTLS_ERR_SSL_HELLO_VERIFY_REQUIRED) {

@@ -11,6 +11,7 @@
 #include <mbedtls/version.h>
 #include <mbedtls/x509.h>
 #include <mbedtls/psa_util.h>
+#include <mbedtls/sha256.h>
 
 #include "engine/mbedtls/mbed.h"
 
@@ -102,32 +103,57 @@ static void cache_init(void)
 	mbedtls_ssl_cache_init(&server_cache);
 }
 
+/*
+ * The cache is process-wide, but a session is found only by a config of the
+ * security context it was made in: entries are stored under
+ * SHA-256(context fingerprint || session ID), never under the ID itself.
+ */
+static void cache_key(const struct zt_eng_conf *c, unsigned char const *id, size_t id_len,
+		      unsigned char key[32])
+{
+	mbedtls_sha256_context h;
+
+	mbedtls_sha256_init(&h);
+	(void)mbedtls_sha256_starts(&h, 0);
+	(void)mbedtls_sha256_update(&h, c->sec_fp, sizeof(c->sec_fp));
+	(void)mbedtls_sha256_update(&h, id, id_len);
+	(void)mbedtls_sha256_finish(&h, key);
+	mbedtls_sha256_free(&h);
+}
+
 static int cache_get(void *ctx, unsigned char const *id, size_t id_len,
 		     mbedtls_ssl_session *session)
 {
+	unsigned char key[32];
 	int ret;
 
+	cache_key(ctx, id, id_len, key);
 	pthread_rwlock_rdlock(&cache_rw);
-	ret = mbedtls_ssl_cache_get(ctx, id, id_len, session);
+	ret = mbedtls_ssl_cache_get(&server_cache, key, sizeof(key), session);
 	pthread_rwlock_unlock(&cache_rw);
+	if (ret == 0) {
+		zt_mbed_note_resume();
+	}
 	return ret;
 }
 
 static int cache_set(void *ctx, unsigned char const *id, size_t id_len,
 		     const mbedtls_ssl_session *session)
 {
+	unsigned char key[32];
 	int ret;
 
+	cache_key(ctx, id, id_len, key);
 	pthread_rwlock_rdlock(&cache_rw);
-	ret = mbedtls_ssl_cache_set(ctx, id, id_len, session);
+	ret = mbedtls_ssl_cache_set(&server_cache, key, sizeof(key), session);
 	pthread_rwlock_unlock(&cache_rw);
 	return ret;
 }
 
-void zt_mbed_conf_server_cache(mbedtls_ssl_config *conf)
+void zt_mbed_conf_server_cache(struct zt_eng_conf *c)
 {
 	pthread_once(&cache_once, cache_init);
-	mbedtls_ssl_conf_session_cache(conf, &server_cache, cache_get, cache_set);
+	mbedtls_ssl_conf_session_cache(&c->ssl, c, cache_get, cache_set);
 }
 
 void zt_eng_cache_purge(void)

@@ -126,6 +126,9 @@ int zt_eng_new(struct zt_eng **out, struct zt_eng_conf *c, const struct zt_eng_i
 			goto fail;
 		}
 		e->name_unset = !named;
+		if (o->session_cache == TLS_SESSION_CACHE_ENABLED) {
+			zt_mbed_client_ctx_fp(e, o);
+		}
 	}
 	if (c->dgram && o->dtls_cid == TLS_DTLS_CID_ENABLED) {
 		if (mbedtls_ssl_set_cid(&e->ssl, MBEDTLS_SSL_CID_ENABLED, o->cid, o->cid_len) !=
@@ -173,9 +176,57 @@ static int pump_result(struct zt_eng *e, int ret)
 	return zt_mbed_errno(ret);
 }
 
+/* The engine whose handshake this thread is running (zt_mbed_note_resume). */
+static _Thread_local struct zt_eng *hs_current;
+
+void zt_mbed_note_resume(void)
+{
+	if (hs_current != NULL) {
+		hs_current->resume_offered = true;
+	}
+}
+
+int zt_mbed_handshake(struct zt_eng *e)
+{
+	int ret = 0;
+
+	/*
+	 * mbedtls_ssl_handshake() step by step, to see the path: a handshake
+	 * that never reaches a certificate state (TLS 1.2 ServerCertificate, TLS
+	 * 1.3 CertificateRequest) and had a session to resume did resume it.
+	 */
+	hs_current = e;
+	while (e->ssl.MBEDTLS_PRIVATE(state) != MBEDTLS_SSL_HANDSHAKE_OVER) {
+		int st = e->ssl.MBEDTLS_PRIVATE(state);
+
+		if (st == MBEDTLS_SSL_SERVER_CERTIFICATE || st == MBEDTLS_SSL_CERTIFICATE_REQUEST) {
+			e->full_handshake = true;
+		}
+		ret = mbedtls_ssl_handshake_step(&e->ssl);
+		if (ret != 0) {
+			break;
+		}
+	}
+	hs_current = NULL;
+	if (ret == 0) {
+		e->resumed = e->resume_offered && !e->full_handshake;
+	}
+	return ret;
+}
+
+bool zt_eng_handshake_done(const struct zt_eng *e)
+{
+	return mbedtls_ssl_is_handshake_over((mbedtls_ssl_context *)&e->ssl) != 0;
+}
+
+bool zt_eng_resumed(const struct zt_eng *e)
+{
+	return e->resumed;
+}
+
 int zt_eng_handshake(struct zt_eng *e)
 {
-	int ret = mbedtls_ssl_handshake(&e->ssl);
+	int ret = zt_mbed_handshake(e);
 
 	if (ret == MBEDTLS_ERR_SSL_TIMEOUT) {
 		return -ETIMEDOUT;
@@ -385,6 +436,13 @@ int zt_eng_ciphersuite(const struct zt_eng *e)
 
 uint32_t zt_eng_verify_result(const struct zt_eng *e)
 {
+	/*
+	 * A resumed client session reports the result of the handshake that
+	 * verified it (TLS 1.3 sessions do not carry it in Mbed TLS).
+	 */
+	if (e->resumed && !e->conf->server) {
+		return e->cached_vflags;
+	}
 	return mbedtls_ssl_get_verify_result(&e->ssl);
 }
 
@@ -397,6 +455,8 @@ int zt_eng_set_hostname(struct zt_eng *e, const char *hostname)
 		return -EINVAL;
 	}
 	e->name_unset = false;
+	/* the session no longer matches the context it was keyed under */
+	e->cache_key_len = 0;
 	return 0;
 }
 
