@@ -75,7 +75,8 @@ soname=$(readelf -d "$so" 2>/dev/null | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
 if [ -z "$soname" ] || [ ! -e "$libdir/$soname" ]; then
 	missing="$missing SONAME-link(${soname:-none})"
 fi
-if readelf -d "$so" 2>/dev/null | grep -E 'R(UN)?PATH' | grep -qF "$bin"; then
+# (no "| grep -q" under pipefail: grep leaving early can SIGPIPE the writer)
+if readelf -d "$so" 2>/dev/null | grep -E 'R(UN)?PATH' | grep -F "$bin" >/dev/null; then
 	missing="$missing (libsecsock.so keeps an RPATH into the build tree)"
 fi
 if [ -n "$missing" ]; then
@@ -168,7 +169,7 @@ run_app() {
 if $cc -Wall -Wextra -Werror $(pc --cflags) "$tmp/consumer.c" -o "$tmp/app_shared" \
 	$(pc --libs) >"$log" 2>&1; then
 	if run_app "pkg-config shared" "$tmp/app_shared" LD_LIBRARY_PATH="$libdir"; then
-		if ! LD_LIBRARY_PATH=$libdir ldd "$tmp/app_shared" | grep -q "libsecsock.so.* => $libdir/"; then
+		if ! LD_LIBRARY_PATH=$libdir ldd "$tmp/app_shared" | grep "libsecsock.so.* => $libdir/" >/dev/null; then
 			LD_LIBRARY_PATH=$libdir ldd "$tmp/app_shared" >"$log" 2>&1
 			fail "pkg-config shared ldd" "app_shared does not load $libdir/libsecsock.so" "$log"
 		fi
