@@ -28,6 +28,7 @@ static struct cred creds[ZT_MAX_CREDENTIALS]; /* sorted by (tag, type) */
 static size_t ncreds;
 static pthread_rwlock_t lock = PTHREAD_RWLOCK_INITIALIZER;
 static _Atomic uint64_t generation;
+static _Atomic(zt_cred_hook) delete_hook;
 
 static bool type_valid(enum tls_credential_type type)
 {
@@ -179,7 +180,17 @@ int tls_credential_delete(sec_tag_t tag, enum tls_credential_type type)
 	}
 	/* unreachable from the table now: wipe outside the lock */
 	free_copy(gone.buf, gone.len);
+	zt_cred_hook hook = atomic_load(&delete_hook);
+
+	if (hook != NULL) {
+		hook(); /* parsed copies in caches go too */
+	}
 	return 0;
+}
+
+void zt_cred_on_delete(zt_cred_hook fn)
+{
+	atomic_store(&delete_hook, fn);
 }
 
 int tls_credential_expiry(sec_tag_t tag, enum tls_credential_type type, time_t *expiry)

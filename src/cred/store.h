@@ -26,4 +26,12 @@ int zt_cred_foreach(sec_tag_t tag, zt_cred_fn fn, void *arg);
 /** Counter bumped by every add and delete; lets parsed credentials be cached. */
 uint64_t zt_cred_generation(void);
 
+typedef void (*zt_cred_hook)(void);
+
+/**
+ * Call @p fn after every successful tls_credential_delete(), outside the
+ * store's lock: whoever caches parsed credentials drops them (one hook).
+ */
+void zt_cred_on_delete(zt_cred_hook fn);
+
 #endif /* ZT_CRED_STORE_H */

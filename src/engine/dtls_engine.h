@@ -83,6 +83,20 @@ bool zt_dtls_eng_cid_in_use(const struct zt_eng *e);
  */
 bool zt_dtls_eng_record_matches(const struct zt_eng *e, const void *dgram, size_t len, void *work);
 
+/**
+ * Server sessions: use @p cid (@p len bytes, the length the config expects)
+ * as this session's own Connection ID, for this and later handshakes.
+ * @retval 0, -EINVAL.
+ */
+int zt_dtls_eng_set_own_cid(struct zt_eng *e, const void *cid, size_t len);
+
+/**
+ * A value that changes exactly when the session accepts a record that passed
+ * its checks (authentication, replay window): for idle timers that spoofed
+ * datagrams must not refresh.
+ */
+uint64_t zt_dtls_eng_rx_mark(const struct zt_eng *e);
+
 /** Send a fatal internal_error alert (tests: the reference's injected alert). */
 int zt_dtls_eng_send_fatal_alert(struct zt_eng *e);
 

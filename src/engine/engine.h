@@ -49,6 +49,10 @@ int zt_eng_conf_new(struct zt_eng_conf **out, const struct zt_opts *opts, int pr
  */
 int zt_eng_conf_shared(struct zt_eng_conf **out, const struct zt_opts *opts, int proto,
 		       bool server);
+/** Drop shared configs built from an older credential store generation (after a delete). */
+void zt_eng_conf_cache_flush(void);
+/** Shared configs held now (tests). */
+int zt_eng_conf_cache_count(void);
 void zt_eng_conf_get(struct zt_eng_conf *c);
 void zt_eng_conf_put(struct zt_eng_conf *c);
 

@@ -8,9 +8,13 @@
 #include "fd/fdtable.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "sock/sock.h"
 
@@ -19,7 +23,15 @@
 #define NPAGES    1024u /* fds below 2^20 */
 #define NSTRIPES  64u
 
-typedef _Atomic(struct zt_sock *) slot_t;
+/* A slot: NULL, a live socket, or a tombstone (the socket's address | 1). */
+typedef _Atomic(uintptr_t) slot_t;
+
+#define TOMB ((uintptr_t)1)
+
+static struct zt_sock *live(uintptr_t v)
+{
+	return (v & TOMB) ? NULL : (struct zt_sock *)v;
+}
 
 static _Atomic(slot_t *) pages[NPAGES];
 static pthread_mutex_t stripes[NSTRIPES] = {[0 ... NSTRIPES - 1] = PTHREAD_MUTEX_INITIALIZER};
@@ -53,7 +65,26 @@ bool zt_fd_is_ours(int fd)
 {
 	slot_t *slot = slot_of(fd, false);
 
-	return slot != NULL && atomic_load_explicit(slot, memory_order_acquire) != NULL;
+	return slot != NULL && live(atomic_load_explicit(slot, memory_order_acquire)) != NULL;
+}
+
+static pthread_mutex_t *stripe(int fd)
+{
+	return &stripes[(unsigned)fd % NSTRIPES];
+}
+
+bool zt_fd_closed(int fd)
+{
+	slot_t *slot = slot_of(fd, false);
+	bool tomb;
+
+	if (slot == NULL || (atomic_load_explicit(slot, memory_order_acquire) & TOMB) == 0) {
+		return false;
+	}
+	pthread_mutex_lock(stripe(fd));
+	tomb = (atomic_load(slot) & TOMB) != 0;
+	pthread_mutex_unlock(stripe(fd));
+	return tomb;
 }
 
 struct zt_sock *zt_fd_get(int fd)
@@ -61,15 +92,19 @@ struct zt_sock *zt_fd_get(int fd)
 	slot_t *slot = slot_of(fd, false);
 	struct zt_sock *s;
 
-	if (slot == NULL || atomic_load_explicit(slot, memory_order_acquire) == NULL) {
+	/*
+	 * A tombstone is "not ours": the caller makes the host call, which the
+	 * placeholder file under the number fails with EBADF.
+	 */
+	if (slot == NULL || live(atomic_load_explicit(slot, memory_order_acquire)) == NULL) {
 		return NULL;
 	}
-	pthread_mutex_lock(&stripes[(unsigned)fd % NSTRIPES]);
-	s = atomic_load_explicit(slot, memory_order_acquire);
+	pthread_mutex_lock(stripe(fd));
+	s = live(atomic_load_explicit(slot, memory_order_acquire));
 	if (s != NULL) {
 		atomic_fetch_add(&s->refs, 1);
 	}
-	pthread_mutex_unlock(&stripes[(unsigned)fd % NSTRIPES]);
+	pthread_mutex_unlock(stripe(fd));
 	return s;
 }
 
@@ -80,6 +115,71 @@ void zt_fd_put(struct zt_sock *s)
 	}
 }
 
+void zt_fd_release(int fd, struct zt_sock *s)
+{
+	slot_t *slot = slot_of(fd, false);
+	uintptr_t tomb = (uintptr_t)s | TOMB, mine = (uintptr_t)s;
+
+	if (!s->in_table || slot == NULL) {
+		close(fd); /* never registered (a failed accept): the number is ours alone */
+		return;
+	}
+	pthread_mutex_lock(stripe(fd));
+	/*
+	 * Only while the slot still names this socket does the number belong to
+	 * it: after a close() that bypassed the library the kernel may have
+	 * handed it to someone else, whose descriptor must not be closed.
+	 */
+	if (atomic_compare_exchange_strong(slot, &tomb, 0) ||
+	    atomic_compare_exchange_strong(slot, &mine, 0)) {
+		close(fd);
+	}
+	pthread_mutex_unlock(stripe(fd));
+}
+
+struct zt_sock *zt_fd_close(int fd)
+{
+	slot_t *slot = slot_of(fd, false);
+	struct zt_sock *s = NULL;
+	uintptr_t v;
+
+	if (slot == NULL || atomic_load_explicit(slot, memory_order_acquire) == 0) {
+		return NULL;
+	}
+	pthread_mutex_lock(stripe(fd));
+	v = atomic_load(slot);
+	if (v & TOMB) {
+		s = ZT_FD_CLOSED;
+	} else if (v != 0) {
+		s = (struct zt_sock *)v;
+		atomic_store_explicit(slot, v | TOMB, memory_order_release);
+	}
+	pthread_mutex_unlock(stripe(fd));
+	return s;
+}
+
+static int placeholder = -1;
+static pthread_once_t placeholder_once = PTHREAD_ONCE_INIT;
+
+static void placeholder_open(void)
+{
+	/* O_PATH: read, write, send, recv, ioctl... fail with EBADF; poll says POLLNVAL */
+	placeholder = open("/", O_PATH | O_CLOEXEC);
+}
+
+int zt_fd_retire(struct zt_sock *s)
+{
+	pthread_once(&placeholder_once, placeholder_open);
+	if (placeholder >= 0 && dup3(placeholder, s->fd, O_CLOEXEC) >= 0) {
+		return 0;
+	}
+	/* no placeholder: at least no byte may leave through the socket any more */
+	int rc = -errno;
+
+	(void)shutdown(s->fd, SHUT_RDWR);
+	return rc;
+}
+
 int zt_fd_insert(int fd, struct zt_sock *s)
 {
 	slot_t *slot = slot_of(fd, true);
@@ -88,27 +188,19 @@ int zt_fd_insert(int fd, struct zt_sock *s)
 	if (slot == NULL) {
 		return fd < 0 || (unsigned)fd >= PAGE_SIZE * NPAGES ? -EBADF : -ENOMEM;
 	}
-	pthread_mutex_lock(&stripes[(unsigned)fd % NSTRIPES]);
-	if (atomic_load(slot) != NULL) {
+	pthread_mutex_lock(stripe(fd));
+	if (live(atomic_load(slot)) != NULL) {
 		rc = -EEXIST;
 	} else {
+		/*
+		 * A tombstone here is stale: the kernel handed the number out
+		 * again, so its placeholder was closed behind the library's back
+		 * (a raw close()); the old socket then leaves the number alone.
+		 */
 		atomic_store(&s->refs, 1);
-		atomic_store_explicit(slot, s, memory_order_release);
+		s->in_table = true;
+		atomic_store_explicit(slot, (uintptr_t)s, memory_order_release);
 	}
-	pthread_mutex_unlock(&stripes[(unsigned)fd % NSTRIPES]);
+	pthread_mutex_unlock(stripe(fd));
 	return rc;
-}
-
-struct zt_sock *zt_fd_remove(int fd)
-{
-	slot_t *slot = slot_of(fd, false);
-	struct zt_sock *s;
-
-	if (slot == NULL) {
-		return NULL;
-	}
-	pthread_mutex_lock(&stripes[(unsigned)fd % NSTRIPES]);
-	s = atomic_exchange(slot, NULL);
-	pthread_mutex_unlock(&stripes[(unsigned)fd % NSTRIPES]);
-	return s;
 }

@@ -2,6 +2,11 @@
  * Descriptor table: which kernel fds are secure sockets, and their state.
  * "Is this fd ours?" is one atomic load, without locks, so plain sockets pay
  * nothing; a hit takes a reference under a striped lock.
+ *
+ * close() does not free a number at once: the slot keeps a tombstone and the
+ * number keeps a placeholder file (zt_fd_retire) until the last call in
+ * flight drops its reference, so the number cannot be reused meanwhile and
+ * every call on it fails with EBADF (docs/security.md, "close()").
  */
 #ifndef ZT_FDTABLE_H
 #define ZT_FDTABLE_H
@@ -10,13 +15,23 @@
 
 struct zt_sock;
 
-/** True if @p fd is a secure socket (lock-free). */
+/** What zt_fd_close() returns for a number whose secure socket is closed already. */
+#define ZT_FD_CLOSED ((struct zt_sock *)1)
+
+/** True if @p fd is a live secure socket (lock-free). */
 bool zt_fd_is_ours(int fd);
 
-/** The socket of @p fd with a reference taken, or NULL if not ours. */
+/**
+ * True if @p fd is a secure socket that close() ended while a call still
+ * holds it: the number is reserved by a placeholder (calls that the
+ * placeholder would not refuse check this).
+ */
+bool zt_fd_closed(int fd);
+
+/** The live socket of @p fd with a reference taken, or NULL (not ours, or closed). */
 struct zt_sock *zt_fd_get(int fd);
 
-/** Drop a reference taken by zt_fd_get() (or the table's own, via zt_fd_remove()). */
+/** Drop a reference; the last one frees the socket and releases its number. */
 void zt_fd_put(struct zt_sock *s);
 
 /**
@@ -25,7 +40,27 @@ void zt_fd_put(struct zt_sock *s);
  */
 int zt_fd_insert(int fd, struct zt_sock *s);
 
-/** Unregister @p fd; returns its socket with the table's reference, or NULL. */
-struct zt_sock *zt_fd_remove(int fd);
+/**
+ * close(): turn the slot of @p fd into a tombstone.
+ * @return the socket (with the table's reference, for the caller to put),
+ *         NULL if @p fd is not a secure socket, ZT_FD_CLOSED if it was
+ *         closed already and its number is still reserved.
+ */
+struct zt_sock *zt_fd_close(int fd);
+
+/**
+ * After close() said goodbye: replace the kernel socket under @p s->fd by a
+ * placeholder that fails every socket call with EBADF. The kernel socket is
+ * closed now (once); the placeholder keeps the number until the last
+ * reference goes. @retval 0, or -errno (the socket is then shut down instead).
+ */
+int zt_fd_retire(struct zt_sock *s);
+
+/**
+ * Close @p fd, the kernel descriptor of @p s, exactly once, and clear its
+ * slot if it still holds @p s (its tombstone) - under the slot's lock, so no
+ * other thread sees a reused number with a stale slot.
+ */
+void zt_fd_release(int fd, struct zt_sock *s);
 
 #endif /* ZT_FDTABLE_H */

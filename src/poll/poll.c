@@ -11,6 +11,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <zephyr/net/socket.h>
 
@@ -132,17 +133,87 @@ short zt_sock_poll_update(struct zt_sock *s, short events, short kev)
 	return wake_readers(s, rev);
 }
 
+/*
+ * What one zsock_poll() call holds: a reference to every secure socket of the
+ * set, the kernel's pollfd array (with this thread's eventfd in the last
+ * slot, so close() from another thread can wake it), and one waiter per
+ * secure socket, registered unless the call never sleeps (timeout 0).
+ */
+struct poll_call {
+	int nfds;
+	struct zt_sock **socks;
+	struct pollfd *kfds; /* nfds + 1 */
+	short *pre;
+	struct zt_waiter *waiters;
+	bool armed;
+	struct zt_sock *stack_socks[STACK_FDS];
+	struct pollfd stack_kfds[STACK_FDS + 1];
+	short stack_pre[STACK_FDS];
+	struct zt_waiter stack_waiters[STACK_FDS];
+};
+
+static int call_init(struct poll_call *c, int nfds)
+{
+	c->nfds = nfds;
+	c->armed = false;
+	c->socks = c->stack_socks;
+	c->kfds = c->stack_kfds;
+	c->pre = c->stack_pre;
+	c->waiters = c->stack_waiters;
+	if (nfds <= STACK_FDS) {
+		return 0;
+	}
+	c->socks = calloc((size_t)nfds, sizeof(*c->socks));
+	c->kfds = calloc((size_t)nfds + 1, sizeof(*c->kfds));
+	c->pre = calloc((size_t)nfds, sizeof(*c->pre));
+	c->waiters = calloc((size_t)nfds, sizeof(*c->waiters));
+	if (c->socks == NULL || c->kfds == NULL || c->pre == NULL || c->waiters == NULL) {
+		free(c->socks);
+		free(c->kfds);
+		free(c->pre);
+		free(c->waiters);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Register a waiter on every secure socket: close() now wakes this call. */
+static void call_arm(struct poll_call *c, int efd)
+{
+	for (int i = 0; i < c->nfds; i++) {
+		if (c->socks[i] != NULL) {
+			c->waiters[i].efd = efd;
+			zt_waiter_add(c->socks[i], &c->waiters[i]);
+		}
+	}
+	c->armed = true;
+}
+
+static void call_fini(struct poll_call *c)
+{
+	int saved = errno;
+
+	for (int i = 0; i < c->nfds; i++) {
+		if (c->armed && c->socks[i] != NULL) {
+			zt_waiter_del(c->socks[i], &c->waiters[i]);
+		}
+		zt_fd_put(c->socks[i]);
+	}
+	if (c->socks != c->stack_socks) {
+		free(c->socks);
+		free(c->kfds);
+		free(c->pre);
+		free(c->waiters);
+	}
+	errno = saved;
+}
+
 int zsock_poll(struct zsock_pollfd *fds, int nfds, int timeout)
 {
-	struct zt_sock *stack_socks[STACK_FDS];
-	struct pollfd stack_kfds[STACK_FDS];
-	short stack_pre[STACK_FDS];
-	struct zt_sock **socks = stack_socks;
-	struct pollfd *kfds = stack_kfds;
-	short *pre = stack_pre;
+	struct poll_call c;
 	bool ours = false;
 	int64_t deadline;
-	int n, count = 0;
+	int n, efd = -1, count = 0;
 
 	if (nfds < 0) {
 		errno = EINVAL;
@@ -155,20 +226,15 @@ int zsock_poll(struct zsock_pollfd *fds, int nfds, int timeout)
 		/* same layout as struct pollfd (checked in tests) */
 		return poll((struct pollfd *)fds, (nfds_t)nfds, timeout);
 	}
-	if (nfds > STACK_FDS) {
-		socks = calloc((size_t)nfds, sizeof(*socks));
-		kfds = calloc((size_t)nfds, sizeof(*kfds));
-		pre = calloc((size_t)nfds, sizeof(*pre));
-		if (socks == NULL || kfds == NULL || pre == NULL) {
-			free(socks);
-			free(kfds);
-			free(pre);
-			errno = ENOMEM;
-			return -1;
-		}
+	if (call_init(&c, nfds) < 0) {
+		errno = ENOMEM;
+		return -1;
 	}
 	for (int i = 0; i < nfds; i++) {
-		socks[i] = zt_fd_get(fds[i].fd);
+		c.socks[i] = zt_fd_get(fds[i].fd);
+	}
+	if (timeout != 0 && (efd = zt_thread_efd()) >= 0) {
+		call_arm(&c, efd); /* before the first check, so no close() slips between */
 	}
 	deadline = zt_deadline(timeout < 0 ? ZT_FOREVER : timeout);
 	for (;;) {
@@ -176,37 +242,55 @@ int zsock_poll(struct zsock_pollfd *fds, int nfds, int timeout)
 		int64_t left;
 
 		for (int i = 0; i < nfds; i++) {
-			kfds[i] = (struct pollfd){.fd = fds[i].fd, .events = fds[i].events};
-			pre[i] = 0;
-			if (socks[i] != NULL) {
-				pre[i] = zt_sock_poll_ready(socks[i], fds[i].events);
-				ready += pre[i] != 0;
-				kfds[i].events =
-					zt_sock_poll_kernel_events(socks[i], fds[i].events);
+			struct zt_sock *s = c.socks[i];
+
+			c.kfds[i] = (struct pollfd){.fd = fds[i].fd, .events = fds[i].events};
+			c.pre[i] = 0;
+			if (s == NULL) {
+				continue;
 			}
+			if (atomic_load(&s->closing)) {
+				/* closed by another thread: as the host reports a closed descriptor
+				 */
+				c.pre[i] = POLLNVAL;
+				c.kfds[i].fd = -1;
+			} else {
+				c.pre[i] = zt_sock_poll_ready(s, fds[i].events);
+				c.kfds[i].events = zt_sock_poll_kernel_events(s, fds[i].events);
+			}
+			ready += c.pre[i] != 0;
 		}
 		left = ready ? 0 : zt_remaining(deadline);
 		for (int i = 0; i < nfds && left != 0; i++) {
-			if (socks[i] != NULL && socks[i]->type == SOCK_DGRAM) {
-				int64_t t = zt_dtls_poll_timeout(socks[i]);
+			if (c.socks[i] != NULL && c.socks[i]->type == SOCK_DGRAM) {
+				int64_t t = zt_dtls_poll_timeout(c.socks[i]);
 
 				if (t >= 0 && (left < 0 || t < left)) {
 					left = t;
 				}
 			}
 		}
-		n = poll(kfds, (nfds_t)nfds, left > INT32_MAX ? INT32_MAX : (int)left);
+		c.kfds[nfds] = (struct pollfd){.fd = c.armed ? efd : -1, .events = POLLIN};
+		n = poll(c.kfds, (nfds_t)nfds + 1, left > INT32_MAX ? INT32_MAX : (int)left);
 		if (n < 0) {
 			count = -1;
 			break;
 		}
+		if (c.kfds[nfds].revents & POLLIN) {
+			uint64_t drain;
+
+			(void)!read(efd, &drain, sizeof(drain));
+		}
 		count = 0;
 		for (int i = 0; i < nfds; i++) {
-			short rev = kfds[i].revents;
+			short rev = c.kfds[i].revents;
 
-			if (socks[i] != NULL) {
-				rev = pre[i] |
-				      zt_sock_poll_update(socks[i], fds[i].events, kfds[i].revents);
+			if (c.socks[i] != NULL) {
+				rev = c.pre[i];
+				if (c.kfds[i].fd >= 0) {
+					rev |= zt_sock_poll_update(c.socks[i], fds[i].events,
+								   c.kfds[i].revents);
+				}
 			}
 			fds[i].revents = rev;
 			count += rev != 0;
@@ -214,19 +298,9 @@ int zsock_poll(struct zsock_pollfd *fds, int nfds, int timeout)
 		if (count > 0 || zt_remaining(deadline) == 0) {
 			break;
 		}
-		/* only partial records or handshake messages arrived: wait on */
+		/* only partial records, handshake messages or a wake-up: wait on */
 	}
-	for (int i = 0; i < nfds; i++) {
-		zt_fd_put(socks[i]);
-	}
-	if (socks != stack_socks) {
-		int saved = errno;
-
-		free(socks);
-		free(kfds);
-		free(pre);
-		errno = saved;
-	}
+	call_fini(&c);
 	return count;
 }
 

@@ -650,3 +650,18 @@ int zt_dtls_test_send_fatal_alert(int fd)
 	zt_fd_put(s);
 	return rc;
 }
+
+long long zt_dtls_record_checks(int fd)
+{
+	struct zt_sock *s = zt_fd_get(fd);
+	long long n;
+
+	if (s == NULL) {
+		return -EBADF;
+	}
+	pthread_mutex_lock(&s->lock);
+	n = s->dtls != NULL ? (long long)s->dtls->record_checks : 0;
+	pthread_mutex_unlock(&s->lock);
+	zt_fd_put(s);
+	return n;
+}

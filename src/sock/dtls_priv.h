@@ -11,6 +11,8 @@
 #include <sys/socket.h>
 
 #include "sock/ops.h"
+#include "util/hmap.h"
+#include "util/list.h"
 
 /** Server sessions per socket (Zephyr: CONFIG_NET_SOCKETS_TLS_MAX_SESSION_CONTEXTS, 1). */
 #ifndef ZT_DTLS_MAX_SESSIONS
@@ -28,6 +30,9 @@
 /** ClientHello.random (RFC 5246 7.4.1.2). */
 #define ZT_DTLS_RANDOM_LEN 32
 
+/** Address bytes that key a session: family, port, address, scope id. */
+#define ZT_DTLS_ADDR_KEY_MAX 24
+
 /** Datagrams one call handles before it lets another caller in. */
 #define ZT_DTLS_BATCH 64
 
@@ -39,13 +44,21 @@ enum zt_dtls_mode {
 
 /** One peer of a server socket. */
 struct zt_dtls_sess {
-	struct zt_dtls_sess *next;
+	struct zt_link idle;  /* d->idle: every session, least recently active first */
+	struct zt_link state; /* d->handshaking, or d->opened in handshake order */
+	struct zt_link ready; /* d->ready while it holds records to read or decrypt */
 	struct zt_sock *s;
 	struct zt_eng *eng;
 	struct sockaddr_storage peer;
 	socklen_t peer_len;
+	/* lookups (dtls_server.c): by address, and by our own Connection ID */
+	struct zt_hnode addr_node;
+	unsigned char addr_key[ZT_DTLS_ADDR_KEY_MAX];
+	size_t addr_key_len;
+	struct zt_hnode cid_node;
+	unsigned char cid[ZT_CID_MAX]; /* our CID for this peer, unique on the socket */
+	size_t cid_len;
 	bool open;       /* handshake done */
-	uint64_t hs_seq; /* order of completed handshakes */
 	int64_t last_ms; /* last datagram from the peer or to it (idle expiry) */
 	unsigned char hello_random[ZT_DTLS_RANDOM_LEN]; /* of the ClientHello that opened it */
 };
@@ -59,19 +72,26 @@ struct zt_dtls {
 	bool hs_busy;       /* a thread runs the handshake (poll must not read) */
 	int io_err;         /* hard transport error seen by the BIO (ECONNREFUSED) */
 
-	/* server */
-	struct zt_dtls_sess *sessions;
+	/* server (dtls_server.c): every list and map holds each session at most once */
+	bool srv_init;
+	struct zt_link idle;        /* all sessions, by last activity (expiry: the head) */
+	struct zt_link handshaking; /* sessions whose handshake runs (retransmission timers) */
+	struct zt_link opened;      /* established sessions, newest handshake last */
+	struct zt_link ready;       /* sessions with a record to deliver or to decrypt */
+	bool tx_pending;            /* some session queued a record the kernel refused */
 	int count;
+	struct zt_hmap by_addr;               /* sessions by peer address */
+	struct zt_hmap by_cid;                /* sessions by our CID (ENABLED servers) */
+	uint64_t record_checks;               /* CID records checked against a session (tests) */
 	struct zt_dtls_sess *hello;           /* stateless ClientHello / cookie engine */
 	const struct zt_eng_conf *hello_conf; /* the config hello was made on */
 	struct zt_dtls_sess *rx_owner;        /* session allowed to read the head datagram */
 	bool rx_hello;                        /* ... which is a ClientHello with this random */
 	unsigned char rx_random[ZT_DTLS_RANDOM_LEN];
 	struct zt_dtls_sess *last_rx; /* peer of the last recvfrom (sendto without address) */
-	uint64_t hs_seq;
-	bool hup_pending;       /* a peer closed or expired: next poll says POLLHUP */
-	bool err_pending;       /* a peer failed: next poll says POLLERR */
-	unsigned char *scratch; /* 2 x ZT_DTLS_DGRAM_MAX: peeked datagram + work copy */
+	bool hup_pending;             /* a peer closed or expired: next poll says POLLHUP */
+	bool err_pending;             /* a peer failed: next poll says POLLERR */
+	unsigned char *scratch;       /* 2 x ZT_DTLS_DGRAM_MAX: peeked datagram + work copy */
 };
 
 /** The earlier of two deadlines (ZT_FOREVER is the latest). */

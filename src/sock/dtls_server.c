@@ -1,16 +1,19 @@
 /*
  * DTLS server (reference §3.5, Zephyr's 2026 multi-session model): ONE UDP
  * socket, many peers. Each datagram is peeked to learn its source and handed
- * to the session of that address, else of its Connection ID (NAT rebinding),
- * else - if it is a ClientHello - to a stateless cookie engine that becomes a
- * session once the client proved its address (RFC 6347 4.2.1). Handshakes
- * progress inside recvfrom() and poll(); idle sessions expire. Every function
- * here runs under s->lock unless it says otherwise.
+ * to the session of that address, else of the Connection ID in its record
+ * header (NAT rebinding; one hash lookup, then one record check), else - if
+ * it is a ClientHello - to a stateless cookie engine that becomes a session
+ * once the client proved its address (RFC 6347 4.2.1). Handshakes progress
+ * inside recvfrom() and poll(); idle sessions expire, and only records that
+ * pass a session's checks keep it alive. Every function here runs under
+ * s->lock unless it says otherwise.
  */
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "engine/dtls_engine.h"
 #include "sock/dtls_priv.h"
@@ -25,6 +28,15 @@
 #define HS_CLIENT_HELLO 1
 #define HELLO_RANDOM    (REC_HDR_LEN + 12 + 2)
 #define HDR_PEEK        (HELLO_RANDOM + ZT_DTLS_RANDOM_LEN)
+
+/* RFC 9146 record: type tls12_cid(25) version(2) epoch(2) seq(6) cid(L) length(2) */
+#define REC_CID        25
+#define REC_CID_OFFSET 11
+
+_Static_assert(REC_CID_OFFSET + ZT_CID_MAX + 2 <= HDR_PEEK, "the peeked header holds a CID");
+
+/* Tries for a random CID no other session of the socket has. */
+#define CID_TRIES 16
 
 /* ---- transport of one session: exactly its own datagram in, sendto(peer) out ---- */
 
@@ -67,6 +79,71 @@ static void drop_head(struct zt_sock *s)
 
 /* ---- sessions ---- */
 
+/* Address bytes that identify a peer (no padding, no garbage). */
+static size_t addr_key(const struct sockaddr *a, socklen_t alen, unsigned char *out)
+{
+	if (a->sa_family == AF_INET && alen >= sizeof(struct sockaddr_in)) {
+		const struct sockaddr_in *v4 = (const void *)a;
+
+		out[0] = AF_INET;
+		memcpy(out + 1, &v4->sin_port, 2);
+		memcpy(out + 3, &v4->sin_addr, 4);
+		return 7;
+	}
+	if (a->sa_family == AF_INET6 && alen >= sizeof(struct sockaddr_in6)) {
+		const struct sockaddr_in6 *v6 = (const void *)a;
+
+		out[0] = AF_INET6;
+		memcpy(out + 1, &v6->sin6_port, 2);
+		memcpy(out + 3, &v6->sin6_addr, 16);
+		memcpy(out + 19, &v6->sin6_scope_id, 4);
+		return 23;
+	}
+	return 0;
+}
+
+/* The server's maps and lists, made on first use. @retval 0, -EIO (no randomness). */
+static int srv_init(struct zt_dtls *d)
+{
+	if (!d->srv_init) {
+		if (zt_hmap_init(&d->by_addr) < 0 || zt_hmap_init(&d->by_cid) < 0) {
+			return -EIO;
+		}
+		zt_list_init(&d->idle);
+		zt_list_init(&d->handshaking);
+		zt_list_init(&d->opened);
+		zt_list_init(&d->ready);
+		d->srv_init = true;
+	}
+	return 0;
+}
+
+#define SESS_OF(link, member) ZT_CONTAINER_OF(link, struct zt_dtls_sess, member)
+
+/*
+ * Our own CID for a new session: one that no other session of this socket
+ * has, so that a record's CID names exactly one session. The configured
+ * value (TLS_DTLS_CID_VALUE, or Zephyr's random one) while it is free, else a
+ * random one of the same length (docs/security.md, "DTLS Connection IDs").
+ */
+static int own_cid(struct zt_sock *s, struct zt_dtls_sess *ss)
+{
+	struct zt_dtls *d = s->dtls;
+	size_t len = s->opts.cid_len;
+
+	if (s->opts.dtls_cid != TLS_DTLS_CID_ENABLED || len == 0) {
+		return 0;
+	}
+	memcpy(ss->cid, s->opts.cid, len);
+	for (int i = 0; zt_hmap_find(&d->by_cid, ss->cid, len) != NULL; i++) {
+		if (i == CID_TRIES || getrandom(ss->cid, len, 0) != (ssize_t)len) {
+			return -EADDRINUSE; /* too short a CID for this many peers */
+		}
+	}
+	ss->cid_len = len;
+	return zt_dtls_eng_set_own_cid(ss->eng, ss->cid, len);
+}
+
 static struct zt_dtls_sess *sess_new(struct zt_sock *s)
 {
 	struct zt_dtls_sess *ss = calloc(1, sizeof(*ss));
@@ -76,11 +153,15 @@ static struct zt_dtls_sess *sess_new(struct zt_sock *s)
 		return NULL;
 	}
 	ss->s = s;
-	/*
-	 * TLS_DTLS_CID_VALUE is every session's own CID, as in Zephyr: records
-	 * are told apart by authentication (find_cid), not by the CID alone.
-	 */
-	if (zt_eng_new(&ss->eng, s->conf, &io, &s->opts) < 0) {
+	zt_list_init(&ss->idle);
+	zt_list_init(&ss->state);
+	zt_list_init(&ss->ready);
+	if (srv_init(s->dtls) < 0 || zt_eng_new(&ss->eng, s->conf, &io, &s->opts) < 0) {
+		free(ss);
+		return NULL;
+	}
+	if (own_cid(s, ss) < 0) {
+		zt_eng_free(ss->eng);
 		free(ss);
 		return NULL;
 	}
@@ -90,27 +171,44 @@ static struct zt_dtls_sess *sess_new(struct zt_sock *s)
 /* s->eng borrows the engine of the newest handshake: Zephyr's option getters read it. */
 static void pick_newest(struct zt_sock *s)
 {
-	struct zt_dtls_sess *best = NULL;
+	struct zt_link *l = zt_list_last(&s->dtls->opened);
 
-	for (struct zt_dtls_sess *ss = s->dtls->sessions; ss != NULL; ss = ss->next) {
-		if (ss->open && (best == NULL || ss->hs_seq > best->hs_seq)) {
-			best = ss;
-		}
+	s->eng = l != NULL ? SESS_OF(l, state)->eng : NULL;
+}
+
+/* After any call into @p ss's engine: is it in the ready list exactly when it must be? */
+static void ready_update(struct zt_dtls *d, struct zt_dtls_sess *ss)
+{
+	bool ready = zt_dtls_eng_pending(ss->eng) > 0 || zt_dtls_eng_readable(ss->eng);
+
+	if (ready && !zt_list_linked(&ss->ready)) {
+		zt_list_add_tail(&d->ready, &ss->ready);
+	} else if (!ready && zt_list_linked(&ss->ready)) {
+		zt_list_del(&ss->ready);
 	}
-	s->eng = best != NULL ? best->eng : NULL;
+}
+
+/* The idle timer restarts: to the end of the expiry order. */
+static void activity(struct zt_dtls *d, struct zt_dtls_sess *ss)
+{
+	ss->last_ms = zt_now_ms();
+	zt_list_move_tail(&d->idle, &ss->idle);
 }
 
 static void sess_free(struct zt_sock *s, struct zt_dtls_sess *ss)
 {
 	struct zt_dtls *d = s->dtls;
 
-	for (struct zt_dtls_sess **pp = &d->sessions; *pp != NULL; pp = &(*pp)->next) {
-		if (*pp == ss) {
-			*pp = ss->next;
-			d->count--;
-			break;
+	if (zt_list_linked(&ss->idle)) {
+		zt_list_del(&ss->idle);
+		d->count--;
+		zt_hmap_remove(&d->by_addr, &ss->addr_node);
+		if (ss->cid_len > 0) {
+			zt_hmap_remove(&d->by_cid, &ss->cid_node);
 		}
 	}
+	zt_list_del(&ss->state);
+	zt_list_del(&ss->ready);
 	if (d->rx_owner == ss) {
 		d->rx_owner = NULL;
 	}
@@ -118,7 +216,6 @@ static void sess_free(struct zt_sock *s, struct zt_dtls_sess *ss)
 		d->last_rx = NULL;
 	}
 	if (s->eng == ss->eng) {
-		ss->open = false;
 		pick_newest(s);
 	}
 	zt_eng_free(ss->eng);
@@ -143,6 +240,15 @@ static void sess_end(struct zt_sock *s, struct zt_dtls_sess *ss, int rc)
 	sess_free(s, ss);
 }
 
+/* The idle timer restarts only when the session accepted a record (any datagram can be spoofed). */
+static void touch(struct zt_dtls *d, struct zt_dtls_sess *ss, uint64_t mark)
+{
+	if (zt_dtls_eng_rx_mark(ss->eng) != mark) {
+		activity(d, ss);
+	}
+	ready_update(d, ss);
+}
+
 /*
  * Drive @p ss with what it can read now: its datagram (d->rx_owner) or
  * records left from the last one. @retval 1 a record waits for the
@@ -151,12 +257,14 @@ static void sess_end(struct zt_sock *s, struct zt_dtls_sess *ss, int rc)
 static int sess_pump(struct zt_sock *s, struct zt_dtls_sess *ss)
 {
 	struct zt_dtls *d = s->dtls;
+	uint64_t mark = zt_dtls_eng_rx_mark(ss->eng);
 	int rc = 0;
 
 	for (int i = 0; i < 2; i++) {
 		if (!ss->open) {
 			rc = zt_dtls_eng_handshake(ss->eng);
 			if (rc == -EAGAIN || rc == 1) {
+				touch(d, ss, mark);
 				return 0;
 			}
 			if (rc < 0) {
@@ -164,7 +272,7 @@ static int sess_pump(struct zt_sock *s, struct zt_dtls_sess *ss)
 				return 0;
 			}
 			ss->open = true;
-			ss->hs_seq = ++d->hs_seq;
+			zt_list_move_tail(&d->opened, &ss->state);
 			s->eng = ss->eng;
 			s->error = 0; /* reference §3.5: the server socket is usable again */
 		}
@@ -176,59 +284,75 @@ static int sess_pump(struct zt_sock *s, struct zt_dtls_sess *ss)
 		/* RFC 6347 4.2.8: a new connection from the same address replaces the old */
 		d->hup_pending = true;
 		ss->open = false;
+		zt_list_move_tail(&d->handshaking, &ss->state);
 		if (d->rx_hello) {
 			memcpy(ss->hello_random, d->rx_random, ZT_DTLS_RANDOM_LEN);
 		}
 		pick_newest(s);
 	}
-	if (rc > 0) {
-		return 1;
-	}
-	if (rc != -EAGAIN) {
+	if (rc != -EAGAIN && rc <= 0) {
 		sess_end(s, ss, rc);
+		return 0;
 	}
-	return 0;
+	touch(d, ss, mark);
+	return rc > 0 ? 1 : 0;
 }
 
 static struct zt_dtls_sess *find_addr(struct zt_dtls *d, const struct sockaddr *a, socklen_t alen)
 {
-	for (struct zt_dtls_sess *ss = d->sessions; ss != NULL; ss = ss->next) {
-		if (zt_dtls_addr_eq(a, alen, (struct sockaddr *)&ss->peer, ss->peer_len)) {
-			return ss;
-		}
-	}
-	return NULL;
+	unsigned char key[ZT_DTLS_ADDR_KEY_MAX];
+	size_t len = addr_key(a, alen, key);
+	struct zt_hnode *n = len > 0 ? zt_hmap_find(&d->by_addr, key, len) : NULL;
+
+	return n != NULL ? (struct zt_dtls_sess *)((char *)n -
+						   offsetof(struct zt_dtls_sess, addr_node))
+			 : NULL;
 }
 
-static void peer_update(struct zt_dtls_sess *ss, const struct sockaddr_storage *from,
-			socklen_t fromlen)
+/* The session's peer address (and cookie transport id), before it is in the maps. */
+static void peer_set(struct zt_dtls_sess *ss, const struct sockaddr_storage *from,
+		     socklen_t fromlen)
 {
 	memcpy(&ss->peer, from, fromlen);
 	ss->peer_len = fromlen;
+	ss->addr_key_len = addr_key((const struct sockaddr *)from, fromlen, ss->addr_key);
 	(void)zt_dtls_eng_set_peer_id(ss->eng, from, fromlen);
+}
+
+/* A session in the maps moves to a new address (NAT rebinding). */
+static void peer_move(struct zt_dtls *d, struct zt_dtls_sess *ss,
+		      const struct sockaddr_storage *from, socklen_t fromlen)
+{
+	zt_hmap_remove(&d->by_addr, &ss->addr_node);
+	peer_set(ss, from, fromlen);
+	(void)zt_hmap_insert(&d->by_addr, &ss->addr_node, ss->addr_key, ss->addr_key_len);
 }
 
 /*
  * A datagram from an unknown address may come from a known peer whose
- * address changed (NAT rebinding): with Connection IDs, a session that can
- * authenticate its first record owns it and learns the new address.
+ * address changed (NAT rebinding). RFC 9146: its record names our CID for
+ * that peer, and our CIDs are unique on the socket, so one lookup finds the
+ * only candidate, and the record must pass that session's checks before the
+ * session learns the new address. Anything else costs a header parse.
  */
 static struct zt_dtls_sess *find_cid(struct zt_sock *s, const unsigned char *hdr, ssize_t n,
 				     const struct sockaddr_storage *from, socklen_t fromlen)
 {
 	struct zt_dtls *d = s->dtls;
+	size_t cl = s->opts.dtls_cid == TLS_DTLS_CID_ENABLED ? s->opts.cid_len : 0;
 	struct zt_dtls_sess *ss;
+	struct zt_hnode *node;
 	ssize_t len;
 
-	if (n < REC_HDR_LEN || (hdr[3] == 0 && hdr[4] == 0)) {
-		return NULL; /* epoch 0 is never protected */
+	if (cl == 0 || n < (ssize_t)(REC_CID_OFFSET + cl + 2) || hdr[0] != REC_CID) {
+		return NULL;
 	}
-	for (ss = d->sessions; ss != NULL; ss = ss->next) {
-		if (ss->open && zt_dtls_eng_cid_in_use(ss->eng)) {
-			break;
-		}
+	node = zt_hmap_find(&d->by_cid, hdr + REC_CID_OFFSET, cl);
+	if (node == NULL) {
+		return NULL;
 	}
-	if (ss == NULL) {
+	ss = SESS_OF(node, cid_node);
+	if (!ss->open) {
 		return NULL;
 	}
 	if (d->scratch == NULL) {
@@ -241,15 +365,13 @@ static struct zt_dtls_sess *find_cid(struct zt_sock *s, const unsigned char *hdr
 	if (len <= 0) {
 		return NULL;
 	}
-	for (; ss != NULL; ss = ss->next) {
-		if (ss->open && zt_dtls_eng_cid_in_use(ss->eng) &&
-		    zt_dtls_eng_record_matches(ss->eng, d->scratch, (size_t)len,
-					       d->scratch + ZT_DTLS_DGRAM_MAX)) {
-			peer_update(ss, from, fromlen);
-			return ss;
-		}
+	d->record_checks++;
+	if (!zt_dtls_eng_record_matches(ss->eng, d->scratch, (size_t)len,
+					d->scratch + ZT_DTLS_DGRAM_MAX)) {
+		return NULL;
 	}
-	return NULL;
+	peer_move(d, ss, from, fromlen);
+	return ss;
 }
 
 /* An epoch-0 ClientHello. */
@@ -280,7 +402,7 @@ static void hello(struct zt_sock *s, const unsigned char *hdr, ssize_t n,
 	struct zt_dtls_sess *h;
 	int rc;
 
-	if (!is_client_hello(hdr, n) || d->count >= ZT_DTLS_MAX_SESSIONS) {
+	if (!is_client_hello(hdr, n) || d->count >= ZT_DTLS_MAX_SESSIONS || srv_init(d) < 0) {
 		drop_head(s); /* stray or late datagram, or no room: the client retries */
 		return;
 	}
@@ -296,7 +418,7 @@ static void hello(struct zt_sock *s, const unsigned char *hdr, ssize_t n,
 		drop_head(s);
 		return;
 	}
-	peer_update(h, from, fromlen);
+	peer_set(h, from, fromlen);
 	d->rx_owner = h;
 	rc = zt_dtls_eng_handshake(h->eng);
 	if (d->rx_owner != NULL) {
@@ -310,12 +432,20 @@ static void hello(struct zt_sock *s, const unsigned char *hdr, ssize_t n,
 		hello_free(d); /* garbage, or a fragment we do not reassemble */
 		return;
 	}
+	/* the client answered the cookie: it owns this address now */
+	if (zt_hmap_insert(&d->by_addr, &h->addr_node, h->addr_key, h->addr_key_len) < 0) {
+		hello_free(d);
+		return;
+	}
+	if (h->cid_len > 0 && zt_hmap_insert(&d->by_cid, &h->cid_node, h->cid, h->cid_len) < 0) {
+		zt_hmap_remove(&d->by_addr, &h->addr_node);
+		hello_free(d);
+		return;
+	}
 	d->hello = NULL;
 	memcpy(h->hello_random, hdr + HELLO_RANDOM, ZT_DTLS_RANDOM_LEN);
-	/* the client answered the cookie: it owns this address now */
-	h->last_ms = zt_now_ms();
-	h->next = d->sessions;
-	d->sessions = h;
+	zt_list_add_tail(&d->handshaking, &h->state);
+	activity(d, h);
 	d->count++;
 }
 
@@ -368,7 +498,6 @@ static int dispatch_one(struct zt_sock *s)
 		drop_head(s);
 		return 0;
 	}
-	ss->last_ms = zt_now_ms();
 	d->rx_owner = ss;
 	d->rx_hello = is_client_hello(hdr, n) && n >= HDR_PEEK;
 	if (d->rx_hello) {
@@ -383,66 +512,88 @@ static int dispatch_one(struct zt_sock *s)
 	return rc;
 }
 
-/* Decrypt records left from earlier datagrams; the first session with a record ready. */
+/*
+ * Decrypt records left from earlier datagrams; the first session with a
+ * record ready. Only sessions in the ready list are looked at.
+ */
 static struct zt_dtls_sess *settle(struct zt_sock *s)
 {
-	struct zt_dtls_sess *ss, *next;
+	struct zt_dtls *d = s->dtls;
+	struct zt_link *l, *next;
 
-	for (ss = s->dtls->sessions; ss != NULL; ss = next) {
-		next = ss->next;
-		if (zt_dtls_eng_pending(ss->eng) == 0 && zt_dtls_eng_readable(ss->eng)) {
-			(void)sess_pump(s, ss);
-		}
-	}
-	for (ss = s->dtls->sessions; ss != NULL; ss = ss->next) {
-		if (zt_dtls_eng_pending(ss->eng) > 0) {
+	for (l = d->ready.next; l != &d->ready; l = next) {
+		struct zt_dtls_sess *ss = SESS_OF(l, ready);
+
+		next = l->next; /* pumping touches this session's links only */
+		if (zt_dtls_eng_pending(ss->eng) > 0 || sess_pump(s, ss) > 0) {
 			return ss;
 		}
 	}
 	return NULL;
 }
 
-/* Idle expiry (close_notify first, reference §3.5) and handshake retransmissions. */
+/*
+ * Idle expiry (close_notify first, reference §3.5), handshake
+ * retransmissions, records the kernel refused earlier. Costs O(expired +
+ * handshaking), not O(sessions): the idle list is in expiry order.
+ */
 static void service(struct zt_sock *s)
 {
+	struct zt_dtls *d = s->dtls;
 	int64_t now = zt_now_ms();
-	struct zt_dtls_sess *ss, *next;
+	struct zt_link *l, *next;
 
-	for (ss = s->dtls->sessions; ss != NULL; ss = next) {
+	while (ZT_DTLS_IDLE_TIMEOUT_MS > 0 && (l = zt_list_first(&d->idle)) != NULL &&
+	       now - SESS_OF(l, idle)->last_ms >= ZT_DTLS_IDLE_TIMEOUT_MS) {
+		struct zt_dtls_sess *ss = SESS_OF(l, idle);
+
+		if (ss->open) {
+			zt_eng_close_notify(ss->eng);
+		}
+		sess_end(s, ss, -ETIMEDOUT);
+	}
+	for (l = d->handshaking.next; l != &d->handshaking; l = next) {
+		struct zt_dtls_sess *ss = SESS_OF(l, state);
 		int64_t t = zt_dtls_eng_timer_deadline(ss->eng);
 
-		next = ss->next;
-		if (ZT_DTLS_IDLE_TIMEOUT_MS > 0 && now - ss->last_ms >= ZT_DTLS_IDLE_TIMEOUT_MS) {
-			if (ss->open) {
-				zt_eng_close_notify(ss->eng);
-			}
-			sess_end(s, ss, -ETIMEDOUT);
-		} else if (!ss->open && t != ZT_FOREVER && t <= now) {
+		next = l->next;
+		if (t != ZT_FOREVER && t <= now) {
 			(void)sess_pump(s, ss);
-		} else if (ss->open && zt_eng_write_pending(ss->eng)) {
-			(void)zt_eng_flush(ss->eng);
+		}
+	}
+	if (d->tx_pending) {
+		d->tx_pending = false;
+		for (l = d->opened.next; l != &d->opened; l = l->next) {
+			struct zt_dtls_sess *ss = SESS_OF(l, state);
+
+			if (zt_eng_write_pending(ss->eng) && zt_eng_flush(ss->eng) == -EAGAIN) {
+				d->tx_pending = true;
+			}
 		}
 	}
 }
 
 int64_t zt_dtls_srv_deadline(struct zt_sock *s)
 {
+	struct zt_dtls *d = s->dtls;
 	int64_t t = ZT_FOREVER;
+	struct zt_link *l;
 
-	for (struct zt_dtls_sess *ss = s->dtls->sessions; ss != NULL; ss = ss->next) {
-		if (zt_dtls_eng_pending(ss->eng) == 0 && zt_dtls_eng_readable(ss->eng)) {
+	if (!d->srv_init) {
+		return ZT_FOREVER;
+	}
+	for (l = d->ready.next; l != &d->ready; l = l->next) {
+		if (zt_dtls_eng_pending(SESS_OF(l, ready)->eng) == 0) {
 			return zt_now_ms(); /* records wait to be decrypted: no sleeping */
 		}
-		int64_t e = ZT_DTLS_IDLE_TIMEOUT_MS > 0 ? ss->last_ms + ZT_DTLS_IDLE_TIMEOUT_MS
-							: ZT_FOREVER;
-		int64_t r = ss->open ? ZT_FOREVER : zt_dtls_eng_timer_deadline(ss->eng);
+	}
+	if (ZT_DTLS_IDLE_TIMEOUT_MS > 0 && (l = zt_list_first(&d->idle)) != NULL) {
+		t = SESS_OF(l, idle)->last_ms + ZT_DTLS_IDLE_TIMEOUT_MS;
+	}
+	for (l = d->handshaking.next; l != &d->handshaking; l = l->next) {
+		int64_t r = zt_dtls_eng_timer_deadline(SESS_OF(l, state)->eng);
 
-		if (r != ZT_FOREVER && (e == ZT_FOREVER || r < e)) {
-			e = r;
-		}
-		if (e != ZT_FOREVER && (t == ZT_FOREVER || e < t)) {
-			t = e;
-		}
+		t = zt_dtls_earliest(t, r);
 	}
 	return t;
 }
@@ -462,7 +613,8 @@ static ssize_t sess_read(struct zt_sock *s, struct zt_dtls_sess *ss, void *buf, 
 	}
 	zt_dtls_addr_out(&ss->peer, ss->peer_len, src, srclen);
 	s->dtls->last_rx = ss;
-	ss->last_ms = zt_now_ms();
+	activity(s->dtls, ss);
+	ready_update(s->dtls, ss);
 	return (flags & MSG_TRUNC) ? (ssize_t)full : n;
 }
 
@@ -474,6 +626,9 @@ static ssize_t recv_step(struct zt_sock *s, void *buf, size_t len, int flags, st
 	ssize_t n;
 	int rc = zt_dtls_conf(s, true);
 
+	if (rc == 0) {
+		rc = srv_init(s->dtls);
+	}
 	if (rc < 0) {
 		return rc;
 	}
@@ -537,7 +692,9 @@ ssize_t zt_dtls_srv_sendto(struct zt_sock *s, const void *buf, size_t len, int f
 	for (;;) {
 		/* the peer named, else the one recvfrom() last returned (Zephyr's active session)
 		 */
-		ss = dest != NULL ? find_addr(s->dtls, dest, destlen) : s->dtls->last_rx;
+		ss = !s->dtls->srv_init ? NULL
+		     : dest != NULL     ? find_addr(s->dtls, dest, destlen)
+					: s->dtls->last_rx;
 		if (ss == NULL || !ss->open) {
 			n = -ENOTCONN; /* reference §3.4: unknown peer or handshake not done */
 		} else if ((max = zt_dtls_eng_max_payload(ss->eng)) >= 0 && len > (size_t)max) {
@@ -545,7 +702,8 @@ ssize_t zt_dtls_srv_sendto(struct zt_sock *s, const void *buf, size_t len, int f
 		} else {
 			n = zt_eng_write(ss->eng, buf, len);
 			if (n >= 0) {
-				ss->last_ms = zt_now_ms();
+				activity(s->dtls, ss);
+				s->dtls->tx_pending |= zt_eng_write_pending(ss->eng);
 			} else if (n != -EAGAIN) {
 				sess_end(s, ss,
 					 -ENOTCONN); /* reference §3.4: send failure frees it */
@@ -583,6 +741,9 @@ short zt_dtls_srv_poll_ready(struct zt_sock *s, short events)
 	short rev = events & POLLOUT;
 	int rc = zt_dtls_conf(s, true);
 
+	if (rc == 0) {
+		rc = srv_init(s->dtls);
+	}
 	if (rc < 0) {
 		s->error = -rc; /* no config (credentials): say why in SO_ERROR */
 		return rev | POLLERR;
@@ -598,7 +759,7 @@ short zt_dtls_srv_poll_update(struct zt_sock *s, short events, short kev)
 {
 	short rev = (kev & (events | POLLERR | POLLHUP | POLLNVAL) & ~POLLIN) | (events & POLLOUT);
 
-	if ((kev & POLLIN) && (events & POLLIN) && s->conf != NULL) {
+	if ((kev & POLLIN) && (events & POLLIN) && s->conf != NULL && s->dtls->srv_init) {
 		/* reference §3.7: handshakes advance here; POLLIN only for application data */
 		for (int i = 0; i < ZT_DTLS_BATCH; i++) {
 			if (settle(s) != NULL) {
@@ -618,22 +779,28 @@ short zt_dtls_srv_poll_update(struct zt_sock *s, short events, short kev)
 
 void zt_dtls_srv_close(struct zt_sock *s)
 {
+	struct zt_dtls *d = s->dtls;
+
+	if (!d->srv_init) {
+		return;
+	}
 	/* reference §3.8: close_notify to every peer, best effort */
-	for (struct zt_dtls_sess *ss = s->dtls->sessions; ss != NULL; ss = ss->next) {
-		if (ss->open) {
-			zt_eng_close_notify(ss->eng);
-		}
+	for (struct zt_link *l = d->opened.next; l != &d->opened; l = l->next) {
+		zt_eng_close_notify(SESS_OF(l, state)->eng);
 	}
 }
 
 void zt_dtls_srv_free(struct zt_sock *s)
 {
 	struct zt_dtls *d = s->dtls;
+	struct zt_link *l;
 
-	while (d->sessions != NULL) {
-		sess_free(s, d->sessions);
+	while (d->srv_init && (l = zt_list_first(&d->idle)) != NULL) {
+		sess_free(s, SESS_OF(l, idle));
 	}
 	hello_free(d);
 	free(d->scratch);
 	d->scratch = NULL;
+	zt_hmap_free(&d->by_addr);
+	zt_hmap_free(&d->by_cid);
 }

@@ -17,4 +17,11 @@ int zt_dtls_session_count(int fd);
  */
 int zt_dtls_test_send_fatal_alert(int fd);
 
+/**
+ * Records from unknown addresses that a DTLS server socket checked against a
+ * session because their Connection ID named it (at most one check each);
+ * -EBADF if not ours.
+ */
+long long zt_dtls_record_checks(int fd);
+
 #endif /* ZT_SOCK_DTLS_TEST_H */

@@ -87,6 +87,7 @@ struct zt_sock {
 	int proto;  /* IPPROTO_TLS_1_x / IPPROTO_DTLS_1_x */
 
 	atomic_int refs; /* fd table + every call in flight */
+	bool in_table;   /* registered in the fd table (fdtable.c) */
 
 	/*
 	 * Locks. Order: tx_lock or rx_lock, then lock. `lock` guards every field
@@ -131,6 +132,13 @@ struct zt_waiter {
  *         -errno from SO_ERROR on POLLERR.
  */
 int zt_wait(struct zt_sock *s, short events, int64_t deadline);
+
+/** This thread's wake-up eventfd (created on first use), or -errno. */
+int zt_thread_efd(void);
+
+/** Register / unregister @p w (w->efd set) to be woken with @p s's waiters. */
+void zt_waiter_add(struct zt_sock *s, struct zt_waiter *w);
+void zt_waiter_del(struct zt_sock *s, struct zt_waiter *w);
 
 /**
  * Wake every thread in zt_wait() on @p s (close, shutdown, data moved into

@@ -17,6 +17,7 @@
 #include <zephyr/net/socket.h>
 #include <secsock/secsock.h>
 
+#include "cred/store.h"
 #include "engine/engine.h"
 #include "fd/fdtable.h"
 #include "sock/ops.h"
@@ -88,8 +89,16 @@ void zt_sock_destroy(struct zt_sock *s)
 	pthread_mutex_destroy(&s->rx_lock);
 	pthread_mutex_destroy(&s->tx_lock);
 	pthread_mutex_destroy(&s->lock);
-	close(s->fd);
+	zt_fd_release(s->fd, s); /* the real socket, or the placeholder after close() */
 	free(s);
+}
+
+static pthread_once_t hooks_once = PTHREAD_ONCE_INIT;
+
+static void hooks_init(void)
+{
+	/* a deleted credential leaves no parsed copy in the shared configs */
+	zt_cred_on_delete(zt_eng_conf_cache_flush);
 }
 
 /* reference §3.2: protocol checks, then a real kernel socket underneath */
@@ -110,6 +119,7 @@ static int secure_socket(int family, int type, int proto)
 	if (rc < 0) {
 		return rc;
 	}
+	pthread_once(&hooks_once, hooks_init);
 	/* the kernel socket is always non-blocking; blocking is ours (wait.c) */
 	fd = socket(family, base | SOCK_NONBLOCK | (type & SOCK_CLOEXEC),
 		    base == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP);
@@ -140,12 +150,17 @@ int zsock_socket(int family, int type, int proto)
 
 int zsock_close(int sock)
 {
-	struct zt_sock *s = zt_fd_remove(sock);
+	struct zt_sock *s = zt_fd_close(sock);
 
 	if (s == NULL) {
 		return close(sock);
 	}
-	/* wake blocked callers (they return EINTR), then say goodbye */
+	if (s == ZT_FD_CLOSED) {
+		/* closed already; the number stays reserved until the last call ends */
+		errno = EBADF;
+		return -1;
+	}
+	/* wake blocked callers and pollers (they return EINTR / POLLNVAL), then say goodbye */
 	atomic_store(&s->closing, true);
 	zt_wake_all(s);
 	if (is_dgram(s)) {
@@ -153,7 +168,13 @@ int zsock_close(int sock)
 	} else {
 		zt_stream_close(s);
 	}
-	zt_fd_put(s); /* the kernel socket closes with the last reference */
+	/*
+	 * From here on nothing can reach the kernel socket through this number,
+	 * not even a host call: it is closed, and the number holds a placeholder
+	 * until the last reference goes (docs/security.md, "close()").
+	 */
+	(void)zt_fd_retire(s);
+	zt_fd_put(s);
 	return 0;
 }
 
@@ -385,6 +406,10 @@ int zsock_fcntl(int sock, int cmd, int flags)
 	int rc;
 
 	if (s == NULL) {
+		if (zt_fd_closed(sock)) {
+			errno = EBADF; /* fcntl() would see the placeholder */
+			return -1;
+		}
 		return fcntl(sock, cmd, flags);
 	}
 	switch (cmd) {

@@ -27,8 +27,7 @@ static void efd_key_init(void)
 	(void)pthread_key_create(&efd_key, efd_release);
 }
 
-/* This thread's wake-up eventfd, or -errno. */
-static int thread_efd(void)
+int zt_thread_efd(void)
 {
 	void *p;
 	int efd;
@@ -50,7 +49,7 @@ static int thread_efd(void)
 	return efd;
 }
 
-static void waiter_add(struct zt_sock *s, struct zt_waiter *w)
+void zt_waiter_add(struct zt_sock *s, struct zt_waiter *w)
 {
 	pthread_mutex_lock(&s->lock);
 	w->next = s->waiters;
@@ -58,7 +57,7 @@ static void waiter_add(struct zt_sock *s, struct zt_waiter *w)
 	pthread_mutex_unlock(&s->lock);
 }
 
-static void waiter_del(struct zt_sock *s, struct zt_waiter *w)
+void zt_waiter_del(struct zt_sock *s, struct zt_waiter *w)
 {
 	pthread_mutex_lock(&s->lock);
 	for (struct zt_waiter **pp = &s->waiters; *pp != NULL; pp = &(*pp)->next) {
@@ -100,11 +99,11 @@ int zt_wait(struct zt_sock *s, short events, int64_t deadline)
 	int64_t left;
 	int n;
 
-	w.efd = thread_efd();
+	w.efd = zt_thread_efd();
 	if (w.efd < 0) {
 		return w.efd;
 	}
-	waiter_add(s, &w);
+	zt_waiter_add(s, &w);
 	for (;;) {
 		/* checked after registering, so a close() cannot slip between */
 		if (atomic_load(&s->closing)) {
@@ -149,6 +148,6 @@ int zt_wait(struct zt_sock *s, short events, int64_t deadline)
 			break;
 		}
 	}
-	waiter_del(s, &w);
+	zt_waiter_del(s, &w);
 	return n;
 }

@@ -11,6 +11,8 @@
  */
 #include "test_dtls_util.h"
 
+#define ZT_CID_MAX_TEST 32 /* MBEDTLS_SSL_CID_OUT_LEN_MAX */
+
 /* Zephyr CONFIG_NET_SOCKETS_DTLS_TIMEOUT, our ZT_DTLS_IDLE_TIMEOUT_MS default */
 #define IDLE_MS 5000
 
@@ -265,6 +267,12 @@ static void relay_client_hs(struct multi *m, struct relay *r, int fd, struct soc
  * client whose address changes keeps its session (the new address is
  * learnt, the old one is ENOTCONN); another client on the old address gets
  * a new session. Zephyr rebinds the client socket; here a relay moves.
+ *
+ * Deviation (docs/zephyr-behaviour.md, docs/security.md): Zephyr's test runs
+ * the server with TLS_DTLS_CID_SUPPORTED (no CID of its own) and finds the
+ * moved client by trying its record against every session, which lets any
+ * spoofed datagram cost one decryption per session. secsock finds it by the
+ * CID in the record header (RFC 9146), so the server issues CIDs: ENABLED.
  */
 static void cid_matching_on_addr_change(int family)
 {
@@ -280,13 +288,13 @@ static void cid_matching_on_addr_change(int family)
 	}
 	EXPECT_OK(set_int(m.c1, SOL_TLS, TLS_DTLS_CID, TLS_DTLS_CID_ENABLED));
 	EXPECT_OK(set_int(m.c2, SOL_TLS, TLS_DTLS_CID, TLS_DTLS_CID_ENABLED));
-	EXPECT_OK(set_int(m.srv, SOL_TLS, TLS_DTLS_CID, TLS_DTLS_CID_SUPPORTED));
+	EXPECT_OK(set_int(m.srv, SOL_TLS, TLS_DTLS_CID, TLS_DTLS_CID_ENABLED));
 	ASSERT_TRUE(relay_start(&r1, &m.sa, m.sl, 0));
 	relay_client_hs(&m, &r1, m.c1, &old1, &lo1);
 	EXPECT_EQ(zt_dtls_session_count(m.srv), 1);
-	/* the server has no own CID (SUPPORTED), the client has one (ENABLED) */
-	EXPECT_EQ(get_int(m.srv, SOL_TLS, TLS_DTLS_CID_STATUS), TLS_DTLS_CID_STATUS_UPLINK);
-	EXPECT_EQ(get_int(m.c1, SOL_TLS, TLS_DTLS_CID_STATUS), TLS_DTLS_CID_STATUS_DOWNLINK);
+	/* both sides have a CID of their own */
+	EXPECT_EQ(get_int(m.srv, SOL_TLS, TLS_DTLS_CID_STATUS), TLS_DTLS_CID_STATUS_BIDIRECTIONAL);
+	EXPECT_EQ(get_int(m.c1, SOL_TLS, TLS_DTLS_CID_STATUS), TLS_DTLS_CID_STATUS_BIDIRECTIONAL);
 
 	ASSERT_TRUE(relay_rebind(&r1, 0));
 	ln1 = relay_back_addr(&r1, &new1);
@@ -329,6 +337,78 @@ TEST(test_v4_dtls_server_cid_matching_on_addr_change)
 TEST(test_v6_dtls_server_cid_matching_on_addr_change)
 {
 	cid_matching_on_addr_change(AF_INET6);
+}
+
+/*
+ * The deviation above, seen from the other side: a server without a CID of
+ * its own (SUPPORTED) cannot tell whose record arrives from a new address,
+ * so the moved client is not followed (its datagram is dropped) and its
+ * session stays on the old address.
+ */
+TEST(test_dtls_server_without_own_cid_does_not_follow_moved_client)
+{
+	struct sockaddr_storage old1, new1;
+	socklen_t lo1, ln1;
+	struct relay r1;
+	struct multi m;
+	unsigned char b;
+
+	if (!multi_open(&m, AF_INET)) {
+		multi_close(&m);
+		return;
+	}
+	EXPECT_OK(set_int(m.c1, SOL_TLS, TLS_DTLS_CID, TLS_DTLS_CID_ENABLED));
+	EXPECT_OK(set_int(m.srv, SOL_TLS, TLS_DTLS_CID, TLS_DTLS_CID_SUPPORTED));
+	ASSERT_TRUE(relay_start(&r1, &m.sa, m.sl, 0));
+	relay_client_hs(&m, &r1, m.c1, &old1, &lo1);
+	EXPECT_EQ(get_int(m.srv, SOL_TLS, TLS_DTLS_CID_STATUS), TLS_DTLS_CID_STATUS_UPLINK);
+	ASSERT_TRUE(relay_rebind(&r1, 0));
+	ln1 = relay_back_addr(&r1, &new1);
+	EXPECT_EQ(zsock_send(m.c1, "x", 1, 0), 1);
+	EXPECT_OK(set_timeo(m.srv, SO_RCVTIMEO, 300));
+	EXPECT_ERRNO(zsock_recv(m.srv, &b, 1, 0), EAGAIN);
+	EXPECT_EQ(zt_dtls_session_count(m.srv), 1);
+	EXPECT_ERRNO(zsock_sendto(m.srv, "z", 1, 0, (struct sockaddr *)&new1, ln1), ENOTCONN);
+	relay_stop(&r1);
+	multi_close(&m);
+}
+
+/*
+ * One fixed TLS_DTLS_CID_VALUE on a server socket with two peers: the first
+ * session gets the value, the second a random CID of the same length, so
+ * a record's CID names exactly one session (docs/security.md).
+ */
+TEST(test_dtls_server_fixed_cid_value_made_unique)
+{
+	static const unsigned char fixed[] = {0x11, 0x22, 0x33, 0x44, 0x55};
+	unsigned char v1[ZT_CID_MAX_TEST], v2[ZT_CID_MAX_TEST];
+	socklen_t l1 = sizeof(v1), l2 = sizeof(v2);
+	struct multi m;
+
+	if (!multi_open(&m, AF_INET)) {
+		multi_close(&m);
+		return;
+	}
+	EXPECT_OK(zsock_setsockopt(m.srv, SOL_TLS, TLS_DTLS_CID_VALUE, fixed, sizeof(fixed)));
+	EXPECT_OK(set_int(m.srv, SOL_TLS, TLS_DTLS_CID, TLS_DTLS_CID_ENABLED));
+	EXPECT_OK(set_int(m.c1, SOL_TLS, TLS_DTLS_CID, TLS_DTLS_CID_SUPPORTED));
+	EXPECT_OK(set_int(m.c2, SOL_TLS, TLS_DTLS_CID, TLS_DTLS_CID_SUPPORTED));
+	for (int i = 0; i < 2; i++) {
+		struct conn_job j;
+		struct worker w;
+
+		client_go(&w, &j, i == 0 ? m.c1 : m.c2, &m);
+		expect_from(m.srv, i == 0 ? &m.a1 : &m.a2, i == 0 ? m.l1 : m.l2);
+		client_done(&w, &j);
+	}
+	EXPECT_EQ(zt_dtls_session_count(m.srv), 2);
+	EXPECT_OK(zsock_getsockopt(m.c1, SOL_TLS, TLS_DTLS_PEER_CID_VALUE, v1, &l1));
+	EXPECT_OK(zsock_getsockopt(m.c2, SOL_TLS, TLS_DTLS_PEER_CID_VALUE, v2, &l2));
+	EXPECT_EQ(l1, sizeof(fixed));
+	EXPECT_EQ(l2, sizeof(fixed));
+	EXPECT_TRUE(memcmp(v1, fixed, sizeof(fixed)) == 0);
+	EXPECT_TRUE(memcmp(v2, v1, sizeof(fixed)) != 0);
+	multi_close(&m);
 }
 
 /*

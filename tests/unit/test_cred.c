@@ -11,11 +11,13 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include <zephyr/net/socket.h>
 #include <zephyr/net/tls_credentials.h>
 
 #include "cred/store.h"
 #include "engine/engine.h"
 #include "engine/mbedtls/cred_parse.h"
+#include "sock/sock.h"
 #include "util/util.h"
 
 #ifndef ZT_MAX_CREDENTIALS
@@ -646,4 +648,35 @@ TEST(test_cred_expiry_errors)
 	EXPECT_EQ(t, 0);
 	EXPECT_EQ(tls_credential_delete(TAG, TLS_CREDENTIAL_PSK), 0);
 	EXPECT_EQ(tls_credential_delete(TAG, TLS_CREDENTIAL_CA_CERTIFICATE), 0);
+}
+
+/*
+ * Issue 8: deleting a credential drops every parsed copy of it from the
+ * shared configuration cache at once (conf_cache.c), not when it ages out,
+ * so the parsed key is freed and zeroized as soon as no socket uses it, and
+ * no later connection can use it.
+ */
+TEST(test_delete_drops_shared_configs)
+{
+	struct zt_eng_conf *c = NULL;
+	struct zt_opts o;
+	size_t len = 0;
+	unsigned char *ca = load("ca.pem", &len);
+	int fd = zsock_socket(AF_INET, SOCK_STREAM, IPPROTO_TLS_1_2); /* sets up the hooks */
+
+	ASSERT_TRUE(ca != NULL && fd >= 0);
+	zsock_close(fd);
+	ASSERT_TRUE(tls_credential_add(TAG, TLS_CREDENTIAL_CA_CERTIFICATE, ca, len + 1) == 0);
+	zt_opts_init(&o);
+	o.sec_tags[0] = TAG;
+	o.sec_tag_count = 1;
+	EXPECT_EQ(zt_eng_conf_shared(&c, &o, IPPROTO_TLS_1_2, false), 0);
+	zt_eng_conf_put(c); /* only the cache holds it now */
+	EXPECT_TRUE(zt_eng_conf_cache_count() >= 1);
+	EXPECT_EQ(tls_credential_delete(TAG, TLS_CREDENTIAL_CA_CERTIFICATE), 0);
+	EXPECT_EQ(zt_eng_conf_cache_count(), 0);
+	/* and the tag is gone for a new config */
+	EXPECT_EQ(zt_eng_conf_shared(&c, &o, IPPROTO_TLS_1_2, false), -ENOENT);
+	zt_opts_free(&o);
+	free(ca);
 }

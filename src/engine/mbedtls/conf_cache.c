@@ -105,3 +105,39 @@ int zt_eng_conf_shared(struct zt_eng_conf **out, const struct zt_opts *o, int pr
 	*out = c;
 	return 0;
 }
+
+void zt_eng_conf_cache_flush(void)
+{
+	struct zt_eng_conf *gone[SLOTS];
+	int n = 0;
+	uint64_t gen = zt_cred_generation();
+
+	/*
+	 * Entries of an older credential generation can never match again;
+	 * drop them now rather than when they age out, so that a deleted key's
+	 * parsed copy is freed (and zeroized) as soon as no socket uses it.
+	 */
+	pthread_mutex_lock(&lock);
+	for (int i = 0; i < SLOTS; i++) {
+		if (slots[i].conf != NULL && slots[i].key.cred_gen != gen) {
+			gone[n++] = slots[i].conf;
+			memset(&slots[i], 0, sizeof(slots[i]));
+		}
+	}
+	pthread_mutex_unlock(&lock);
+	for (int i = 0; i < n; i++) {
+		zt_eng_conf_put(gone[i]);
+	}
+}
+
+int zt_eng_conf_cache_count(void)
+{
+	int n = 0;
+
+	pthread_mutex_lock(&lock);
+	for (int i = 0; i < SLOTS; i++) {
+		n += slots[i].conf != NULL;
+	}
+	pthread_mutex_unlock(&lock);
+	return n;
+}

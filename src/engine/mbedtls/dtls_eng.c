@@ -198,6 +198,21 @@ bool zt_dtls_eng_record_matches(const struct zt_eng *e, const void *dgram, size_
 	return mbedtls_ssl_check_record(&e->ssl, work, len) == 0;
 }
 
+int zt_dtls_eng_set_own_cid(struct zt_eng *e, const void *cid, size_t len)
+{
+	if (mbedtls_ssl_set_cid(&e->ssl, MBEDTLS_SSL_CID_ENABLED, cid, len) != 0) {
+		return -EINVAL;
+	}
+	return 0;
+}
+
+uint64_t zt_dtls_eng_rx_mark(const struct zt_eng *e)
+{
+	/* Mbed TLS moves its replay window only for records it accepted */
+	return e->ssl.MBEDTLS_PRIVATE(in_window_top) * 0x9E3779B97F4A7C15ULL ^
+	       e->ssl.MBEDTLS_PRIVATE(in_window);
+}
+
 int zt_dtls_eng_send_fatal_alert(struct zt_eng *e)
 {
 	int ret = mbedtls_ssl_send_alert_message(&e->ssl, MBEDTLS_SSL_ALERT_LEVEL_FATAL,
