@@ -21,6 +21,30 @@ extern "C" {
 #define SECSOCK_TLS_OPT_BASE 0x5EC00
 
 /**
+ * @brief Non-blocking handshakes for event loops (setsockopt and getsockopt).
+ *
+ * Level SOL_TLS, argument an @c int 0 or 1 (@c optlen exactly @c sizeof(int)),
+ * default 0 (Zephyr's behaviour: handshakes block, up to 10 s, even on a
+ * non-blocking socket). Inherited by the sockets accept() returns. With 1:
+ *
+ * - connect() on a non-blocking TLS or DTLS socket returns -1 with errno
+ *   @c EINPROGRESS. The handshake advances in zsock_poll(), send() and recv();
+ *   zsock_poll() reports @c POLLOUT once it is established, and @c POLLERR if
+ *   it failed, after which @c SO_ERROR gives its errno once (@c ECONNABORTED,
+ *   @c ETIMEDOUT, @c ECONNREFUSED, ...) and TLS_CERT_VERIFY_RESULT the
+ *   verification flags. send() and recv() before it finishes return @c EAGAIN.
+ * - accept() returns as soon as the TCP connection is accepted. The new
+ *   socket's handshake advances the same way; on a blocking accepted socket
+ *   the first send() or recv() completes it, bounded by the call's timeout
+ *   (then @c EAGAIN) and by 10 s (then @c ETIMEDOUT).
+ * - A handshake not done within 10 s fails with @c ETIMEDOUT.
+ *
+ * @retval 0 Success.
+ * @retval EINVAL @c optval NULL, @c optlen not @c sizeof(int), or a value other than 0 or 1.
+ */
+#define SECSOCK_TLS_ASYNC_HANDSHAKE (SECSOCK_TLS_OPT_BASE + 1)
+
+/**
  * @brief Whether this connection resumed a cached session (getsockopt only).
  *
  * Level SOL_TLS, argument an @c int, @c optlen exactly @c sizeof(int): 1 when

@@ -4,7 +4,6 @@
  * rwlock. Lookups are binary searches; a tag's credentials sit side by side.
  */
 #include "cred/store.h"
-#include "engine/engine.h"
 #include "util/util.h"
 
 #include <errno.h>
@@ -193,23 +192,60 @@ void zt_cred_on_delete(zt_cred_hook fn)
 	atomic_store(&delete_hook, fn);
 }
 
-int tls_credential_expiry(sec_tag_t tag, enum tls_credential_type type, time_t *expiry)
+int zt_cred_with(sec_tag_t tag, enum tls_credential_type type,
+		 int (*fn)(void *arg, const void *buf, size_t len), void *arg)
 {
 	const struct cred *c;
-	int64_t not_after = 0;
 	int rc;
 
-	/* reference §2.1: -EINVAL unless the type is CA or public certificate */
-	if (expiry == NULL ||
-	    (type != TLS_CREDENTIAL_CA_CERTIFICATE && type != TLS_CREDENTIAL_PUBLIC_CERTIFICATE)) {
-		return -EINVAL;
-	}
 	pthread_rwlock_rdlock(&lock);
 	c = find(tag, type);
-	rc = c == NULL ? -ENOENT : zt_eng_cert_expiry(c->buf, c->len, &not_after);
+	rc = c == NULL ? -ENOENT : fn(arg, c->buf, c->len);
 	pthread_rwlock_unlock(&lock);
+	return rc;
+}
+
+int zt_cred_with_tags(const sec_tag_t *tags, int ntags, zt_cred_list_fn fn, void *arg)
+{
+	struct zt_cred_item stack_items[32], *items = stack_items;
+	int n = 0, cap = (int)ZT_ARRAY_SIZE(stack_items), rc = 0;
+
+	pthread_rwlock_rdlock(&lock);
+	for (int t = 0; t < ntags && rc == 0; t++) {
+		size_t i = lower_bound(tags[t], TLS_CREDENTIAL_NONE);
+
+		if (i >= ncreds || creds[i].tag != tags[t]) {
+			rc = -ENOENT; /* a tag with no credential */
+		}
+		for (; rc == 0 && i < ncreds && creds[i].tag == tags[t]; i++) {
+			if (n == cap) {
+				struct zt_cred_item *more = malloc(sizeof(*more) * (size_t)cap * 2);
+
+				if (more == NULL) {
+					rc = -ENOMEM;
+					break;
+				}
+				memcpy(more, items, sizeof(*items) * (size_t)n);
+				if (items != stack_items) {
+					free(items);
+				}
+				items = more;
+				cap *= 2;
+			}
+			items[n++] = (struct zt_cred_item){
+				.tag_index = t,
+				.type = creds[i].type,
+				.buf = creds[i].buf,
+				.len = creds[i].len,
+			};
+		}
+	}
 	if (rc == 0) {
-		*expiry = (time_t)not_after;
+		rc = fn(arg, items, n);
+	}
+	pthread_rwlock_unlock(&lock);
+	if (items != stack_items) {
+		free(items);
 	}
 	return rc;
 }

@@ -23,6 +23,30 @@ typedef int (*zt_cred_fn)(void *arg, sec_tag_t tag, enum tls_credential_type typ
  */
 int zt_cred_foreach(sec_tag_t tag, zt_cred_fn fn, void *arg);
 
+/** One credential of a tag list (zt_cred_with_tags), valid while the callback runs. */
+struct zt_cred_item {
+	int tag_index; /* position of its tag in the list */
+	enum tls_credential_type type;
+	const void *buf;
+	size_t len;
+};
+
+typedef int (*zt_cred_list_fn)(void *arg, const struct zt_cred_item *items, int n);
+
+/**
+ * Call @p fn once with every credential of every tag in @p tags (tag by tag,
+ * each in type order), holding the store's read lock.
+ * @return what @p fn returned, -ENOENT if a tag holds no credential, -ENOMEM.
+ */
+int zt_cred_with_tags(const sec_tag_t *tags, int ntags, zt_cred_list_fn fn, void *arg);
+
+/**
+ * Call @p fn with the bytes of (@p tag, @p type) under the read lock.
+ * @return what @p fn returned, or -ENOENT.
+ */
+int zt_cred_with(sec_tag_t tag, enum tls_credential_type type,
+		 int (*fn)(void *arg, const void *buf, size_t len), void *arg);
+
 /** Counter bumped by every add and delete; lets parsed credentials be cached. */
 uint64_t zt_cred_generation(void);
 

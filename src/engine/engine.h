@@ -1,8 +1,17 @@
 /*
- * The TLS engine seam. Everything about Mbed TLS lives behind these calls
- * (src/engine/mbedtls/); no Mbed TLS type appears outside that directory.
- * The engine never touches a socket: the socket layer hands it non-blocking
- * send/recv callbacks and drives it as a pump (0 / -EAGAIN + want / -errno).
+ * The TLS engine seam: everything secsock asks of a TLS/DTLS implementation,
+ * as one ops table (struct zt_eng_ops). src/engine/mbedtls/ implements it
+ * over Mbed TLS 3.6; a second backend (Mbed TLS 4.x with TF-PSA-Crypto, the
+ * line Zephyr 4.4 builds on) would implement the same table. No engine type
+ * appears outside src/engine/<backend>/, and the engine includes nothing
+ * from the socket layer or the credential store: the socket layer builds a
+ * backend-neutral configuration (struct zt_eng_cfg) and hands the engine the
+ * credentials it needs (struct zt_eng_cred).
+ *
+ * Every session call returns at once, as a pump: a result (>= 0), -EAGAIN
+ * with zt_eng_status() saying what to wait for (readable, writable, a timer),
+ * or a negative errno from the one error table (engine_errors.c of the
+ * backend, checked by tests/unit/test_engine_errors.c).
  */
 #ifndef ZT_ENGINE_H
 #define ZT_ENGINE_H
@@ -11,159 +20,291 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <zephyr/net/socket.h>
 #include <zephyr/net/tls_credentials.h>
 
-struct zt_opts;
 struct zt_eng_conf; /* shared, immutable once built: role, transport, parsed credentials */
 struct zt_eng;      /* one TLS or DTLS session */
 
-/** Non-blocking transport for a session. Return bytes, 0 (recv: EOF), or -errno (-EAGAIN). */
+/** Non-blocking transport of one session. Return bytes, 0 (recv: EOF), or -errno (-EAGAIN). */
 struct zt_eng_io {
 	void *ctx;
 	ssize_t (*send)(void *ctx, const void *buf, size_t len);
 	ssize_t (*recv)(void *ctx, void *buf, size_t len);
 };
 
-/** Process-wide engine start-up (PSA crypto, RNG); idempotent. @retval 0, -EIO. */
-int zt_eng_global_init(void);
+/** Protocol versions, as on the wire. */
+#define ZT_VERSION_TLS_1_2  0x0303
+#define ZT_VERSION_TLS_1_3  0x0304
+#define ZT_VERSION_DTLS_1_2 0xFEFD
 
-/**
- * Check one credential as TLS_SEC_TAG_LIST does (reference 1.3 option 1):
- * certificates and keys must parse; PSK and PSK identity must be non-empty.
- * @retval 0, -EINVAL, -ENOTSUP (type unsupported on this host).
- */
-int zt_eng_cred_check(enum tls_credential_type type, const void *buf, size_t len);
+#define ZT_ENG_MAX_ALPN  16
+#define ZT_ENG_CID_MAX   32 /* longest Connection ID either way */
+#define ZT_ENG_PEER_ID   32 /* longest DTLS client transport id (a sockaddr_in6 fits) */
+#define ZT_ENG_NO_VERIFY (-1)
 
-/** Expiry (notAfter) of the first certificate in @p buf. @retval 0, -EINVAL. */
-int zt_eng_cert_expiry(const void *buf, size_t len, int64_t *not_after);
+/** A configuration, built by the socket layer from a socket's options. */
+struct zt_eng_cfg {
+	bool server;
+	bool dgram;
+	bool tls13_only;   /* IPPROTO_TLS_1_3: no downgrade */
+	const int *suites; /* IANA ids, @c nsuites of them; 0: the secure defaults */
+	int nsuites;
+	int verify;              /* TLS_PEER_VERIFY_*, or ZT_ENG_NO_VERIFY for the role's default */
+	const char *const *alpn; /* NULL-terminated, or NULL */
+	uint32_t dtls_timeout_min_ms;
+	uint32_t dtls_timeout_max_ms;
+	int cid;        /* TLS_DTLS_CID_* */
+	size_t cid_len; /* length of our own CIDs (ENABLED) */
+	bool session_cache;
+	void *verify_cb; /* TLS_CERT_VERIFY_CALLBACK: the engine's verify-callback signature */
+	void *verify_ctx;
+};
 
-/**
- * Build a config for @p opts: @p server role, @p proto (IPPROTO_TLS_1_x or
- * IPPROTO_DTLS_1_x) fixes transport and minimum version; loads the
- * credentials of every tag. @retval 0, -ENOENT, -EINVAL, -ENOMEM.
- */
-int zt_eng_conf_new(struct zt_eng_conf **out, const struct zt_opts *opts, int proto, bool server);
-/**
- * As zt_eng_conf_new(), but shared: sockets with the same options and the
- * same credential store generation get one config (a new reference).
- */
-int zt_eng_conf_shared(struct zt_eng_conf **out, const struct zt_opts *opts, int proto,
-		       bool server);
-/** Drop shared configs built from an older credential store generation (after a delete). */
-void zt_eng_conf_cache_flush(void);
-/** Shared configs held now (tests). */
-int zt_eng_conf_cache_count(void);
-void zt_eng_conf_get(struct zt_eng_conf *c);
-void zt_eng_conf_put(struct zt_eng_conf *c);
+/** One credential of a tag, in the store's order (by tag, then by type). */
+struct zt_eng_cred {
+	int tag_index; /* position of its tag in TLS_SEC_TAG_LIST */
+	enum tls_credential_type type;
+	const void *buf;
+	size_t len;
+};
 
-/** New session on @p conf; the hostname/SNI rule comes from @p opts. @retval 0, -ENOMEM, -EINVAL.
- */
-int zt_eng_new(struct zt_eng **out, struct zt_eng_conf *c, const struct zt_eng_io *io,
-	       const struct zt_opts *opts);
-void zt_eng_free(struct zt_eng *e);
+/** Per session: the host name rule of a client, and DTLS identities. */
+struct zt_eng_sess_cfg {
+	enum {
+		ZT_NAME_UNSET,
+		ZT_NAME_NONE,
+		ZT_NAME_SET
+	} name_rule;
+	const char *hostname; /* ZT_NAME_SET */
+	const void *own_cid;  /* DTLS, CID ENABLED: our CID for this session */
+	size_t own_cid_len;
+	const void *peer_id; /* DTLS server: the client's transport id (cookies) */
+	size_t peer_id_len;
+	const void *cache_key; /* client session cache: the peer's identity, or NULL */
+	size_t cache_key_len;
+};
 
-/**
- * Advance the handshake.
- * @retval 0             Done.
- * @retval -EAGAIN       Wait for zt_eng_want() on the transport, then call again.
- * @retval -ECONNABORTED Failed (alert, bad certificate, garbage, peer gone).
- * @retval -ETIMEDOUT    DTLS retransmissions exhausted.
- * @retval -ENOMEM
- */
-int zt_eng_handshake(struct zt_eng *e);
+/** What a session is waiting for, and what it holds (zt_eng_status). */
+struct zt_eng_status {
+	short want;             /* after -EAGAIN: POLLIN or POLLOUT */
+	int64_t timer;          /* DTLS retransmission deadline (zt_now_ms() time) or ZT_FOREVER */
+	size_t plaintext;       /* decrypted bytes ready to read */
+	bool buffered;          /* undecrypted input (a record, or the rest of a datagram) waits */
+	bool write_pending;     /* an accepted record waits to be sent */
+	bool established;       /* handshake done */
+	bool eof_truncated;     /* the stream ended without close_notify */
+	bool close_notify_rcvd; /* the peer sent close_notify */
+};
 
-/** After -EAGAIN: POLLIN or POLLOUT, what the engine waits for. */
-short zt_eng_want(const struct zt_eng *e);
+/** Facts about an established session (zt_eng_info). */
+enum zt_eng_info {
+	ZT_INFO_SUITE,         /* int: IANA id */
+	ZT_INFO_VERIFY_RESULT, /* uint32_t: verification flags (0 = verified) */
+	ZT_INFO_VERSION,       /* int: ZT_VERSION_* */
+	ZT_INFO_RESUMED,       /* int: 1 if the handshake resumed a session */
+	ZT_INFO_ALPN,          /* NUL-terminated string, "" if none */
+	ZT_INFO_PEER_CERT,     /* DER of the peer's end-entity certificate */
+	ZT_INFO_CID_STATUS,    /* int: TLS_DTLS_CID_STATUS_* */
+	ZT_INFO_OWN_CID,       /* bytes */
+	ZT_INFO_PEER_CID,      /* bytes, empty if none */
+	ZT_INFO_MAX_PAYLOAD,   /* int: largest plaintext one datagram carries now */
+	ZT_INFO_RX_MARK,       /* uint64_t: changes exactly when an authenticated record arrives */
+	ZT_INFO_FAILURE,       /* NUL-terminated text: why the last handshake failed */
+};
 
-/**
- * Read plaintext.
- * @return bytes (> 0); 0 after close_notify or transport EOF;
- *         -EAGAIN (nothing decrypted yet; see zt_eng_want()),
- *         -ECONNABORTED (fatal alert, bad record), -EIO (other).
- */
-ssize_t zt_eng_read(struct zt_eng *e, void *buf, size_t len);
+struct zt_eng_ops {
+	const char *name;
 
-/**
- * Write plaintext. Accepts at most one record; a record the transport could
- * not take at once stays queued in the engine and counts as written.
- * @return bytes accepted (> 0), -EAGAIN (earlier record still queued),
- *         -ECONNABORTED, -EIO.
- */
-ssize_t zt_eng_write(struct zt_eng *e, const void *buf, size_t len);
+	/* process-wide */
+	int (*global_init)(void);
+	const char *(*version)(void);       /* e.g. "Mbed TLS 3.6.7" */
+	uint32_t (*version_number)(void);   /* 0xMMmmpp00 */
+	const int *(*suites_all)(void);     /* every suite it can speak, 0-terminated */
+	const int *(*suites_default)(void); /* the secure defaults, 0-terminated */
+	int (*cred_check)(enum tls_credential_type type, const void *buf, size_t len);
+	int (*cert_expiry)(const void *buf, size_t len, int64_t *not_after);
+	void (*cache_purge)(void);
 
-/** Push a queued record out. @retval 0 (nothing queued), -EAGAIN, -errno. */
-int zt_eng_flush(struct zt_eng *e);
+	/* configurations */
+	int (*conf_new)(struct zt_eng_conf **out, const struct zt_eng_cfg *cfg,
+			const struct zt_eng_cred *creds, int ncreds);
+	void (*conf_get)(struct zt_eng_conf *c);
+	void (*conf_put)(struct zt_eng_conf *c);
 
-/**
- * Process what the transport has without returning data (poll's "data check",
- * reference §3.7). @retval 1 plaintext is ready; 0 close_notify or EOF;
- * -EAGAIN nothing complete yet (partial record, handshake message, ticket);
- * -ECONNABORTED and other -errno on a fatal error.
- */
-int zt_eng_data_check(struct zt_eng *e);
+	/* sessions */
+	int (*session_new)(struct zt_eng **out, struct zt_eng_conf *c, const struct zt_eng_io *io,
+			   const struct zt_eng_sess_cfg *sc);
+	void (*session_free)(struct zt_eng *e);
+	/* 0 done; 1 DTLS server: HelloVerifyRequest sent, session reset; -EAGAIN; -errno */
+	int (*handshake)(struct zt_eng *e);
+	/* plaintext; stream: bytes, 0 at EOF; datagram: one record, *full its length */
+	ssize_t (*read)(struct zt_eng *e, void *buf, size_t len, size_t *full);
+	/* at most one record; a queued record counts as written */
+	ssize_t (*write)(struct zt_eng *e, const void *buf, size_t len);
+	int (*flush)(struct zt_eng *e);
+	/* process input without returning data: 1 plaintext ready, 0 EOF/close_notify, -errno */
+	int (*data_check)(struct zt_eng *e);
+	void (*close_notify)(struct zt_eng *e);
+	void (*status)(const struct zt_eng *e, struct zt_eng_status *st);
+	int (*info)(const struct zt_eng *e, enum zt_eng_info what, void *buf, size_t *len);
+	int (*set_hostname)(struct zt_eng *e, const char *hostname);
 
-/** True while a record zt_eng_write() accepted waits in the engine to be sent. */
-bool zt_eng_write_pending(const struct zt_eng *e);
+	/* DTLS */
+	int (*set_peer_id)(struct zt_eng *e, const void *id, size_t len); /* server: cookie input */
+	bool (*hello_verified)(
+		const struct zt_eng *e); /* server: a ClientHello had a valid cookie */
+	bool (*record_matches)(const struct zt_eng *e, const void *dgram, size_t len, void *work);
+	int (*send_fatal_alert)(struct zt_eng *e);
+};
 
-/** Decrypted bytes ready to read without touching the transport. */
-size_t zt_eng_pending(const struct zt_eng *e);
+/** The backend this build uses. */
+extern const struct zt_eng_ops zt_engine_mbedtls;
+#define ZT_ENGINE (&zt_engine_mbedtls)
 
-/** True if undecrypted bytes sit in the engine's input buffer. */
-bool zt_eng_has_buffered_input(const struct zt_eng *e);
+/* ---- call sites read as function calls ---- */
 
-/** Send close_notify (best effort, non-blocking). */
-void zt_eng_close_notify(struct zt_eng *e);
+static inline int zt_eng_global_init(void)
+{
+	return ZT_ENGINE->global_init();
+}
 
-/** True if the last 0 from zt_eng_read was a transport EOF without close_notify. */
-bool zt_eng_truncated(const struct zt_eng *e);
+static inline const char *zt_eng_version(void)
+{
+	return ZT_ENGINE->version();
+}
 
-/** True once the handshake of @p e has completed. */
-bool zt_eng_handshake_done(const struct zt_eng *e);
+static inline uint32_t zt_eng_version_number(void)
+{
+	return ZT_ENGINE->version_number();
+}
 
-/** True if the completed handshake resumed a cached session (ID or ticket). */
-bool zt_eng_resumed(const struct zt_eng *e);
+static inline const int *zt_eng_ciphersuites_all(void)
+{
+	return ZT_ENGINE->suites_all();
+}
 
-/** IANA id of the negotiated suite, or -ENOTCONN. */
-int zt_eng_ciphersuite(const struct zt_eng *e);
+static inline const int *zt_eng_ciphersuites_default(void)
+{
+	return ZT_ENGINE->suites_default();
+}
 
-/** Mbed TLS verification flags of the peer certificate (0 = verified). */
-uint32_t zt_eng_verify_result(const struct zt_eng *e);
+static inline int zt_eng_cred_check(enum tls_credential_type type, const void *buf, size_t len)
+{
+	return ZT_ENGINE->cred_check(type, buf, len);
+}
 
-/** Set or clear (NULL) the hostname of a live session (TLS_HOSTNAME). @retval 0, -EINVAL. */
-int zt_eng_set_hostname(struct zt_eng *e, const char *hostname);
+static inline int zt_eng_cert_expiry(const void *buf, size_t len, int64_t *not_after)
+{
+	return ZT_ENGINE->cert_expiry(buf, len, not_after);
+}
 
-/** TLS_DTLS_CID_STATUS value (TLS_DTLS_CID_STATUS_*), or -EAGAIN before the handshake. */
-int zt_eng_cid_status(const struct zt_eng *e);
+static inline void zt_eng_cache_purge(void)
+{
+	ZT_ENGINE->cache_purge();
+}
 
-/** Own CID (TLS_DTLS_CID_VALUE get). @retval 0 (*len set), -EINVAL (buffer too small). */
-int zt_eng_own_cid(const struct zt_eng *e, void *buf, size_t *len);
+static inline int zt_eng_conf_new(struct zt_eng_conf **out, const struct zt_eng_cfg *cfg,
+				  const struct zt_eng_cred *creds, int ncreds)
+{
+	return ZT_ENGINE->conf_new(out, cfg, creds, ncreds);
+}
 
-/** Peer CID (TLS_DTLS_PEER_CID_VALUE); *len 0 if none. @retval 0, -EINVAL, -EAGAIN. */
-int zt_eng_peer_cid(const struct zt_eng *e, void *buf, size_t *len);
+static inline void zt_eng_conf_get(struct zt_eng_conf *c)
+{
+	ZT_ENGINE->conf_get(c);
+}
 
-/**
- * Client session cache: key this session by @p key (the peer address) and
- * resume from a cached session for that key, if any (reference §3.10).
- * @retval 0, -EINVAL (key too long).
- */
-int zt_eng_cache_attach(struct zt_eng *e, const void *key, size_t key_len);
+static inline void zt_eng_conf_put(struct zt_eng_conf *c)
+{
+	ZT_ENGINE->conf_put(c);
+}
 
-/** TLS_SESSION_CACHE_PURGE: forget every cached client and server session. */
-void zt_eng_cache_purge(void);
+static inline int zt_eng_new(struct zt_eng **out, struct zt_eng_conf *c, const struct zt_eng_io *io,
+			     const struct zt_eng_sess_cfg *sc)
+{
+	return ZT_ENGINE->session_new(out, c, io, sc);
+}
 
-/** Every suite the engine can speak, 0-terminated (static): TLS_CIPHERSUITE_LIST may name any. */
-const int *zt_eng_ciphersuites_all(void);
+static inline void zt_eng_free(struct zt_eng *e)
+{
+	ZT_ENGINE->session_free(e);
+}
 
-/**
- * The suites a socket offers when TLS_CIPHERSUITE_LIST was never set, for
- * certificates and PSKs together: forward-secret AEAD only. 0-terminated.
- */
-const int *zt_eng_ciphersuites_default(void);
+static inline int zt_eng_handshake(struct zt_eng *e)
+{
+	return ZT_ENGINE->handshake(e);
+}
 
-/** Engine name and version of the library linked at run time, e.g. "Mbed TLS 3.6.7". */
-const char *zt_eng_version(void);
+static inline ssize_t zt_eng_read(struct zt_eng *e, void *buf, size_t len, size_t *full)
+{
+	return ZT_ENGINE->read(e, buf, len, full);
+}
 
-/** The run-time engine version as MBEDTLS_VERSION_NUMBER (0xMMmmpp00). */
-uint32_t zt_eng_version_number(void);
+static inline ssize_t zt_eng_write(struct zt_eng *e, const void *buf, size_t len)
+{
+	return ZT_ENGINE->write(e, buf, len);
+}
+
+static inline int zt_eng_flush(struct zt_eng *e)
+{
+	return ZT_ENGINE->flush(e);
+}
+
+static inline int zt_eng_data_check(struct zt_eng *e)
+{
+	return ZT_ENGINE->data_check(e);
+}
+
+static inline void zt_eng_close_notify(struct zt_eng *e)
+{
+	ZT_ENGINE->close_notify(e);
+}
+
+static inline void zt_eng_status(const struct zt_eng *e, struct zt_eng_status *st)
+{
+	ZT_ENGINE->status(e, st);
+}
+
+static inline int zt_eng_info(const struct zt_eng *e, enum zt_eng_info what, void *buf, size_t *len)
+{
+	return ZT_ENGINE->info(e, what, buf, len);
+}
+
+/** An int-valued zt_eng_info(), or its negative errno. */
+static inline int zt_eng_info_int(const struct zt_eng *e, enum zt_eng_info what)
+{
+	int v = 0;
+	size_t len = sizeof(v);
+	int rc = zt_eng_info(e, what, &v, &len);
+
+	return rc < 0 ? rc : v;
+}
+
+static inline int zt_eng_set_hostname(struct zt_eng *e, const char *hostname)
+{
+	return ZT_ENGINE->set_hostname(e, hostname);
+}
+
+static inline int zt_eng_set_peer_id(struct zt_eng *e, const void *id, size_t len)
+{
+	return ZT_ENGINE->set_peer_id(e, id, len);
+}
+
+static inline bool zt_eng_hello_verified(const struct zt_eng *e)
+{
+	return ZT_ENGINE->hello_verified(e);
+}
+
+static inline bool zt_eng_record_matches(const struct zt_eng *e, const void *dgram, size_t len,
+					 void *work)
+{
+	return ZT_ENGINE->record_matches(e, dgram, len, work);
+}
+
+static inline int zt_eng_send_fatal_alert(struct zt_eng *e)
+{
+	return ZT_ENGINE->send_fatal_alert(e);
+}
 
 #endif /* ZT_ENGINE_H */

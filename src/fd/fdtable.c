@@ -1,9 +1,8 @@
 /*
- * fd -> struct zt_sock. Two-level table of atomic pointers indexed by the
- * kernel fd: a miss (a plain socket, the common case for the POSIX
- * interposer) is one or two atomic loads and no lock. A hit takes a
- * reference under one of a few striped mutexes, so a concurrent close()
- * cannot free the socket between the load and the reference.
+ * fd -> struct zt_fd_obj (the head of a struct zt_sock). Two-level table of atomic pointers indexed
+ * by the kernel fd: a miss (a plain socket, the common case for the POSIX interposer) is one or two
+ * atomic loads and no lock. A hit takes a reference under one of a few striped mutexes, so a
+ * concurrent close() cannot free the socket between the load and the reference.
  */
 #include "fd/fdtable.h"
 
@@ -16,8 +15,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "sock/sock.h"
-
 #define PAGE_BITS 10
 #define PAGE_SIZE (1u << PAGE_BITS)
 #define NPAGES    1024u /* fds below 2^20 */
@@ -28,9 +25,9 @@ typedef _Atomic(uintptr_t) slot_t;
 
 #define TOMB ((uintptr_t)1)
 
-static struct zt_sock *live(uintptr_t v)
+static struct zt_fd_obj *live(uintptr_t v)
 {
-	return (v & TOMB) ? NULL : (struct zt_sock *)v;
+	return (v & TOMB) ? NULL : (struct zt_fd_obj *)v;
 }
 
 static _Atomic(slot_t *) pages[NPAGES];
@@ -87,10 +84,10 @@ bool zt_fd_closed(int fd)
 	return tomb;
 }
 
-struct zt_sock *zt_fd_get(int fd)
+struct zt_fd_obj *zt_fd_get_obj(int fd)
 {
 	slot_t *slot = slot_of(fd, false);
-	struct zt_sock *s;
+	struct zt_fd_obj *s;
 
 	/*
 	 * A tombstone is "not ours": the caller makes the host call, which the
@@ -108,15 +105,16 @@ struct zt_sock *zt_fd_get(int fd)
 	return s;
 }
 
-void zt_fd_put(struct zt_sock *s)
+void zt_fd_put_obj(struct zt_fd_obj *o)
 {
-	if (s != NULL && atomic_fetch_sub(&s->refs, 1) == 1) {
-		zt_sock_destroy(s);
+	if (o != NULL && atomic_fetch_sub(&o->refs, 1) == 1) {
+		o->release(o);
 	}
 }
 
-void zt_fd_release(int fd, struct zt_sock *s)
+void zt_fd_release(struct zt_fd_obj *s)
 {
+	int fd = s->fd;
 	slot_t *slot = slot_of(fd, false);
 	uintptr_t tomb = (uintptr_t)s | TOMB, mine = (uintptr_t)s;
 
@@ -137,10 +135,10 @@ void zt_fd_release(int fd, struct zt_sock *s)
 	pthread_mutex_unlock(stripe(fd));
 }
 
-struct zt_sock *zt_fd_close(int fd)
+struct zt_fd_obj *zt_fd_close(int fd)
 {
 	slot_t *slot = slot_of(fd, false);
-	struct zt_sock *s = NULL;
+	struct zt_fd_obj *s = NULL;
 	uintptr_t v;
 
 	if (slot == NULL || atomic_load_explicit(slot, memory_order_acquire) == 0) {
@@ -151,7 +149,7 @@ struct zt_sock *zt_fd_close(int fd)
 	if (v & TOMB) {
 		s = ZT_FD_CLOSED;
 	} else if (v != 0) {
-		s = (struct zt_sock *)v;
+		s = (struct zt_fd_obj *)v;
 		atomic_store_explicit(slot, v | TOMB, memory_order_release);
 	}
 	pthread_mutex_unlock(stripe(fd));
@@ -167,7 +165,7 @@ static void placeholder_open(void)
 	placeholder = open("/", O_PATH | O_CLOEXEC);
 }
 
-int zt_fd_retire(struct zt_sock *s)
+int zt_fd_retire(struct zt_fd_obj *s)
 {
 	pthread_once(&placeholder_once, placeholder_open);
 	if (placeholder >= 0 && dup3(placeholder, s->fd, O_CLOEXEC) >= 0) {
@@ -180,8 +178,9 @@ int zt_fd_retire(struct zt_sock *s)
 	return rc;
 }
 
-int zt_fd_insert(int fd, struct zt_sock *s)
+int zt_fd_insert(struct zt_fd_obj *s)
 {
+	int fd = s->fd;
 	slot_t *slot = slot_of(fd, true);
 	int rc = 0;
 

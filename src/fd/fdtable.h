@@ -11,12 +11,23 @@
 #ifndef ZT_FDTABLE_H
 #define ZT_FDTABLE_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 
-struct zt_sock;
+/**
+ * What the table holds: the head of a secure socket (struct zt_sock embeds
+ * it). The table counts references and calls @c release when the last one
+ * goes; it knows nothing else of the socket.
+ */
+struct zt_fd_obj {
+	atomic_int refs; /* the table's + one per call in flight */
+	bool in_table;   /* registered (zt_fd_insert) */
+	int fd;          /* the kernel socket, or its placeholder after close */
+	void (*release)(struct zt_fd_obj *o);
+};
 
 /** What zt_fd_close() returns for a number whose secure socket is closed already. */
-#define ZT_FD_CLOSED ((struct zt_sock *)1)
+#define ZT_FD_CLOSED ((struct zt_fd_obj *)1)
 
 /** True if @p fd is a live secure socket (lock-free). */
 bool zt_fd_is_ours(int fd);
@@ -28,39 +39,39 @@ bool zt_fd_is_ours(int fd);
  */
 bool zt_fd_closed(int fd);
 
-/** The live socket of @p fd with a reference taken, or NULL (not ours, or closed). */
-struct zt_sock *zt_fd_get(int fd);
+/** The live object of @p fd with a reference taken, or NULL (not ours, or closed). */
+struct zt_fd_obj *zt_fd_get_obj(int fd);
 
-/** Drop a reference; the last one frees the socket and releases its number. */
-void zt_fd_put(struct zt_sock *s);
+/** Drop a reference; the last one calls o->release(). NULL is ignored. */
+void zt_fd_put_obj(struct zt_fd_obj *o);
 
 /**
- * Register @p s under @p fd; the table holds one reference.
+ * Register @p o under o->fd; the table holds one reference.
  * @retval 0, -EBADF (fd out of range), -EEXIST, -ENOMEM.
  */
-int zt_fd_insert(int fd, struct zt_sock *s);
+int zt_fd_insert(struct zt_fd_obj *o);
 
 /**
  * close(): turn the slot of @p fd into a tombstone.
- * @return the socket (with the table's reference, for the caller to put),
+ * @return the object (with the table's reference, for the caller to put),
  *         NULL if @p fd is not a secure socket, ZT_FD_CLOSED if it was
  *         closed already and its number is still reserved.
  */
-struct zt_sock *zt_fd_close(int fd);
+struct zt_fd_obj *zt_fd_close(int fd);
 
 /**
- * After close() said goodbye: replace the kernel socket under @p s->fd by a
+ * After close() said goodbye: replace the kernel socket under o->fd by a
  * placeholder that fails every socket call with EBADF. The kernel socket is
  * closed now (once); the placeholder keeps the number until the last
  * reference goes. @retval 0, or -errno (the socket is then shut down instead).
  */
-int zt_fd_retire(struct zt_sock *s);
+int zt_fd_retire(struct zt_fd_obj *o);
 
 /**
- * Close @p fd, the kernel descriptor of @p s, exactly once, and clear its
- * slot if it still holds @p s (its tombstone) - under the slot's lock, so no
- * other thread sees a reused number with a stale slot.
+ * Close o->fd exactly once, and clear its slot if it still holds @p o (its
+ * tombstone) - under the slot's lock, so no other thread sees a reused
+ * number with a stale slot. For o->release() implementations.
  */
-void zt_fd_release(int fd, struct zt_sock *s);
+void zt_fd_release(struct zt_fd_obj *o);
 
 #endif /* ZT_FDTABLE_H */

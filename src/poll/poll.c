@@ -1,11 +1,8 @@
 /*
- * poll() and select() over any mix of plain and secure descriptors
- * (reference §3.7). The kernel cannot see inside Mbed TLS, so for a secure
- * socket: plaintext already decrypted, a complete record buffered, a
- * received close_notify or a latched error are events of their own; kernel
- * readability is confirmed by a "data check" that decrypts without
- * returning data, so partial records and handshake messages never wake the
- * application.
+ * poll() and select() over any mix of plain and secure descriptors: one
+ * kernel poll() over all of them, with what each secure socket reports
+ * without the kernel (src/sock/events.c) before it and after it. This file
+ * only multiplexes; it changes no socket state.
  */
 #include <errno.h>
 #include <poll.h>
@@ -15,123 +12,10 @@
 
 #include <zephyr/net/socket.h>
 
-#include "engine/engine.h"
 #include "fd/fdtable.h"
 #include "sock/ops.h"
 
 #define STACK_FDS 32
-
-/* Under s->lock: what a data check says, as poll events. */
-static short data_check_events(struct zt_sock *s)
-{
-	int rc = zt_eng_data_check(s->eng);
-
-	if (rc > 0) {
-		return POLLIN;
-	}
-	if (rc == 0) {
-		s->state = ZT_CLOSED;
-		return POLLIN | POLLHUP;
-	}
-	if (rc == -EAGAIN) {
-		return 0;
-	}
-	s->error = rc == -ENOMEM ? ENOMEM : ECONNABORTED;
-	return POLLERR;
-}
-
-static bool has_session(const struct zt_sock *s)
-{
-	return s->eng != NULL && (s->state == ZT_ESTABLISHED || s->state == ZT_CLOSED);
-}
-
-/*
- * poll() may have moved data into the engine (a data check reads the kernel
- * socket): a thread blocked in recv on the kernel fd would not see it, so
- * wake it to re-check.
- */
-static short wake_readers(struct zt_sock *s, short rev)
-{
-	if (rev & (POLLIN | POLLHUP | POLLERR)) {
-		zt_wake_all(s);
-	}
-	return rev;
-}
-
-short zt_sock_poll_ready(struct zt_sock *s, short events)
-{
-	short rev = 0;
-
-	if (s->type == SOCK_DGRAM) {
-		return wake_readers(s, zt_dtls_poll_ready(s, events));
-	}
-
-	pthread_mutex_lock(&s->lock);
-	if (s->error != 0 || s->broken) {
-		rev = POLLERR;
-	} else if (s->state == ZT_CLOSED || s->shut_rd) {
-		rev = (events & POLLIN) | POLLHUP;
-	} else if (has_session(s)) {
-		if (zt_eng_write_pending(s->eng)) {
-			(void)zt_eng_flush(s->eng);
-		}
-		if ((events & POLLIN) &&
-		    (zt_eng_pending(s->eng) > 0 || zt_eng_has_buffered_input(s->eng))) {
-			/* reference §3.7, Zephyr PR #115310: a whole record may be buffered */
-			rev = data_check_events(s);
-		}
-	}
-	pthread_mutex_unlock(&s->lock);
-	return wake_readers(s, rev);
-}
-
-short zt_sock_poll_kernel_events(struct zt_sock *s, short events)
-{
-	short kev = events;
-
-	if (s->type == SOCK_DGRAM) {
-		return zt_dtls_poll_kernel_events(s, events);
-	}
-
-	pthread_mutex_lock(&s->lock);
-	if (has_session(s) && zt_eng_write_pending(s->eng)) {
-		kev |= POLLOUT; /* to push out a queued record */
-	}
-	pthread_mutex_unlock(&s->lock);
-	return kev;
-}
-
-short zt_sock_poll_update(struct zt_sock *s, short events, short kev)
-{
-	short rev = kev & (events | POLLERR | POLLHUP | POLLNVAL);
-
-	if (s->type == SOCK_DGRAM) {
-		return wake_readers(s, zt_dtls_poll_update(s, events, kev));
-	}
-	pthread_mutex_lock(&s->lock);
-	if (!has_session(s)) {
-		pthread_mutex_unlock(&s->lock);
-		return rev;
-	}
-	if ((kev & POLLOUT) && zt_eng_write_pending(s->eng)) {
-		(void)zt_eng_flush(s->eng);
-		if (zt_eng_write_pending(s->eng)) {
-			rev &= ~POLLOUT;
-		}
-	}
-	if (kev & (POLLIN | POLLHUP | POLLERR)) {
-		rev &= ~(POLLIN | POLLHUP | POLLERR);
-		if (s->state == ZT_CLOSED) {
-			rev |= (events & POLLIN) | POLLHUP;
-		} else {
-			short dc = data_check_events(s);
-
-			rev |= dc & (events | POLLHUP | POLLERR);
-		}
-	}
-	pthread_mutex_unlock(&s->lock);
-	return wake_readers(s, rev);
-}
 
 /*
  * What one zsock_poll() call holds: a reference to every secure socket of the
@@ -262,8 +146,8 @@ int zsock_poll(struct zsock_pollfd *fds, int nfds, int timeout)
 		}
 		left = ready ? 0 : zt_remaining(deadline);
 		for (int i = 0; i < nfds && left != 0; i++) {
-			if (c.socks[i] != NULL && c.socks[i]->type == SOCK_DGRAM) {
-				int64_t t = zt_dtls_poll_timeout(c.socks[i]);
+			if (c.socks[i] != NULL) {
+				int64_t t = zt_sock_poll_timeout(c.socks[i]);
 
 				if (t >= 0 && (left < 0 || t < left)) {
 					left = t;

@@ -1,9 +1,10 @@
 /*
- * DTLS over UDP (reference §3.3-§3.7): the hooks socket.c and poll.c call
- * for SOCK_DGRAM secure sockets, and the client - one peer, pinned with a
+ * DTLS over UDP (docs/zephyr-behaviour.md): the calls socket.c makes for
+ * SOCK_DGRAM secure sockets, and the client - one peer, pinned with a
  * kernel connect() so that the kernel drops datagrams from anyone else. The
- * many-peer server is dtls_server.c. As in stream.c, the engine is pumped
- * under s->lock and waiting happens in zt_wait() without it.
+ * many-peer server is dtls_server.c. Both drive their sessions with the
+ * session pump (session.c); this file decides what results mean for a
+ * DTLS client (Zephyr's errno rules).
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -12,8 +13,6 @@
 #include <string.h>
 
 #include "cred/store.h"
-#include "engine/dtls_engine.h"
-#include "fd/fdtable.h"
 #include "sock/dtls_priv.h"
 #include "sock/dtls_test.h"
 
@@ -54,27 +53,6 @@ void zt_dtls_addr_out(const struct sockaddr_storage *peer, socklen_t peer_len, s
 	*outlen = peer_len;
 }
 
-int zt_dtls_conf(struct zt_sock *s, bool server)
-{
-	uint64_t gen = zt_cred_generation();
-	struct zt_eng_conf *c = NULL;
-	int rc;
-
-	/* credentials are loaded when the first handshake needs them (reference §3.11) */
-	if (s->conf != NULL && s->conf_opts_gen == s->opts_gen && s->conf_cred_gen == gen) {
-		return 0;
-	}
-	rc = zt_eng_conf_new(&c, &s->opts, s->proto, server);
-	if (rc < 0) {
-		return rc;
-	}
-	zt_eng_conf_put(s->conf);
-	s->conf = c;
-	s->conf_opts_gen = s->opts_gen;
-	s->conf_cred_gen = gen;
-	return 0;
-}
-
 /* Under s->lock: the DTLS state, allocated on first use (NULL: no memory). */
 static struct zt_dtls *dtls_of(struct zt_sock *s)
 {
@@ -111,102 +89,57 @@ static int client_claim(struct zt_sock *s)
 	return 0;
 }
 
-/* ---- client transport: the kernel socket is connected to the peer ---- */
+/* ---- the client: one peer, kernel-connected ---- */
 
-static ssize_t cli_io_send(void *ctx, const void *buf, size_t len)
-{
-	struct zt_sock *s = ctx;
-	ssize_t n = send(s->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-
-	if (n >= 0) {
-		return n;
-	}
-	if (errno == EAGAIN || errno == EWOULDBLOCK) {
-		return -EAGAIN;
-	}
-	s->dtls->io_err = errno;
-	return -errno;
-}
-
-static ssize_t cli_io_recv(void *ctx, void *buf, size_t len)
-{
-	struct zt_sock *s = ctx;
-	ssize_t n;
-
-	do {
-		/* an empty datagram is no DTLS record: skip it */
-		n = recv(s->fd, buf, len, MSG_DONTWAIT);
-	} while (n == 0);
-	if (n > 0) {
-		return n;
-	}
-	if (errno == EAGAIN || errno == EWOULDBLOCK) {
-		return -EAGAIN;
-	}
-	s->dtls->io_err = errno; /* e.g. ECONNREFUSED: ICMP port unreachable */
-	return -errno;
-}
-
-/* Under s->lock: the session is gone; latch why (reference §3.4, DTLS client). */
+/* Under s->lock: the session is gone; latch why (Zephyr's DTLS client rules). */
 static int client_drop(struct zt_sock *s, int rc)
 {
-	if (rc == -ETIMEDOUT && s->eng != NULL) {
-		zt_eng_close_notify(s->eng);
-	}
-	zt_eng_free(s->eng);
-	s->eng = NULL;
-	s->state = ZT_CONNECTED;
-	if (rc == -ENOTCONN || rc == -ETIMEDOUT || rc == -ENOMEM) {
-		s->error = -rc;
+	int io_err = s->sess.io_err;
+	int err;
+
+	if (rc == -ETIMEDOUT) {
+		zt_session_close(&s->sess, true);
 	} else {
-		s->error = s->dtls->io_err != 0 ? s->dtls->io_err : ECONNABORTED;
+		zt_session_fail(&s->sess);
 	}
-	return -s->error;
+	if (rc == -ENOTCONN || rc == -ETIMEDOUT || rc == -ENOMEM) {
+		err = -rc;
+	} else {
+		err = io_err != 0 ? io_err : ECONNABORTED; /* e.g. ECONNREFUSED: ICMP */
+	}
+	zt_sock_set_state(s, ZT_CONNECTED, err);
+	return -err;
 }
 
 /*
- * Reference §3.10: a cached session is restored before the handshake, keyed
- * by peer address; 'D' keeps a DTLS peer apart from a TLS one on the same
- * address and port number.
+ * Under s->lock: a fresh session on the socket's config. A cached session is
+ * restored before the handshake, keyed by peer address ('D' keeps a DTLS peer
+ * apart from a TLS one on the same address and port number).
  */
-static int client_cache_attach(struct zt_sock *s)
+static int client_session_new(struct zt_sock *s)
 {
 	unsigned char key[1 + sizeof(struct sockaddr_in6)];
 	struct zt_dtls *d = s->dtls;
-
-	if (d->peer_len > sizeof(key) - 1) {
-		return 0; /* not an IP address: no caching */
-	}
-	key[0] = 'D';
-	memcpy(key + 1, &d->peer, d->peer_len);
-	return zt_eng_cache_attach(s->eng, key, 1 + (size_t)d->peer_len);
-}
-
-/* A fresh session on the socket's (cached) config, keyed for the session cache. */
-static int client_session_new(struct zt_sock *s)
-{
-	struct zt_eng_io io = {.ctx = s, .send = cli_io_send, .recv = cli_io_recv};
-	struct zt_dtls *d = s->dtls;
+	struct zt_eng_sess_cfg sc;
 	int rc;
 
-	pthread_mutex_lock(&s->lock);
-	zt_eng_free(s->eng);
-	s->eng = NULL;
+	zt_session_close(&s->sess, false);
 	s->state = ZT_CONNECTED;
-	rc = zt_dtls_conf(s, false);
-	if (rc == 0) {
-		rc = zt_eng_new(&s->eng, s->conf, &io, &s->opts);
-	}
-	if (rc == 0 && s->opts.session_cache == TLS_SESSION_CACHE_ENABLED) {
-		rc = client_cache_attach(s);
-	}
+	rc = zt_sock_conf(s, false);
 	if (rc < 0) {
-		zt_eng_free(s->eng);
-		s->eng = NULL;
+		return rc;
 	}
-	d->io_err = 0;
-	d->hs_busy = rc == 0;
-	pthread_mutex_unlock(&s->lock);
+	zt_sock_sess_cfg(s, &sc);
+	if (s->opts.session_cache == TLS_SESSION_CACHE_ENABLED && d->peer_len <= sizeof(key) - 1) {
+		key[0] = 'D';
+		memcpy(key + 1, &d->peer, d->peer_len);
+		sc.cache_key = key;
+		sc.cache_key_len = 1 + (size_t)d->peer_len;
+	}
+	rc = zt_session_start(&s->sess, s->conf, &sc);
+	if (rc == 0) {
+		s->eng = s->sess.eng; /* the option getters read it */
+	}
 	return rc;
 }
 
@@ -215,67 +148,101 @@ static int client_handshake_end(struct zt_sock *s, int rc, int expired)
 {
 	s->dtls->hs_busy = false;
 	if (rc == 0) {
-		s->state = ZT_ESTABLISHED;
-		s->error = 0;
+		s->eng = s->sess.eng;
+		zt_sock_set_state(s, ZT_ESTABLISHED, 0);
 		return 0;
 	}
 	if (rc == -EINTR) {
-		zt_eng_free(s->eng); /* close() from another thread: nothing to latch */
-		s->eng = NULL;
+		zt_session_close(&s->sess,
+				 false); /* close() from another thread: nothing to latch */
 		return rc;
 	}
-	if (rc == expired) {
+	if (rc == -EAGAIN) {
 		(void)client_drop(s, -ETIMEDOUT);
-		return rc;
+		return expired;
 	}
-	/* reference §3.3: reset the session, latch the error; the next send retries */
-	return client_drop(s, rc);
+	/* a failed handshake resets the session and latches why; the next send retries */
+	return client_drop(s, rc == -ECONNRESET ? -ECONNABORTED : rc);
 }
 
 /*
  * Run a fresh client handshake to its end or to @p deadline (@p expired is
  * then the result: ETIMEDOUT or EAGAIN). A blocked call sleeps until a
  * datagram or the retransmission timer (TLS_DTLS_HANDSHAKE_TIMEOUT_MIN/MAX).
- * Blocking even on a non-blocking socket, as Zephyr (reference §3.3).
+ * Blocking even on a non-blocking socket, as Zephyr.
  */
 static int client_handshake(struct zt_sock *s, int64_t deadline, int expired)
 {
-	int64_t timer;
-	short want;
-	int wait_err = 0;
-	int rc = client_session_new(s);
+	int rc;
 
+	pthread_mutex_lock(&s->lock);
+	rc = client_session_new(s);
+	if (rc == 0) {
+		s->dtls->hs_busy = true;
+	}
+	pthread_mutex_unlock(&s->lock);
 	if (rc < 0) {
 		return rc; /* no session: credentials, memory */
 	}
-	for (;;) {
-		pthread_mutex_lock(&s->lock);
-		rc = zt_dtls_eng_handshake(s->eng);
-		want = zt_eng_want(s->eng);
-		timer = zt_dtls_eng_timer_deadline(s->eng);
-		pthread_mutex_unlock(&s->lock);
-		if (rc != -EAGAIN) {
-			break;
-		}
-		rc = zt_wait(s, want,
-			     want == POLLIN ? zt_dtls_earliest(deadline, timer) : deadline);
-		if (rc == -EAGAIN && zt_remaining(deadline) == 0) {
-			rc = expired;
-			break;
-		}
-		if (rc < 0 && rc != -EAGAIN) {
-			wait_err = -rc; /* POLLERR on the kernel socket: e.g. ECONNREFUSED */
-			break;
-		}
-		/* a datagram, or the timer fired: Mbed TLS retransmits */
-	}
+	rc = (int)zt_session_run(&s->sess, ZT_OP_HANDSHAKE, NULL, 0, NULL, deadline, false);
 	pthread_mutex_lock(&s->lock);
-	if (wait_err != 0 && wait_err != EINTR) {
-		s->dtls->io_err = wait_err;
-	}
 	rc = client_handshake_end(s, rc, expired);
 	pthread_mutex_unlock(&s->lock);
 	return rc;
+}
+
+/*
+ * Under s->lock, asynchronous handshake (SECSOCK_TLS_ASYNC_HANDSHAKE): one
+ * step. @retval 0 established; -EAGAIN (*w); -errno failed (latched).
+ */
+static int client_progress(struct zt_sock *s, struct zt_want *w)
+{
+	int rc;
+
+	if (s->state == ZT_ESTABLISHED) {
+		return 0;
+	}
+	if (s->sess.eng == NULL || s->dtls->hs_busy) {
+		return s->error != 0 ? -s->error : -ENOTCONN;
+	}
+	if (zt_remaining(s->sess.hs_deadline) == 0) {
+		return client_handshake_end(s, -ETIMEDOUT, -ETIMEDOUT);
+	}
+	rc = (int)zt_session_step(&s->sess, ZT_OP_HANDSHAKE, NULL, 0, NULL, w);
+	if (rc == -EAGAIN) {
+		w->deadline = zt_earliest(w->deadline, s->sess.hs_deadline);
+		return rc;
+	}
+	return client_handshake_end(s, rc, -ETIMEDOUT);
+}
+
+/* A pending asynchronous handshake: run it (blocking) or step it (@p nowait). */
+static int client_progress_wait(struct zt_sock *s, int64_t deadline, bool nowait)
+{
+	struct zt_want w;
+	int rc;
+
+	for (;;) {
+		pthread_mutex_lock(&s->lock);
+		rc = client_progress(s, &w);
+		pthread_mutex_unlock(&s->lock);
+		if (rc != -EAGAIN || nowait) {
+			return rc;
+		}
+		rc = zt_wait(s, w.events, zt_earliest(deadline, w.deadline));
+		if (rc == -EAGAIN && zt_remaining(deadline) == 0) {
+			return -EAGAIN;
+		}
+		if (rc < 0 && rc != -EAGAIN) {
+			pthread_mutex_lock(&s->lock);
+			if (rc != -EINTR) {
+				s->sess.io_err = -rc;
+			}
+			rc = client_handshake_end(s, rc == -EINTR ? rc : -ECONNABORTED, rc);
+			pthread_mutex_unlock(&s->lock);
+			return rc;
+		}
+	}
 }
 
 /* Pin the peer: kernel connect() (the kernel filters other sources), then remember it. */
@@ -297,6 +264,11 @@ static int peer_set(struct zt_sock *s, const struct sockaddr *addr, socklen_t ad
 	return 0;
 }
 
+static bool async_on(const struct zt_sock *s)
+{
+	return s->opts.async_handshake != 0 && s->nonblock;
+}
+
 int zt_dtls_connect(struct zt_sock *s, const struct sockaddr *addr, socklen_t addrlen)
 {
 	bool hs;
@@ -313,8 +285,17 @@ int zt_dtls_connect(struct zt_sock *s, const struct sockaddr *addr, socklen_t ad
 	if (rc == 0) {
 		rc = peer_set(s, addr, addrlen);
 	}
-	if (rc == 0 && hs) {
-		/* reference §3.3: bounded by the connect timeout */
+	if (rc == 0 && hs && async_on(s)) {
+		/* the ClientHello goes out now; poll(), send() and recv() do the rest */
+		pthread_mutex_lock(&s->lock);
+		rc = client_session_new(s);
+		pthread_mutex_unlock(&s->lock);
+		if (rc == 0) {
+			rc = client_progress_wait(s, 0, true);
+			rc = rc == -EAGAIN ? -EINPROGRESS : rc;
+		}
+	} else if (rc == 0 && hs) {
+		/* bounded by the connect timeout (Zephyr) */
 		rc = client_handshake(s, zt_deadline(ZT_CONNECT_TIMEOUT_MS),
 				      s->nonblock ? -EAGAIN : -ETIMEDOUT);
 	}
@@ -325,40 +306,27 @@ int zt_dtls_connect(struct zt_sock *s, const struct sockaddr *addr, socklen_t ad
 /* Encrypt and send one datagram on the established session. */
 static ssize_t client_write(struct zt_sock *s, const void *buf, size_t len, int flags)
 {
+	bool nowait = zt_nowait(s, flags);
 	int64_t deadline;
 	ssize_t n;
-	int max, rc;
 
 	pthread_mutex_lock(&s->lock);
-	deadline = zt_nowait(s, flags) ? 0 : zt_deadline(s->opts.sndtimeo_ms);
+	deadline = nowait ? 0 : zt_deadline(s->opts.sndtimeo_ms);
 	pthread_mutex_unlock(&s->lock);
-	for (;;) {
-		pthread_mutex_lock(&s->lock);
-		if (s->state != ZT_ESTABLISHED) {
-			n = -ENOTCONN; /* a reader saw the peer go meanwhile */
-		} else if ((max = zt_dtls_eng_max_payload(s->eng)) >= 0 && len > (size_t)max) {
-			n = -EMSGSIZE; /* one datagram, one record (reference §3.4) */
-		} else {
-			n = zt_eng_write(s->eng, buf, len);
-			if (n < 0 && n != -EAGAIN) {
-				n = client_drop(s, (int)n);
-			}
-		}
-		pthread_mutex_unlock(&s->lock);
-		if (n != -EAGAIN || zt_nowait(s, flags)) {
-			return n;
-		}
-		rc = zt_wait(s, POLLOUT, deadline);
-		if (rc < 0) {
-			return rc;
-		}
+	n = zt_session_run(&s->sess, ZT_OP_WRITE, (void *)buf, len, NULL, deadline, nowait);
+	if (n >= 0 || n == -EAGAIN || n == -EMSGSIZE || n == -EINTR) {
+		return n; /* EMSGSIZE: one datagram, one record (Zephyr) */
 	}
+	pthread_mutex_lock(&s->lock);
+	n = s->state == ZT_ESTABLISHED ? client_drop(s, (int)n) : -ENOTCONN;
+	pthread_mutex_unlock(&s->lock);
+	return n;
 }
 
 static ssize_t client_sendto(struct zt_sock *s, const void *buf, size_t len, int flags,
 			     const struct sockaddr *dest, socklen_t destlen)
 {
-	bool need_peer = false, established;
+	bool need_peer = false, established, pending;
 	int64_t deadline;
 	ssize_t rc;
 
@@ -375,6 +343,7 @@ static ssize_t client_sendto(struct zt_sock *s, const void *buf, size_t len, int
 		rc = -EISCONN;
 	}
 	established = s->state == ZT_ESTABLISHED;
+	pending = s->sess.eng != NULL && !established && s->error == 0;
 	/* Zephyr blocks a non-blocking socket here too; we bound it as connect() */
 	deadline = zt_nowait(s, flags) ? zt_deadline(ZT_CONNECT_TIMEOUT_MS)
 				       : zt_deadline(s->opts.sndtimeo_ms);
@@ -382,7 +351,18 @@ static ssize_t client_sendto(struct zt_sock *s, const void *buf, size_t len, int
 	if (rc == 0 && need_peer) {
 		rc = peer_set(s, dest, destlen);
 	}
-	if (rc == 0 && !established) {
+	if (rc == 0 && !established && pending && s->opts.async_handshake != 0) {
+		/* an asynchronous handshake in progress */
+		rc = client_progress_wait(s, deadline, zt_nowait(s, flags));
+	} else if (rc == 0 && !established && async_on(s)) {
+		/* start one, without waiting for it */
+		pthread_mutex_lock(&s->lock);
+		rc = client_session_new(s);
+		pthread_mutex_unlock(&s->lock);
+		if (rc == 0) {
+			rc = client_progress_wait(s, 0, true);
+		}
+	} else if (rc == 0 && !established) {
 		/* TLS_DTLS_HANDSHAKE_ON_CONNECT 0, or a retry after a failed handshake */
 		rc = client_handshake(s, deadline, -EAGAIN);
 	}
@@ -393,63 +373,53 @@ static ssize_t client_sendto(struct zt_sock *s, const void *buf, size_t len, int
 	return rc;
 }
 
-/* Under s->lock: one record for the application, or why not. */
-static ssize_t client_read(struct zt_sock *s, void *buf, size_t len, int flags,
-			   struct sockaddr *src, socklen_t *srclen)
+static ssize_t client_recvfrom(struct zt_sock *s, void *buf, size_t len, int flags,
+			       struct sockaddr *src, socklen_t *srclen)
 {
+	bool nowait = zt_nowait(s, flags);
+	int64_t deadline;
 	size_t full = 0;
 	ssize_t n;
 
+	pthread_mutex_lock(&s->lock);
+	deadline = nowait ? 0 : zt_deadline(s->opts.rcvtimeo_ms);
+	pthread_mutex_unlock(&s->lock);
+	if (s->state != ZT_ESTABLISHED && s->sess.eng != NULL && s->error == 0 &&
+	    s->opts.async_handshake != 0) {
+		n = client_progress_wait(s, deadline, nowait);
+		if (n < 0) {
+			return n;
+		}
+	}
 	if (s->state != ZT_ESTABLISHED) {
-		return -ENOTCONN; /* reference §3.4: recv before the handshake */
+		return -ENOTCONN; /* recv before the handshake (Zephyr) */
 	}
 	if (s->error != 0) {
 		return -s->error;
 	}
-	n = zt_dtls_eng_recv(s->eng, buf, len, &full);
-	if (n >= 0) {
+	n = zt_session_run(&s->sess, ZT_OP_READ, buf, len, &full, deadline, nowait);
+	if (n > 0 || (n == 0 && full > 0)) {
 		zt_dtls_addr_out(&s->dtls->peer, s->dtls->peer_len, src, srclen);
 		return (flags & MSG_TRUNC) ? (ssize_t)full : n;
 	}
-	if (n == -EAGAIN) {
+	if (n == -EAGAIN || n == -EINTR) {
 		return n;
 	}
-	/* close_notify: ENOTCONN; anything else: the session is reset (reference §3.4) */
-	return client_drop(s, (int)n);
-}
-
-static ssize_t client_recvfrom(struct zt_sock *s, void *buf, size_t len, int flags,
-			       struct sockaddr *src, socklen_t *srclen)
-{
-	int64_t deadline, timer;
-	ssize_t n;
-	short want;
-	int rc;
-
-	pthread_mutex_lock(&s->lock);
-	deadline = zt_nowait(s, flags) ? 0 : zt_deadline(s->opts.rcvtimeo_ms);
-	pthread_mutex_unlock(&s->lock);
-	for (;;) {
-		pthread_mutex_lock(&s->lock);
-		n = s->shut_rd ? 0 : client_read(s, buf, len, flags, src, srclen);
-		want = s->eng != NULL ? zt_eng_want(s->eng) : POLLIN;
-		timer = s->eng != NULL ? zt_dtls_eng_timer_deadline(s->eng) : ZT_FOREVER;
-		pthread_mutex_unlock(&s->lock);
-		if (n != -EAGAIN || zt_nowait(s, flags)) {
-			return n;
-		}
-		rc = zt_dtls_recv_wait(s, want, deadline, timer);
-		if (rc <= 0) {
-			return rc;
-		}
+	if (n == -ESHUTDOWN) {
+		return 0;
 	}
+	/* close_notify (0): ENOTCONN; anything else: the session is reset (Zephyr) */
+	pthread_mutex_lock(&s->lock);
+	n = s->state == ZT_ESTABLISHED ? client_drop(s, n == 0 ? -ENOTCONN : (int)n) : -ENOTCONN;
+	pthread_mutex_unlock(&s->lock);
+	return n;
 }
 
 int zt_dtls_recv_wait(struct zt_sock *s, short want, int64_t deadline, int64_t timer)
 {
-	int rc = zt_wait(s, want, zt_dtls_earliest(deadline, timer));
+	int rc = zt_wait(s, want, zt_earliest(deadline, timer));
 
-	if (s->shut_rd) {
+	if (atomic_load(&s->shut_rd)) {
 		return 0;
 	}
 	if (rc == -EAGAIN && zt_remaining(deadline) == 0) {
@@ -484,14 +454,16 @@ ssize_t zt_dtls_recvfrom(struct zt_sock *s, void *buf, size_t len, int flags, st
 	bool server;
 
 	if (flags & MSG_PEEK) {
-		return -ENOTSUP; /* reference §3.4: no peek buffer */
+		return -ENOTSUP; /* Zephyr has no peek buffer */
 	}
 	pthread_mutex_lock(&s->rx_lock);
 	pthread_mutex_lock(&s->lock);
 	server = is_server(s);
 	n = s->dtls == NULL ? -ENOMEM : 0;
 	pthread_mutex_unlock(&s->lock);
-	if (n == 0) {
+	if (n == 0 && atomic_load(&s->shut_rd)) {
+		n = 0;
+	} else if (n == 0) {
 		n = server ? zt_dtls_srv_recvfrom(s, buf, len, flags, src, srclen)
 			   : client_recvfrom(s, buf, len, flags, src, srclen);
 	}
@@ -506,8 +478,8 @@ void zt_dtls_close(struct zt_sock *s)
 	pthread_mutex_lock(&s->lock);
 	if (s->dtls != NULL && s->dtls->mode == ZT_DTLS_SERVER) {
 		zt_dtls_srv_close(s);
-	} else if (s->eng != NULL && s->state == ZT_ESTABLISHED) {
-		zt_eng_close_notify(s->eng);
+	} else if (s->sess.eng != NULL && s->state == ZT_ESTABLISHED) {
+		zt_eng_close_notify(s->sess.eng);
 	}
 	pthread_mutex_unlock(&s->lock);
 	pthread_mutex_unlock(&s->tx_lock);
@@ -526,12 +498,13 @@ void zt_dtls_destroy(struct zt_sock *s)
 	s->dtls = NULL;
 }
 
-/* ---- poll (poll.c), same contract as zt_sock_poll_* ---- */
+/* ---- poll (events.c), same contract as the stream's ---- */
 
 /* Under s->lock, established client: what a data check says, as poll events. */
 static short client_check(struct zt_sock *s, short events)
 {
-	int rc = zt_dtls_eng_poll(s->eng);
+	struct zt_want w;
+	int rc = (int)zt_session_step(&s->sess, ZT_OP_CHECK, NULL, 0, NULL, &w);
 
 	if (rc > 0) {
 		return events & POLLIN;
@@ -539,23 +512,38 @@ static short client_check(struct zt_sock *s, short events)
 	if (rc == -EAGAIN) {
 		return 0;
 	}
-	/* reference §3.7: DTLS close_notify is POLLHUP only, an error POLLERR */
-	return client_drop(s, rc) == -ENOTCONN ? POLLHUP : POLLERR;
+	/* DTLS close_notify is POLLHUP only, an error POLLERR (Zephyr) */
+	return client_drop(s, rc == 0 ? -ENOTCONN : rc) == -ENOTCONN ? POLLHUP : POLLERR;
+}
+
+/* Under s->lock: an asynchronous handshake in progress, not run by a blocked thread. */
+static bool client_async_pending(const struct zt_sock *s)
+{
+	return s->dtls != NULL && s->dtls->mode == ZT_DTLS_CLIENT && !s->dtls->hs_busy &&
+	       s->sess.eng != NULL && s->state == ZT_CONNECTED;
 }
 
 short zt_dtls_poll_ready(struct zt_sock *s, short events)
 {
-	/* reference §3.4: a DTLS socket is always writable */
+	/* a DTLS socket is always writable (Zephyr) - once its handshake is done */
 	short rev = events & POLLOUT;
 
 	pthread_mutex_lock(&s->lock);
 	if (is_server(s)) {
 		rev = zt_dtls_srv_poll_ready(s, events);
+	} else if (client_async_pending(s)) {
+		struct zt_want w;
+		int rc = client_progress(s, &w);
+
+		rev = rc == -EAGAIN ? 0 : rc < 0 ? POLLERR : (events & POLLOUT);
 	} else if (s->state == ZT_ESTABLISHED) {
-		if (zt_eng_write_pending(s->eng)) {
-			(void)zt_eng_flush(s->eng);
+		struct zt_eng_status st;
+
+		zt_session_status(&s->sess, &st);
+		if (st.write_pending) {
+			(void)zt_eng_flush(s->sess.eng);
 		}
-		if ((events & POLLIN) && zt_dtls_eng_readable(s->eng)) {
+		if ((events & POLLIN) && zt_session_readable(&s->sess)) {
 			rev |= client_check(s, events);
 		}
 	} else if (s->dtls != NULL && !s->dtls->hs_busy && s->error != 0) {
@@ -572,6 +560,8 @@ short zt_dtls_poll_kernel_events(struct zt_sock *s, short events)
 	pthread_mutex_lock(&s->lock);
 	if (s->dtls != NULL && s->dtls->hs_busy) {
 		kev &= ~POLLIN; /* handshake datagrams belong to the handshaking thread */
+	} else if (client_async_pending(s)) {
+		kev = POLLIN; /* the next handshake flight */
 	}
 	pthread_mutex_unlock(&s->lock);
 	return kev;
@@ -593,10 +583,22 @@ short zt_dtls_poll_update(struct zt_sock *s, short events, short kev)
 	pthread_mutex_lock(&s->lock);
 	if (is_server(s)) {
 		rev = zt_dtls_srv_poll_update(s, events, kev);
+	} else if (client_async_pending(s)) {
+		struct zt_want w;
+		int rc = (kev & (POLLIN | POLLERR)) ? client_progress(s, &w) : -EAGAIN;
+
+		rev = rc == -EAGAIN ? 0 : rc < 0 ? POLLERR : (events & POLLOUT);
+		if (rc == 0 && (events & POLLIN) && zt_session_readable(&s->sess)) {
+			rev |= client_check(s, events);
+		}
 	} else if ((kev & POLLIN) && s->state == ZT_ESTABLISHED) {
 		rev |= client_check(s, events);
 	} else if ((kev & POLLIN) && s->dtls != NULL && !s->dtls->hs_busy) {
 		client_drain(s);
+	}
+	if (s->state != ZT_ESTABLISHED && s->dtls != NULL && s->dtls->mode == ZT_DTLS_CLIENT &&
+	    s->opts.async_handshake != 0 && s->error == 0) {
+		rev &= ~POLLOUT; /* writable only once the handshake is done */
 	}
 	pthread_mutex_unlock(&s->lock);
 	return rev;
@@ -612,6 +614,11 @@ int64_t zt_dtls_poll_timeout(struct zt_sock *s)
 		t = t == ZT_FOREVER ? t : zt_remaining(t);
 	} else if (s->dtls != NULL && s->dtls->hs_busy) {
 		t = HS_POLL_TICK_MS; /* to see the handshake end in another thread */
+	} else if (client_async_pending(s)) {
+		struct zt_eng_status st;
+
+		zt_session_status(&s->sess, &st);
+		t = zt_remaining(zt_earliest(st.timer, s->sess.hs_deadline));
 	}
 	pthread_mutex_unlock(&s->lock);
 	return t;
@@ -644,7 +651,7 @@ int zt_dtls_test_send_fatal_alert(int fd)
 	}
 	pthread_mutex_lock(&s->lock);
 	if (s->eng != NULL && s->state == ZT_ESTABLISHED) {
-		rc = zt_dtls_eng_send_fatal_alert(s->eng);
+		rc = zt_eng_send_fatal_alert(s->eng);
 	}
 	pthread_mutex_unlock(&s->lock);
 	zt_fd_put(s);

@@ -44,11 +44,11 @@ enum zt_dtls_mode {
 
 /** One peer of a server socket. */
 struct zt_dtls_sess {
-	struct zt_link idle;  /* d->idle: every session, least recently active first */
-	struct zt_link state; /* d->handshaking, or d->opened in handshake order */
-	struct zt_link ready; /* d->ready while it holds records to read or decrypt */
+	struct zt_session sess; /* the engine and its transport (gated, sendto peer) */
+	struct zt_link idle;    /* d->idle: every session, least recently active first */
+	struct zt_link state;   /* d->handshaking, or d->opened in handshake order */
+	struct zt_link ready;   /* d->ready while it holds records to read or decrypt */
 	struct zt_sock *s;
-	struct zt_eng *eng;
 	struct sockaddr_storage peer;
 	socklen_t peer_len;
 	/* lookups (dtls_server.c): by address, and by our own Connection ID */
@@ -66,11 +66,10 @@ struct zt_dtls_sess {
 struct zt_dtls {
 	enum zt_dtls_mode mode;
 
-	/* client: the one peer (pinned with a kernel connect()) */
+	/* client: the one peer (pinned with a kernel connect()); the session is s->sess */
 	struct sockaddr_storage peer;
 	socklen_t peer_len; /* 0: no peer yet */
-	bool hs_busy;       /* a thread runs the handshake (poll must not read) */
-	int io_err;         /* hard transport error seen by the BIO (ECONNREFUSED) */
+	bool hs_busy;       /* a thread runs a blocking handshake (poll must not read) */
 
 	/* server (dtls_server.c): every list and map holds each session at most once */
 	bool srv_init;
@@ -85,7 +84,7 @@ struct zt_dtls {
 	uint64_t record_checks;               /* CID records checked against a session (tests) */
 	struct zt_dtls_sess *hello;           /* stateless ClientHello / cookie engine */
 	const struct zt_eng_conf *hello_conf; /* the config hello was made on */
-	struct zt_dtls_sess *rx_owner;        /* session allowed to read the head datagram */
+	struct zt_session *rx_owner;          /* session allowed to read the head datagram */
 	bool rx_hello;                        /* ... which is a ClientHello with this random */
 	unsigned char rx_random[ZT_DTLS_RANDOM_LEN];
 	struct zt_dtls_sess *last_rx; /* peer of the last recvfrom (sendto without address) */
@@ -94,15 +93,6 @@ struct zt_dtls {
 	unsigned char *scratch;       /* 2 x ZT_DTLS_DGRAM_MAX: peeked datagram + work copy */
 };
 
-/** The earlier of two deadlines (ZT_FOREVER is the latest). */
-static inline int64_t zt_dtls_earliest(int64_t a, int64_t b)
-{
-	if (a == ZT_FOREVER) {
-		return b;
-	}
-	return (b == ZT_FOREVER || a < b) ? a : b;
-}
-
 /* dtls.c */
 /**
  * A blocking receive's sleep: until a datagram, @p timer (a DTLS timer) or
@@ -110,8 +100,6 @@ static inline int64_t zt_dtls_earliest(int64_t a, int64_t b)
  * -EAGAIN @p deadline passed; other -errno from the kernel socket.
  */
 int zt_dtls_recv_wait(struct zt_sock *s, short want, int64_t deadline, int64_t timer);
-/** Under s->lock: s->conf for @p server role, rebuilt if options or credentials changed. */
-int zt_dtls_conf(struct zt_sock *s, bool server);
 bool zt_dtls_addr_eq(const struct sockaddr *a, socklen_t alen, const struct sockaddr *b,
 		     socklen_t blen);
 void zt_dtls_addr_out(const struct sockaddr_storage *peer, socklen_t peer_len, struct sockaddr *out,

@@ -1,5 +1,5 @@
 /*
- * DTLS server (reference §3.5, Zephyr's 2026 multi-session model): ONE UDP
+ * DTLS server (docs/zephyr-behaviour.md, Zephyr's 2026 multi-session model): ONE UDP
  * socket, many peers. Each datagram is peeked to learn its source and handed
  * to the session of that address, else of the Connection ID in its record
  * header (NAT rebinding; one hash lookup, then one record check), else - if
@@ -15,7 +15,6 @@
 #include <string.h>
 #include <sys/random.h>
 
-#include "engine/dtls_engine.h"
 #include "sock/dtls_priv.h"
 
 /*
@@ -37,37 +36,6 @@ _Static_assert(REC_CID_OFFSET + ZT_CID_MAX + 2 <= HDR_PEEK, "the peeked header h
 
 /* Tries for a random CID no other session of the socket has. */
 #define CID_TRIES 16
-
-/* ---- transport of one session: exactly its own datagram in, sendto(peer) out ---- */
-
-static ssize_t sess_io_send(void *ctx, const void *buf, size_t len)
-{
-	struct zt_dtls_sess *ss = ctx;
-	ssize_t n = sendto(ss->s->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL,
-			   (struct sockaddr *)&ss->peer, ss->peer_len);
-
-	if (n >= 0) {
-		return n;
-	}
-	return (errno == EAGAIN || errno == EWOULDBLOCK) ? -EAGAIN : -errno;
-}
-
-static ssize_t sess_io_recv(void *ctx, void *buf, size_t len)
-{
-	struct zt_dtls_sess *ss = ctx;
-	struct zt_dtls *d = ss->s->dtls;
-	ssize_t n;
-
-	if (d->rx_owner != ss) {
-		return -EAGAIN; /* the head datagram, if any, is another peer's */
-	}
-	d->rx_owner = NULL;
-	n = recv(ss->s->fd, buf, len, MSG_DONTWAIT);
-	if (n > 0) {
-		return n;
-	}
-	return (n == 0 || errno == EAGAIN || errno == EWOULDBLOCK) ? -EAGAIN : -errno;
-}
 
 /* Consume the head datagram unread. */
 static void drop_head(struct zt_sock *s)
@@ -141,13 +109,13 @@ static int own_cid(struct zt_sock *s, struct zt_dtls_sess *ss)
 		}
 	}
 	ss->cid_len = len;
-	return zt_dtls_eng_set_own_cid(ss->eng, ss->cid, len);
+	return 0;
 }
 
 static struct zt_dtls_sess *sess_new(struct zt_sock *s)
 {
 	struct zt_dtls_sess *ss = calloc(1, sizeof(*ss));
-	struct zt_eng_io io = {.ctx = ss, .send = sess_io_send, .recv = sess_io_recv};
+	struct zt_eng_sess_cfg sc;
 
 	if (ss == NULL) {
 		return NULL;
@@ -156,12 +124,18 @@ static struct zt_dtls_sess *sess_new(struct zt_sock *s)
 	zt_list_init(&ss->idle);
 	zt_list_init(&ss->state);
 	zt_list_init(&ss->ready);
-	if (srv_init(s->dtls) < 0 || zt_eng_new(&ss->eng, s->conf, &io, &s->opts) < 0) {
+	zt_session_init(&ss->sess, s);
+	ss->sess.gated = true; /* reads only the datagram the dispatcher hands it */
+	ss->sess.peer = &ss->peer;
+	ss->sess.peer_len = &ss->peer_len;
+	zt_sock_sess_cfg(s, &sc);
+	if (srv_init(s->dtls) < 0 || own_cid(s, ss) < 0) {
 		free(ss);
 		return NULL;
 	}
-	if (own_cid(s, ss) < 0) {
-		zt_eng_free(ss->eng);
+	sc.own_cid = ss->cid_len > 0 ? ss->cid : NULL;
+	sc.own_cid_len = ss->cid_len;
+	if (zt_session_start(&ss->sess, s->conf, &sc) < 0) {
 		free(ss);
 		return NULL;
 	}
@@ -173,13 +147,22 @@ static void pick_newest(struct zt_sock *s)
 {
 	struct zt_link *l = zt_list_last(&s->dtls->opened);
 
-	s->eng = l != NULL ? SESS_OF(l, state)->eng : NULL;
+	s->eng = l != NULL ? SESS_OF(l, state)->sess.eng : NULL;
+}
+
+/* Decrypted bytes of the current record of @p ss, ready to read. */
+static size_t pending(const struct zt_dtls_sess *ss)
+{
+	struct zt_eng_status st;
+
+	zt_session_status(&ss->sess, &st);
+	return st.plaintext;
 }
 
 /* After any call into @p ss's engine: is it in the ready list exactly when it must be? */
 static void ready_update(struct zt_dtls *d, struct zt_dtls_sess *ss)
 {
-	bool ready = zt_dtls_eng_pending(ss->eng) > 0 || zt_dtls_eng_readable(ss->eng);
+	bool ready = zt_session_readable(&ss->sess);
 
 	if (ready && !zt_list_linked(&ss->ready)) {
 		zt_list_add_tail(&d->ready, &ss->ready);
@@ -209,21 +192,23 @@ static void sess_free(struct zt_sock *s, struct zt_dtls_sess *ss)
 	}
 	zt_list_del(&ss->state);
 	zt_list_del(&ss->ready);
-	if (d->rx_owner == ss) {
+	if (d->rx_owner == &ss->sess) {
 		d->rx_owner = NULL;
 	}
 	if (d->last_rx == ss) {
 		d->last_rx = NULL;
 	}
-	if (s->eng == ss->eng) {
+	if (s->eng == ss->sess.eng) {
+		s->eng = NULL;
+		zt_session_close(&ss->sess, false);
 		pick_newest(s);
 	}
-	zt_eng_free(ss->eng);
+	zt_session_close(&ss->sess, false);
 	free(ss);
 }
 
 /*
- * A peer is gone: free its session only (reference §3.5). The application
+ * A peer is gone: free its session only (docs/zephyr-behaviour.md). The application
  * hears of it once: POLLHUP after close_notify or expiry, POLLERR and
  * SO_ERROR ECONNABORTED after a fatal error. A failed handshake is silent.
  */
@@ -241,9 +226,18 @@ static void sess_end(struct zt_sock *s, struct zt_dtls_sess *ss, int rc)
 }
 
 /* The idle timer restarts only when the session accepted a record (any datagram can be spoofed). */
+static uint64_t rx_mark(const struct zt_dtls_sess *ss)
+{
+	uint64_t m = 0;
+	size_t len = sizeof(m);
+
+	(void)zt_eng_info(ss->sess.eng, ZT_INFO_RX_MARK, &m, &len);
+	return m;
+}
+
 static void touch(struct zt_dtls *d, struct zt_dtls_sess *ss, uint64_t mark)
 {
-	if (zt_dtls_eng_rx_mark(ss->eng) != mark) {
+	if (rx_mark(ss) != mark) {
 		activity(d, ss);
 	}
 	ready_update(d, ss);
@@ -257,13 +251,14 @@ static void touch(struct zt_dtls *d, struct zt_dtls_sess *ss, uint64_t mark)
 static int sess_pump(struct zt_sock *s, struct zt_dtls_sess *ss)
 {
 	struct zt_dtls *d = s->dtls;
-	uint64_t mark = zt_dtls_eng_rx_mark(ss->eng);
+	uint64_t mark = rx_mark(ss);
+	struct zt_want w;
 	int rc = 0;
 
 	for (int i = 0; i < 2; i++) {
 		if (!ss->open) {
-			rc = zt_dtls_eng_handshake(ss->eng);
-			if (rc == -EAGAIN || rc == 1) {
+			rc = (int)zt_session_step(&ss->sess, ZT_OP_HANDSHAKE, NULL, 0, NULL, &w);
+			if (rc == -EAGAIN) {
 				touch(d, ss, mark);
 				return 0;
 			}
@@ -273,11 +268,15 @@ static int sess_pump(struct zt_sock *s, struct zt_dtls_sess *ss)
 			}
 			ss->open = true;
 			zt_list_move_tail(&d->opened, &ss->state);
-			s->eng = ss->eng;
-			s->error = 0; /* reference §3.5: the server socket is usable again */
+			s->eng = ss->sess.eng;
+			s->error =
+				0; /* docs/zephyr-behaviour.md: the server socket is usable again */
 		}
 		/* records behind the Finished, or the datagram itself */
-		rc = zt_dtls_eng_poll(ss->eng);
+		rc = (int)zt_session_step(&ss->sess, ZT_OP_CHECK, NULL, 0, NULL, &w);
+		if (rc == 0) {
+			rc = -ENOTCONN; /* close_notify: this peer is gone */
+		}
 		if (rc != -ECONNRESET) {
 			break;
 		}
@@ -316,7 +315,7 @@ static void peer_set(struct zt_dtls_sess *ss, const struct sockaddr_storage *fro
 	memcpy(&ss->peer, from, fromlen);
 	ss->peer_len = fromlen;
 	ss->addr_key_len = addr_key((const struct sockaddr *)from, fromlen, ss->addr_key);
-	(void)zt_dtls_eng_set_peer_id(ss->eng, from, fromlen);
+	(void)zt_eng_set_peer_id(ss->sess.eng, from, fromlen);
 }
 
 /* A session in the maps moves to a new address (NAT rebinding). */
@@ -366,8 +365,8 @@ static struct zt_dtls_sess *find_cid(struct zt_sock *s, const unsigned char *hdr
 		return NULL;
 	}
 	d->record_checks++;
-	if (!zt_dtls_eng_record_matches(ss->eng, d->scratch, (size_t)len,
-					d->scratch + ZT_DTLS_DGRAM_MAX)) {
+	if (!zt_eng_record_matches(ss->sess.eng, d->scratch, (size_t)len,
+				   d->scratch + ZT_DTLS_DGRAM_MAX)) {
 		return NULL;
 	}
 	peer_move(d, ss, from, fromlen);
@@ -384,7 +383,7 @@ static bool is_client_hello(const unsigned char *hdr, ssize_t n)
 static void hello_free(struct zt_dtls *d)
 {
 	if (d->hello != NULL) {
-		zt_eng_free(d->hello->eng);
+		zt_session_close(&d->hello->sess, false);
 		free(d->hello);
 		d->hello = NULL;
 	}
@@ -419,8 +418,8 @@ static void hello(struct zt_sock *s, const unsigned char *hdr, ssize_t n,
 		return;
 	}
 	peer_set(h, from, fromlen);
-	d->rx_owner = h;
-	rc = zt_dtls_eng_handshake(h->eng);
+	d->rx_owner = &h->sess;
+	rc = zt_eng_handshake(h->sess.eng);
 	if (d->rx_owner != NULL) {
 		d->rx_owner = NULL;
 		drop_head(s);
@@ -428,7 +427,7 @@ static void hello(struct zt_sock *s, const unsigned char *hdr, ssize_t n,
 	if (rc == 1) {
 		return; /* HelloVerifyRequest sent; nothing kept for this peer */
 	}
-	if (rc != -EAGAIN || !zt_dtls_eng_hello_verified(h->eng) || n < HDR_PEEK) {
+	if (rc != -EAGAIN || !zt_eng_hello_verified(h->sess.eng) || n < HDR_PEEK) {
 		hello_free(d); /* garbage, or a fragment we do not reassemble */
 		return;
 	}
@@ -491,14 +490,14 @@ static int dispatch_one(struct zt_sock *s)
 		hello(s, hdr, n, &from, fromlen);
 		return 0;
 	}
-	if (zt_dtls_eng_pending(ss->eng) > 0) {
+	if (pending(ss) > 0) {
 		return -EBUSY; /* datagrams of one peer stay in order */
 	}
 	if (stale_hello(ss, hdr, n)) {
 		drop_head(s);
 		return 0;
 	}
-	d->rx_owner = ss;
+	d->rx_owner = &ss->sess;
 	d->rx_hello = is_client_hello(hdr, n) && n >= HDR_PEEK;
 	if (d->rx_hello) {
 		memcpy(d->rx_random, hdr + HELLO_RANDOM, ZT_DTLS_RANDOM_LEN);
@@ -525,7 +524,7 @@ static struct zt_dtls_sess *settle(struct zt_sock *s)
 		struct zt_dtls_sess *ss = SESS_OF(l, ready);
 
 		next = l->next; /* pumping touches this session's links only */
-		if (zt_dtls_eng_pending(ss->eng) > 0 || sess_pump(s, ss) > 0) {
+		if (pending(ss) > 0 || sess_pump(s, ss) > 0) {
 			return ss;
 		}
 	}
@@ -533,7 +532,7 @@ static struct zt_dtls_sess *settle(struct zt_sock *s)
 }
 
 /*
- * Idle expiry (close_notify first, reference §3.5), handshake
+ * Idle expiry (close_notify first, docs/zephyr-behaviour.md), handshake
  * retransmissions, records the kernel refused earlier. Costs O(expired +
  * handshaking), not O(sessions): the idle list is in expiry order.
  */
@@ -548,14 +547,17 @@ static void service(struct zt_sock *s)
 		struct zt_dtls_sess *ss = SESS_OF(l, idle);
 
 		if (ss->open) {
-			zt_eng_close_notify(ss->eng);
+			zt_eng_close_notify(ss->sess.eng);
 		}
 		sess_end(s, ss, -ETIMEDOUT);
 	}
 	for (l = d->handshaking.next; l != &d->handshaking; l = next) {
 		struct zt_dtls_sess *ss = SESS_OF(l, state);
-		int64_t t = zt_dtls_eng_timer_deadline(ss->eng);
+		struct zt_eng_status st;
+		int64_t t;
 
+		zt_session_status(&ss->sess, &st);
+		t = st.timer;
 		next = l->next;
 		if (t != ZT_FOREVER && t <= now) {
 			(void)sess_pump(s, ss);
@@ -566,7 +568,10 @@ static void service(struct zt_sock *s)
 		for (l = d->opened.next; l != &d->opened; l = l->next) {
 			struct zt_dtls_sess *ss = SESS_OF(l, state);
 
-			if (zt_eng_write_pending(ss->eng) && zt_eng_flush(ss->eng) == -EAGAIN) {
+			struct zt_eng_status st;
+
+			zt_session_status(&ss->sess, &st);
+			if (st.write_pending && zt_eng_flush(ss->sess.eng) == -EAGAIN) {
 				d->tx_pending = true;
 			}
 		}
@@ -583,7 +588,7 @@ int64_t zt_dtls_srv_deadline(struct zt_sock *s)
 		return ZT_FOREVER;
 	}
 	for (l = d->ready.next; l != &d->ready; l = l->next) {
-		if (zt_dtls_eng_pending(SESS_OF(l, ready)->eng) == 0) {
+		if (pending(SESS_OF(l, ready)) == 0) {
 			return zt_now_ms(); /* records wait to be decrypted: no sleeping */
 		}
 	}
@@ -591,25 +596,30 @@ int64_t zt_dtls_srv_deadline(struct zt_sock *s)
 		t = SESS_OF(l, idle)->last_ms + ZT_DTLS_IDLE_TIMEOUT_MS;
 	}
 	for (l = d->handshaking.next; l != &d->handshaking; l = l->next) {
-		int64_t r = zt_dtls_eng_timer_deadline(SESS_OF(l, state)->eng);
+		struct zt_eng_status st;
 
-		t = zt_dtls_earliest(t, r);
+		zt_session_status(&SESS_OF(l, state)->sess, &st);
+		t = zt_earliest(t, st.timer);
 	}
 	return t;
 }
 
-/* One record to the application: datagram semantics, MSG_TRUNC (reference §3.4). */
+/* One record to the application: datagram semantics, MSG_TRUNC (docs/zephyr-behaviour.md). */
 static ssize_t sess_read(struct zt_sock *s, struct zt_dtls_sess *ss, void *buf, size_t len,
 			 int flags, struct sockaddr *src, socklen_t *srclen)
 {
+	struct zt_want w;
 	size_t full = 0;
-	ssize_t n = zt_dtls_eng_recv(ss->eng, buf, len, &full);
+	ssize_t n = zt_session_step(&ss->sess, ZT_OP_READ, buf, len, &full, &w);
 
+	if (n == 0 && full == 0) {
+		n = -ENOTCONN; /* close_notify: the peer is gone */
+	}
 	if (n < 0) {
 		if (n != -EAGAIN) {
 			sess_end(s, ss, (int)n);
 		}
-		return -EAGAIN; /* the server goes on (reference §3.5) */
+		return -EAGAIN; /* the server goes on (docs/zephyr-behaviour.md) */
 	}
 	zt_dtls_addr_out(&ss->peer, ss->peer_len, src, srclen);
 	s->dtls->last_rx = ss;
@@ -624,7 +634,7 @@ static ssize_t recv_step(struct zt_sock *s, void *buf, size_t len, int flags, st
 {
 	struct zt_dtls_sess *ss;
 	ssize_t n;
-	int rc = zt_dtls_conf(s, true);
+	int rc = zt_sock_conf(s, true);
 
 	if (rc == 0) {
 		rc = srv_init(s->dtls);
@@ -684,7 +694,7 @@ ssize_t zt_dtls_srv_sendto(struct zt_sock *s, const void *buf, size_t len, int f
 	int64_t deadline;
 	struct zt_dtls_sess *ss;
 	ssize_t n;
-	int max, rc;
+	int rc;
 
 	pthread_mutex_lock(&s->tx_lock);
 	pthread_mutex_lock(&s->lock);
@@ -696,17 +706,20 @@ ssize_t zt_dtls_srv_sendto(struct zt_sock *s, const void *buf, size_t len, int f
 		     : dest != NULL     ? find_addr(s->dtls, dest, destlen)
 					: s->dtls->last_rx;
 		if (ss == NULL || !ss->open) {
-			n = -ENOTCONN; /* reference §3.4: unknown peer or handshake not done */
-		} else if ((max = zt_dtls_eng_max_payload(ss->eng)) >= 0 && len > (size_t)max) {
-			n = -EMSGSIZE;
+			n = -ENOTCONN; /* docs/zephyr-behaviour.md: unknown peer or handshake not
+					  done */
 		} else {
-			n = zt_eng_write(ss->eng, buf, len);
+			struct zt_want w;
+			struct zt_eng_status st;
+
+			n = zt_session_step(&ss->sess, ZT_OP_WRITE, (void *)buf, len, NULL, &w);
+			zt_session_status(&ss->sess, &st);
 			if (n >= 0) {
 				activity(s->dtls, ss);
-				s->dtls->tx_pending |= zt_eng_write_pending(ss->eng);
-			} else if (n != -EAGAIN) {
-				sess_end(s, ss,
-					 -ENOTCONN); /* reference §3.4: send failure frees it */
+				s->dtls->tx_pending |= st.write_pending;
+			} else if (n != -EAGAIN && n != -EMSGSIZE) {
+				sess_end(s, ss, -ENOTCONN); /* docs/zephyr-behaviour.md: send
+							       failure frees it */
 				n = -EIO;
 			}
 		}
@@ -739,7 +752,7 @@ static short take_pending(struct zt_dtls *d)
 short zt_dtls_srv_poll_ready(struct zt_sock *s, short events)
 {
 	short rev = events & POLLOUT;
-	int rc = zt_dtls_conf(s, true);
+	int rc = zt_sock_conf(s, true);
 
 	if (rc == 0) {
 		rc = srv_init(s->dtls);
@@ -760,7 +773,8 @@ short zt_dtls_srv_poll_update(struct zt_sock *s, short events, short kev)
 	short rev = (kev & (events | POLLERR | POLLHUP | POLLNVAL) & ~POLLIN) | (events & POLLOUT);
 
 	if ((kev & POLLIN) && (events & POLLIN) && s->conf != NULL && s->dtls->srv_init) {
-		/* reference §3.7: handshakes advance here; POLLIN only for application data */
+		/* docs/zephyr-behaviour.md: handshakes advance here; POLLIN only for application
+		 * data */
 		for (int i = 0; i < ZT_DTLS_BATCH; i++) {
 			if (settle(s) != NULL) {
 				rev |= POLLIN;
@@ -784,9 +798,9 @@ void zt_dtls_srv_close(struct zt_sock *s)
 	if (!d->srv_init) {
 		return;
 	}
-	/* reference §3.8: close_notify to every peer, best effort */
+	/* docs/zephyr-behaviour.md: close_notify to every peer, best effort */
 	for (struct zt_link *l = d->opened.next; l != &d->opened; l = l->next) {
-		zt_eng_close_notify(SESS_OF(l, state)->eng);
+		zt_eng_close_notify(SESS_OF(l, state)->sess.eng);
 	}
 }
 

@@ -1,8 +1,8 @@
 /*
  * Transport-specific behaviour of secure sockets, called by the entry points
- * in socket.c with a referenced struct zt_sock. stream.c implements TLS
- * over TCP; dtls.c implements DTLS over UDP. All return 0 / a count, or a
- * negative errno.
+ * in socket.c with a referenced struct zt_sock: stream.c implements TLS over
+ * TCP, dtls.c and dtls_server.c DTLS over UDP, events.c what poll() sees. All
+ * return 0 / a count, or a negative errno.
  */
 #ifndef ZT_SOCK_OPS_H
 #define ZT_SOCK_OPS_H
@@ -20,6 +20,12 @@ ssize_t zt_stream_send(struct zt_sock *s, const void *buf, size_t len, int flags
 ssize_t zt_stream_recv(struct zt_sock *s, void *buf, size_t len, int flags);
 /** close(): close_notify (best effort) before the kernel socket goes. */
 void zt_stream_close(struct zt_sock *s);
+/**
+ * Under s->lock: advance a handshake that is not done (asynchronous
+ * connect or accept). @retval 0 established; -EAGAIN (*w: what to wait
+ * for); -errno failed (latched).
+ */
+int zt_stream_progress(struct zt_sock *s, struct zt_want *w);
 
 int zt_dtls_connect(struct zt_sock *s, const struct sockaddr *addr, socklen_t addrlen);
 ssize_t zt_dtls_sendto(struct zt_sock *s, const void *buf, size_t len, int flags,
@@ -33,11 +39,10 @@ void zt_dtls_destroy(struct zt_sock *s);
 short zt_dtls_poll_ready(struct zt_sock *s, short events);
 short zt_dtls_poll_kernel_events(struct zt_sock *s, short events);
 short zt_dtls_poll_update(struct zt_sock *s, short events, short kev);
-/** Timeout (ms) poll() may sleep before a DTLS timer needs service; ZT_FOREVER if none. */
 int64_t zt_dtls_poll_timeout(struct zt_sock *s);
 
 /**
- * poll() support (poll.c): the events a secure socket reports without
+ * poll() support (events.c): the events a secure socket reports without
  * asking the kernel (buffered plaintext, close_notify, latched error), and
  * the events to ask the kernel for.
  */
@@ -45,6 +50,8 @@ short zt_sock_poll_ready(struct zt_sock *s, short events);
 short zt_sock_poll_kernel_events(struct zt_sock *s, short events);
 /** After the kernel reported @p kev: the events to report to the application. */
 short zt_sock_poll_update(struct zt_sock *s, short events, short kev);
+/** Milliseconds poll() may sleep before a timer of @p s needs service; ZT_FOREVER if none. */
+int64_t zt_sock_poll_timeout(struct zt_sock *s);
 
 /** The application's view of O_NONBLOCK and MSG_DONTWAIT: no waiting at all. */
 static inline bool zt_nowait(const struct zt_sock *s, int flags)

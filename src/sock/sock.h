@@ -1,7 +1,11 @@
 /*
- * struct zt_sock: the state of one secure socket, and the option values it
- * carries (struct zt_opts). A secure socket IS a kernel TCP/UDP socket (the
- * fd the application holds); this struct hangs off it in the fd table.
+ * The socket layer's state: struct zt_sock (one secure socket: a kernel
+ * TCP/UDP socket, the fd the application holds, plus this), struct
+ * zt_opts (its option values) and struct zt_session (one TLS/DTLS session
+ * over it: the engine, the transport callbacks, the read-ahead stash). A
+ * TLS socket and a DTLS client have one session; a DTLS server socket has
+ * one per peer (dtls_server.c). Every session is driven by one pump
+ * (session.c); ARCHITECTURE.md draws the paths.
  */
 #ifndef ZT_SOCK_H
 #define ZT_SOCK_H
@@ -13,6 +17,9 @@
 #include <sys/socket.h>
 #include <zephyr/net/socket.h>
 
+#include "engine/engine.h"
+#include "fd/fdtable.h"
+#include "util/list.h"
 #include "util/util.h"
 
 #ifndef ZT_MAX_SEC_TAGS
@@ -25,7 +32,9 @@
 #define ZT_MAX_ALPN 8
 #endif
 /* MBEDTLS_SSL_CID_IN_LEN_MAX / _OUT_LEN_MAX of config/mbedtls_config.h */
-#define ZT_CID_MAX 32
+#define ZT_CID_MAX ZT_ENG_CID_MAX
+
+_Static_assert(ZT_MAX_ALPN <= ZT_ENG_MAX_ALPN, "the engine holds every ALPN entry");
 
 /** Zephyr's CONFIG_NET_SOCKETS_TLS_CONNECT_TIMEOUT default. */
 #define ZT_CONNECT_TIMEOUT_MS  10000
@@ -33,7 +42,7 @@
 #define ZT_DTLS_TIMEOUT_MIN_MS 1000
 #define ZT_DTLS_TIMEOUT_MAX_MS 60000
 
-/** Option values of one socket; copied whole by accept() (reference 3.12). */
+/** Option values of one socket; copied whole by accept() (docs/zephyr-behaviour.md). */
 struct zt_opts {
 	sec_tag_t sec_tags[ZT_MAX_SEC_TAGS];
 	int sec_tag_count;
@@ -66,28 +75,65 @@ struct zt_opts {
 
 	int64_t rcvtimeo_ms; /* ZT_FOREVER or >= 0 */
 	int64_t sndtimeo_ms;
+
+	/* secsock extensions (<secsock/secsock.h>) */
+	int async_handshake; /* SECSOCK_TLS_ASYNC_HANDSHAKE */
 };
 
 /** Lifecycle of a secure socket. */
 enum zt_state {
 	ZT_NEW,         /* created, maybe bound */
-	ZT_LISTENING,   /* TLS server listener: accept() handshakes children */
-	ZT_CONNECTED,   /* transport connected, handshake not done (DTLS lazy) */
+	ZT_CONNECTING,  /* TCP connect() in progress (non-blocking, asynchronous handshake) */
+	ZT_LISTENING,   /* TLS server listener: accept() hands out children */
+	ZT_CONNECTED,   /* transport up; no session, or its handshake not done */
 	ZT_ESTABLISHED, /* handshake done, data flows */
-	ZT_CLOSED,      /* close_notify received or sent; recv returns 0 */
+	ZT_CLOSED,      /* close_notify or EOF received: recv returns 0 */
 };
 
-struct zt_eng;
-struct zt_eng_conf;
+struct zt_sock;
+
+/**
+ * One TLS or DTLS session over a secure socket's kernel socket. The
+ * transport (session.c) reads and writes the kernel socket: connected
+ * (send/recv), or - for a DTLS server's peers - by peer address (sendto)
+ * and reading only the datagram the dispatcher hands it (gated).
+ */
+struct zt_session {
+	struct zt_sock *s;
+	struct zt_eng *eng; /* NULL before zt_session_start() */
+	bool dgram;
+	bool gated;                          /* DTLS server peer: reads its datagram only */
+	const struct sockaddr_storage *peer; /* DTLS server peer: sendto() here */
+	const socklen_t *peer_len;
+	bool rx_empty; /* the last kernel read found nothing: a blocking read waits first */
+	int io_err;    /* hard transport error the engine saw (ECONNREFUSED, ECONNRESET) */
+	/* read-ahead (stream): bytes received past what the engine asked for */
+	unsigned char *stash;
+	size_t stash_off, stash_len;
+	int64_t hs_deadline; /* the handshake's bound (ZT_CONNECT_TIMEOUT_MS) */
+};
+
+/** What a session waits for after -EAGAIN. */
+struct zt_want {
+	short events;     /* POLLIN / POLLOUT on the kernel socket */
+	int64_t deadline; /* a DTLS timer (absolute ms) or ZT_FOREVER */
+};
+
+/** What zt_session_step() does. */
+enum zt_op {
+	ZT_OP_HANDSHAKE, /* only the handshake */
+	ZT_OP_READ,      /* handshake if needed, then plaintext (one record for DTLS) */
+	ZT_OP_WRITE,     /* handshake if needed, then one record */
+	ZT_OP_FLUSH,     /* a record the kernel refused earlier */
+	ZT_OP_CHECK,     /* poll's data check: 1 plaintext ready, 0 end */
+};
 
 struct zt_sock {
-	int fd;     /* kernel socket */
-	int family; /* AF_INET, AF_INET6 */
-	int type;   /* SOCK_STREAM, SOCK_DGRAM */
-	int proto;  /* IPPROTO_TLS_1_x / IPPROTO_DTLS_1_x */
-
-	atomic_int refs; /* fd table + every call in flight */
-	bool in_table;   /* registered in the fd table (fdtable.c) */
+	struct zt_fd_obj obj; /* the fd table's head: references, the kernel fd */
+	int fd;               /* == obj.fd: the kernel socket (a placeholder after close) */
+	int family;           /* AF_INET, AF_INET6 */
+	int type;             /* SOCK_STREAM, SOCK_DGRAM */
+	int proto;            /* IPPROTO_TLS_1_x / IPPROTO_DTLS_1_x */
 
 	/*
 	 * Locks. Order: tx_lock or rx_lock, then lock. `lock` guards every field
@@ -100,21 +146,26 @@ struct zt_sock {
 	pthread_mutex_t lock;
 
 	struct zt_opts opts;
+	uint64_t opts_gen; /* bumped by every successful setsockopt */
 	enum zt_state state;
 	bool nonblock;         /* O_NONBLOCK as the application set it */
 	atomic_bool closing;   /* close() called: waiters return EINTR */
 	atomic_bool shut_rd;   /* shutdown(SHUT_RD): recv returns 0; set without s->lock */
 	bool broken;           /* engine failed in recv (EIO, not latched): later calls fail */
+	atomic_bool peer_left; /* a wait saw the peer's FIN or RST (POLLRDHUP/POLLHUP) */
 	int64_t peer_check_ms; /* last time send() asked the kernel whether the peer left */
 	int error;             /* latched errno (SO_ERROR), 0 if none */
+	bool error_report;     /* asynchronous handshake: SO_ERROR reports error once */
+	uint32_t vflags;       /* TLS_CERT_VERIFY_RESULT of a handshake that failed */
+	bool vflags_kept;
 
 	struct zt_eng_conf *conf; /* engine config (listener: shared with children) */
 	uint64_t conf_opts_gen;   /* opts_gen and credential generation conf was built from */
 	uint64_t conf_cred_gen;
-	uint64_t opts_gen;  /* bumped by every successful setsockopt */
-	struct zt_eng *eng; /* session, NULL before the handshake starts */
+	struct zt_session sess; /* TLS, DTLS client: the session */
+	struct zt_eng *eng;     /* the session the option getters read (a DTLS server's newest) */
 
-	struct zt_waiter *waiters; /* threads sleeping in zt_wait(), for close() */
+	struct zt_waiter *waiters; /* threads sleeping in zt_wait() or zsock_poll(), for close() */
 
 	struct zt_dtls *dtls; /* DTLS state (peer, sessions of a server), dtls.c */
 };
@@ -125,20 +176,32 @@ struct zt_waiter {
 	struct zt_waiter *next;
 };
 
+/** The live socket of @p fd with a reference taken, or NULL (not ours, or closed). */
+static inline struct zt_sock *zt_fd_get(int fd)
+{
+	struct zt_fd_obj *o = zt_fd_get_obj(fd);
+
+	return o != NULL ? ZT_CONTAINER_OF(o, struct zt_sock, obj) : NULL;
+}
+
+/** Drop a reference from zt_fd_get(); the last one frees the socket. NULL is ignored. */
+static inline void zt_fd_put(struct zt_sock *s)
+{
+	if (s != NULL) {
+		zt_fd_put_obj(&s->obj);
+	}
+}
+
+/* ---- waiting (wait.c) ---- */
+
 /**
  * Sleep until the kernel socket reports @p events, @p deadline (absolute ms,
- * ZT_FOREVER) passes, or the socket is closed or shut down for reading.
+ * ZT_FOREVER) passes, or the socket is closed or shut down for reading. A
+ * FIN or RST the wait sees is remembered (s->peer_left).
  * @retval 0 ready; -EAGAIN deadline; -EINTR closed by another thread;
  *         -errno from SO_ERROR on POLLERR.
  */
 int zt_wait(struct zt_sock *s, short events, int64_t deadline);
-
-/** This thread's wake-up eventfd (created on first use), or -errno. */
-int zt_thread_efd(void);
-
-/** Register / unregister @p w (w->efd set) to be woken with @p s's waiters. */
-void zt_waiter_add(struct zt_sock *s, struct zt_waiter *w);
-void zt_waiter_del(struct zt_sock *s, struct zt_waiter *w);
 
 /**
  * Wake every thread in zt_wait() on @p s (close, shutdown, data moved into
@@ -147,13 +210,102 @@ void zt_waiter_del(struct zt_sock *s, struct zt_waiter *w);
  */
 void zt_wake_all(struct zt_sock *s);
 
+/** This thread's wake-up eventfd (created on first use), or -errno. */
+int zt_thread_efd(void);
+
+/** Register / unregister @p w (w->efd set) to be woken with @p s's waiters. */
+void zt_waiter_add(struct zt_sock *s, struct zt_waiter *w);
+void zt_waiter_del(struct zt_sock *s, struct zt_waiter *w);
+
+/* ---- sessions and the pump (session.c) ---- */
+
+/** A session of @p s with no engine yet: connected transport (stream or datagram). */
+void zt_session_init(struct zt_session *ss, struct zt_sock *s);
+
+/** Start the engine on @p conf for @p sc. @retval 0, -ENOMEM, -EINVAL. */
+int zt_session_start(struct zt_session *ss, struct zt_eng_conf *conf,
+		     const struct zt_eng_sess_cfg *sc);
+
+/** Send close_notify (best effort, when established) and free the engine. */
+void zt_session_close(struct zt_session *ss, bool notify);
+
+/**
+ * Under s->lock: a handshake failed; keep what the application may still ask
+ * about it (TLS_CERT_VERIFY_RESULT) and free the engine.
+ */
+void zt_session_fail(struct zt_session *ss);
+
+/**
+ * The pump, under s->lock: advance the session by what is possible now -
+ * the handshake first if it is not done, then @p op. Returns >= 0 when
+ * done (bytes for READ/WRITE; READ 0: the peer closed), -EAGAIN with *w
+ * saying what to wait for, or -errno (the engine's table, errors.c).
+ * @p full: READ of a datagram, the record's whole length.
+ */
+ssize_t zt_session_step(struct zt_session *ss, enum zt_op op, void *buf, size_t len, size_t *full,
+			struct zt_want *w);
+
+/**
+ * The blocking form: step, and while -EAGAIN, sleep in zt_wait() (no lock
+ * held) until the transport is ready, a DTLS timer fires or @p deadline
+ * passes (-EAGAIN). With @p nowait one step only. Takes s->lock per step.
+ * A READ returns -ESHUTDOWN once shutdown(SHUT_RD) was called, -EINTR once
+ * the socket is closed by another thread.
+ */
+ssize_t zt_session_run(struct zt_session *ss, enum zt_op op, void *buf, size_t len, size_t *full,
+		       int64_t deadline, bool nowait);
+
+/** Under s->lock: something to read without the kernel (plaintext, a buffered record, stash). */
+bool zt_session_readable(const struct zt_session *ss);
+
+/** Under s->lock: the engine's status (zeroed when there is no engine). */
+void zt_session_status(const struct zt_session *ss, struct zt_eng_status *st);
+
+/* ---- configurations (confs.c) ---- */
+
+/**
+ * s->conf for @p server role, rebuilt if the options or the credential store
+ * changed since it was built. Clients share configs with equal options. Under
+ * s->lock. @retval 0, -ENOENT, -EINVAL, -ENOMEM.
+ */
+int zt_sock_conf(struct zt_sock *s, bool server);
+
+/** A new, unshared config for @p o (tests and fuzzers build engines this way). */
+int zt_sock_conf_build(const struct zt_opts *o, int proto, bool server, struct zt_eng_conf **out);
+
+/** The per-session part of the options: host name rule, own CID. */
+void zt_sock_sess_cfg(const struct zt_sock *s, struct zt_eng_sess_cfg *sc);
+
+/**
+ * TLS_SEC_TAG_LIST validation (Zephyr's tls_check_credentials): every tag
+ * holds something and every credential parses; a tag validated before at
+ * the same credential generation is not parsed again.
+ */
+int zt_sock_check_tags(const sec_tag_t *tags, int n);
+
+/** Drop shared configs of an older credential generation (after a delete). */
+void zt_sock_confs_flush(void);
+
+/** Shared client configs held now (tests). */
+int zt_sock_confs_count(void);
+
+/* ---- socket objects (socket.c, opts.c, sockopt*.c) ---- */
+
 /** Allocate a socket for kernel @p fd (refs 0; zt_fd_insert() takes the first). */
 struct zt_sock *zt_sock_new(int fd, int family, int type, int proto);
 
-/** Free a socket whose last reference is gone (closes the kernel fd). */
+/** Free a socket that was never registered (a failed accept); closes the kernel fd. */
 void zt_sock_destroy(struct zt_sock *s);
 
-/** Defaults of a new socket (reference 3.2). */
+/**
+ * Under s->lock: the one place a socket's lifecycle moves. Moving to
+ * ZT_CONNECTED with @p err != 0 latches @p err (SO_ERROR) - a failed
+ * handshake; the asynchronous handshake also reports it once through
+ * SO_ERROR. Moving to ZT_ESTABLISHED clears the latched error.
+ */
+void zt_sock_set_state(struct zt_sock *s, enum zt_state state, int err);
+
+/** Defaults of a new socket (docs/zephyr-behaviour.md). */
 void zt_opts_init(struct zt_opts *o);
 /** Deep copy for accept(); @retval 0, -ENOMEM. */
 int zt_opts_copy(struct zt_opts *dst, const struct zt_opts *src);

@@ -58,6 +58,12 @@ static bool is_dgram(const struct zt_sock *s)
 	return s->type == SOCK_DGRAM;
 }
 
+/* The fd table's release: the last reference is gone. */
+static void sock_release(struct zt_fd_obj *o)
+{
+	zt_sock_destroy(ZT_CONTAINER_OF(o, struct zt_sock, obj));
+}
+
 struct zt_sock *zt_sock_new(int fd, int family, int type, int proto)
 {
 	struct zt_sock *s = calloc(1, sizeof(*s));
@@ -66,30 +72,47 @@ struct zt_sock *zt_sock_new(int fd, int family, int type, int proto)
 		return NULL;
 	}
 	s->fd = fd;
+	s->obj.fd = fd;
+	s->obj.release = sock_release;
+	atomic_init(&s->obj.refs, 0);
 	s->family = family;
 	s->type = type;
 	s->proto = proto;
 	s->state = ZT_NEW;
-	atomic_init(&s->refs, 0);
 	atomic_init(&s->closing, false);
 	atomic_init(&s->shut_rd, false);
+	atomic_init(&s->peer_left, false);
 	pthread_mutex_init(&s->rx_lock, NULL);
 	pthread_mutex_init(&s->tx_lock, NULL);
 	pthread_mutex_init(&s->lock, NULL);
 	zt_opts_init(&s->opts);
+	zt_session_init(&s->sess, s);
 	return s;
+}
+
+void zt_sock_set_state(struct zt_sock *s, enum zt_state state, int err)
+{
+	s->state = state;
+	if (state == ZT_ESTABLISHED) {
+		s->error = 0;
+		s->error_report = false;
+	} else if (err != 0) {
+		s->error = err;
+		/* a non-blocking connect's outcome: POSIX reports it through SO_ERROR once */
+		s->error_report = s->opts.async_handshake != 0 && s->nonblock;
+	}
 }
 
 void zt_sock_destroy(struct zt_sock *s)
 {
 	zt_dtls_destroy(s);
-	zt_eng_free(s->eng);
+	zt_session_close(&s->sess, false);
 	zt_eng_conf_put(s->conf);
 	zt_opts_free(&s->opts);
 	pthread_mutex_destroy(&s->rx_lock);
 	pthread_mutex_destroy(&s->tx_lock);
 	pthread_mutex_destroy(&s->lock);
-	zt_fd_release(s->fd, s); /* the real socket, or the placeholder after close() */
+	zt_fd_release(&s->obj); /* the real socket, or the placeholder after close() */
 	free(s);
 }
 
@@ -98,7 +121,7 @@ static pthread_once_t hooks_once = PTHREAD_ONCE_INIT;
 static void hooks_init(void)
 {
 	/* a deleted credential leaves no parsed copy in the shared configs */
-	zt_cred_on_delete(zt_eng_conf_cache_flush);
+	zt_cred_on_delete(zt_sock_confs_flush);
 }
 
 /* reference §3.2: protocol checks, then a real kernel socket underneath */
@@ -132,7 +155,7 @@ static int secure_socket(int family, int type, int proto)
 		return -ENOMEM;
 	}
 	s->nonblock = (type & SOCK_NONBLOCK) != 0;
-	rc = zt_fd_insert(fd, s);
+	rc = zt_fd_insert(&s->obj);
 	if (rc < 0) {
 		zt_sock_destroy(s);
 		return rc;
@@ -150,16 +173,18 @@ int zsock_socket(int family, int type, int proto)
 
 int zsock_close(int sock)
 {
-	struct zt_sock *s = zt_fd_close(sock);
+	struct zt_fd_obj *o = zt_fd_close(sock);
+	struct zt_sock *s;
 
-	if (s == NULL) {
+	if (o == NULL) {
 		return close(sock);
 	}
-	if (s == ZT_FD_CLOSED) {
+	if (o == ZT_FD_CLOSED) {
 		/* closed already; the number stays reserved until the last call ends */
 		errno = EBADF;
 		return -1;
 	}
+	s = ZT_CONTAINER_OF(o, struct zt_sock, obj);
 	/* wake blocked callers and pollers (they return EINTR / POLLNVAL), then say goodbye */
 	atomic_store(&s->closing, true);
 	zt_wake_all(s);
@@ -173,7 +198,7 @@ int zsock_close(int sock)
 	 * not even a host call: it is closed, and the number holds a placeholder
 	 * until the last reference goes (docs/security.md, "close()").
 	 */
-	(void)zt_fd_retire(s);
+	(void)zt_fd_retire(&s->obj);
 	zt_fd_put(s);
 	return 0;
 }

@@ -106,40 +106,6 @@ static int int_out(void *optval, socklen_t *optlen, int v)
 
 /* ---- TLS_SEC_TAG_LIST (1): validated now, as Zephyr's tls_check_credentials() ---- */
 
-struct tag_check {
-	bool psk;
-	bool psk_id;
-};
-
-static int check_cred(void *arg, sec_tag_t tag, enum tls_credential_type type, const void *buf,
-		      size_t len)
-{
-	struct tag_check *c = arg;
-
-	(void)tag;
-	if (type == TLS_CREDENTIAL_PSK) {
-		c->psk = true;
-	} else if (type == TLS_CREDENTIAL_PSK_ID) {
-		c->psk_id = true;
-	}
-	return zt_eng_cred_check(type, buf, len);
-}
-
-static int check_tag(sec_tag_t tag)
-{
-	struct tag_check c = {false, false};
-	int n = zt_cred_foreach(tag, check_cred, &c);
-
-	if (n < 0) {
-		return n;
-	}
-	if (n == 0) {
-		return -ENOENT;
-	}
-	/* PSK and PSK_ID are a pair in one tag (Zephyr tls_check_psk()) */
-	return c.psk != c.psk_id ? -EINVAL : 0;
-}
-
 static int opt_sec_tag_list_set(struct zt_sock *s, const void *optval, socklen_t optlen)
 {
 	sec_tag_t tags[ZT_MAX_SEC_TAGS];
@@ -151,11 +117,9 @@ static int opt_sec_tag_list_set(struct zt_sock *s, const void *optval, socklen_t
 	}
 	memcpy(tags, optval, optlen);
 	/* Outside s->lock: the store takes its own lock and certificates get parsed. */
-	for (size_t i = 0; i < n; i++) {
-		rc = check_tag(tags[i]);
-		if (rc < 0) {
-			return rc;
-		}
+	rc = zt_sock_check_tags(tags, (int)n);
+	if (rc < 0) {
+		return rc;
 	}
 	opts_lock(s);
 	memcpy(s->opts.sec_tags, tags, optlen);
@@ -282,7 +246,7 @@ static int opt_ciphersuite_used_get(struct zt_sock *s, void *optval, socklen_t *
 		return -EINVAL;
 	}
 	opts_lock(s);
-	rc = s->eng != NULL ? zt_eng_ciphersuite(s->eng) : -ENOTCONN;
+	rc = s->eng != NULL ? zt_eng_info_int(s->eng, ZT_INFO_SUITE) : -ENOTCONN;
 	opts_unlock(s);
 	return rc < 0 ? rc : int_out(optval, optlen, rc);
 }
@@ -473,7 +437,7 @@ static int opt_dtls_cid_status_get(struct zt_sock *s, void *optval, socklen_t *o
 		return -EINVAL;
 	}
 	opts_lock(s);
-	rc = s->eng != NULL ? zt_eng_cid_status(s->eng) : -ENOTCONN;
+	rc = s->eng != NULL ? zt_eng_info_int(s->eng, ZT_INFO_CID_STATUS) : -ENOTCONN;
 	if (rc >= 0 && s->opts.dtls_cid == TLS_DTLS_CID_DISABLED) {
 		rc = TLS_DTLS_CID_STATUS_DISABLED;
 	}
@@ -504,7 +468,7 @@ static int opt_dtls_cid_value_get(struct zt_sock *s, void *optval, socklen_t *op
 	opts_lock(s);
 	if (s->eng != NULL) {
 		/* the CID the session really uses */
-		rc = zt_eng_own_cid(s->eng, optval, &len);
+		rc = zt_eng_info(s->eng, ZT_INFO_OWN_CID, optval, &len);
 	} else if (len < s->opts.cid_len) {
 		rc = -EINVAL;
 	} else {
@@ -529,7 +493,7 @@ static int opt_dtls_peer_cid_value_get(struct zt_sock *s, void *optval, socklen_
 	} else if (len < ZT_CID_MAX) {
 		rc = -EINVAL;
 	} else {
-		rc = zt_eng_peer_cid(s->eng, optval, &len);
+		rc = zt_eng_info(s->eng, ZT_INFO_PEER_CID, optval, &len);
 	}
 	opts_unlock(s);
 	if (rc == 0) {
@@ -564,10 +528,14 @@ static int opt_cert_verify_result_get(struct zt_sock *s, void *optval, socklen_t
 		return -EINVAL;
 	}
 	opts_lock(s);
-	if (s->eng == NULL) {
-		rc = -ENOTCONN;
+	if (s->eng != NULL) {
+		size_t len = sizeof(flags);
+
+		rc = zt_eng_info(s->eng, ZT_INFO_VERIFY_RESULT, &flags, &len);
+	} else if (s->vflags_kept) {
+		flags = s->vflags; /* of the handshake that failed */
 	} else {
-		flags = zt_eng_verify_result(s->eng);
+		rc = -ENOTCONN;
 	}
 	opts_unlock(s);
 	if (rc == 0) {
@@ -723,13 +691,21 @@ static int opt_timeo_get(struct zt_sock *s, void *optval, socklen_t *optlen, boo
 	return 0;
 }
 
-/* A latched TLS-level error is reported without being cleared (Zephyr); else the kernel's. */
+/*
+ * A latched TLS-level error is reported without being cleared (Zephyr); else
+ * the kernel's. The outcome of an asynchronous connect is reported once, as
+ * POSIX does for a non-blocking connect (SECSOCK_TLS_ASYNC_HANDSHAKE).
+ */
 static int opt_error_get(struct zt_sock *s, void *optval, socklen_t *optlen)
 {
 	int err;
 
 	opts_lock(s);
 	err = s->error;
+	if (s->error_report) {
+		s->error_report = false;
+		s->error = 0;
+	}
 	opts_unlock(s);
 	if (err == 0) {
 		return kernel_getsockopt(s->fd, SOL_SOCKET, SO_ERROR, optval, optlen);

@@ -21,24 +21,52 @@ static int resumed_get(struct zt_sock *s, void *optval, socklen_t *optlen)
 		return -EINVAL;
 	}
 	pthread_mutex_lock(&s->lock);
-	if (s->eng == NULL || !zt_eng_handshake_done(s->eng)) {
-		rc = -ENOTCONN;
-	} else {
-		v = zt_eng_resumed(s->eng) ? 1 : 0;
-	}
+	v = s->eng != NULL ? zt_eng_info_int(s->eng, ZT_INFO_RESUMED) : -ENOTCONN;
 	pthread_mutex_unlock(&s->lock);
+	rc = v < 0 ? v : 0;
 	if (rc == 0) {
 		memcpy(optval, &v, sizeof(v));
 	}
 	return rc;
 }
 
+/* An int option: exactly sizeof(int), 0 or 1. */
+static int bool_set(struct zt_sock *s, int *field, const void *optval, socklen_t optlen)
+{
+	int v;
+
+	if (optval == NULL || optlen != sizeof(int)) {
+		return -EINVAL;
+	}
+	memcpy(&v, optval, sizeof(v));
+	if (v != 0 && v != 1) {
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&s->lock);
+	*field = v;
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
+static int int_get(struct zt_sock *s, const int *field, void *optval, socklen_t *optlen)
+{
+	int v;
+
+	if (*optlen != sizeof(int)) {
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&s->lock);
+	v = *field;
+	pthread_mutex_unlock(&s->lock);
+	memcpy(optval, &v, sizeof(v));
+	return 0;
+}
+
 int zt_sockopt_ext_set(struct zt_sock *s, int optname, const void *optval, socklen_t optlen)
 {
-	(void)s;
-	(void)optval;
-	(void)optlen;
 	switch (optname) {
+	case SECSOCK_TLS_ASYNC_HANDSHAKE:
+		return bool_set(s, &s->opts.async_handshake, optval, optlen);
 	default: /* unknown, or read-only: SECSOCK_TLS_SESSION_RESUMED */
 		return -ENOPROTOOPT;
 	}
@@ -47,6 +75,8 @@ int zt_sockopt_ext_set(struct zt_sock *s, int optname, const void *optval, sockl
 int zt_sockopt_ext_get(struct zt_sock *s, int optname, void *optval, socklen_t *optlen)
 {
 	switch (optname) {
+	case SECSOCK_TLS_ASYNC_HANDSHAKE:
+		return int_get(s, &s->opts.async_handshake, optval, optlen);
 	case SECSOCK_TLS_SESSION_RESUMED:
 		return resumed_get(s, optval, optlen);
 	default:

@@ -1,108 +1,159 @@
 /*
- * TLS over TCP (reference §3.3, §3.4, §3.8): handshake in connect() and
- * accept(), the send and recv loops, close_notify. The engine is pumped
- * under s->lock; waiting happens in zt_wait() with no lock but the caller's
- * rx_lock or tx_lock held.
+ * TLS over TCP (docs/zephyr-behaviour.md: handshakes, data, close): the
+ * handshake in connect() and accept() - or, with SECSOCK_TLS_ASYNC_HANDSHAKE,
+ * advanced by poll(), send() and recv() - and what send, recv and close
+ * mean for a stream. The engine is driven by the session pump (session.c).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "cred/store.h"
-#include "engine/engine.h"
-#include "fd/fdtable.h"
 #include "sock/ops.h"
 
 /** Zephyr's CONFIG_NET_SOCKETS_CONNECT_TIMEOUT (TCP part of connect). */
 #define ZT_TCP_CONNECT_TIMEOUT_MS 3000
 
-static ssize_t io_send(void *ctx, const void *buf, size_t len)
+/*
+ * Under s->lock: a session on the socket's config (built or shared now:
+ * credentials are loaded when the handshake starts), keyed for the client
+ * session cache by the peer's address.
+ */
+static int session_begin(struct zt_sock *s, bool server)
 {
-	struct zt_sock *s = ctx;
-	ssize_t n = send(s->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	struct zt_eng_sess_cfg sc;
+	struct sockaddr_storage peer;
+	socklen_t plen = sizeof(peer);
+	int rc = zt_sock_conf(s, server);
 
-	if (n < 0) {
-		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	if (rc < 0) {
+		return rc;
 	}
-	return n;
+	zt_sock_sess_cfg(s, &sc);
+	if (!server && s->opts.session_cache == TLS_SESSION_CACHE_ENABLED &&
+	    getpeername(s->fd, (struct sockaddr *)&peer, &plen) == 0) {
+		sc.cache_key = &peer; /* the client cache is keyed by peer address (Zephyr) */
+		sc.cache_key_len = plen;
+	}
+	rc = zt_session_start(&s->sess, s->conf, &sc);
+	if (rc == 0) {
+		s->eng = s->sess.eng; /* the option getters read it */
+	}
+	return rc;
 }
 
-static ssize_t io_recv(void *ctx, void *buf, size_t len)
+/* Under s->lock: the handshake is over, with @p rc (0 or -errno). */
+static int handshake_end(struct zt_sock *s, int rc)
 {
-	struct zt_sock *s = ctx;
-	ssize_t n = recv(s->fd, buf, len, MSG_DONTWAIT);
-
-	if (n < 0) {
-		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	if (rc == 0) {
+		s->eng = s->sess.eng;
+		zt_sock_set_state(s, ZT_ESTABLISHED, 0);
+		return 0;
 	}
-	return n;
+	zt_session_fail(&s->sess);
+	if (rc == -EINTR) {
+		return rc; /* close() from another thread: nothing to latch */
+	}
+	/* Zephyr: any failure but a timeout or no memory is ECONNABORTED, and it latches */
+	if (rc != -ETIMEDOUT && rc != -ENOMEM) {
+		rc = -ECONNABORTED;
+	}
+	zt_sock_set_state(s, ZT_CONNECTED, -rc);
+	return rc;
 }
 
 /*
- * Run the handshake to its end or to @p deadline. Blocking even on a
- * non-blocking socket, as Zephyr (reference §3.3); on timeout ETIMEDOUT,
- * or EAGAIN for a non-blocking socket.
+ * Under s->lock: advance a handshake that is not done by what is possible
+ * now - the TCP connect of an asynchronous connect(), then handshake steps.
+ * @retval 0 established (or closed since); -EAGAIN (*w: what to wait for);
+ *         -errno the handshake failed (latched) or there is none.
  */
-static int handshake(struct zt_sock *s, int64_t deadline)
+static int progress(struct zt_sock *s, struct zt_want *w)
 {
 	int rc;
-	short want;
+
+	if (s->state == ZT_ESTABLISHED || s->state == ZT_CLOSED) {
+		return 0;
+	}
+	if (s->state == ZT_CONNECTING) {
+		struct pollfd p = {.fd = s->fd, .events = POLLOUT};
+		int err = 0;
+		socklen_t len = sizeof(err);
+
+		if (poll(&p, 1, 0) == 0) {
+			*w = (struct zt_want){POLLOUT, ZT_FOREVER};
+			return -EAGAIN;
+		}
+		if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) {
+			err = errno;
+		}
+		if (err != 0) {
+			zt_sock_set_state(s, ZT_CONNECTED, err); /* ECONNREFUSED, ETIMEDOUT... */
+			return -err;
+		}
+		s->state = ZT_CONNECTED;
+		rc = session_begin(s, false);
+		if (rc < 0) {
+			zt_sock_set_state(s, ZT_CONNECTED, -rc); /* reported by POLLERR, SO_ERROR */
+			return rc;
+		}
+	}
+	if (s->state != ZT_CONNECTED || s->sess.eng == NULL) {
+		return s->error != 0 ? -s->error : -ENOTCONN;
+	}
+	if (zt_remaining(s->sess.hs_deadline) == 0) {
+		return handshake_end(s, -ETIMEDOUT);
+	}
+	rc = (int)zt_session_step(&s->sess, ZT_OP_HANDSHAKE, NULL, 0, NULL, w);
+	if (rc == -EAGAIN) {
+		w->deadline = zt_earliest(w->deadline, s->sess.hs_deadline);
+		return rc;
+	}
+	return handshake_end(s, rc);
+}
+
+/*
+ * Run a pending handshake to its end, or one step with @p nowait. Bounded by
+ * @p deadline (then -EAGAIN) and by the handshake's own bound (ETIMEDOUT).
+ * Called with rx_lock or tx_lock (or both), without s->lock.
+ */
+static int handshake_wait(struct zt_sock *s, int64_t deadline, bool nowait)
+{
+	struct zt_want w;
+	int rc;
 
 	for (;;) {
 		pthread_mutex_lock(&s->lock);
-		rc = zt_eng_handshake(s->eng);
-		want = zt_eng_want(s->eng);
+		rc = progress(s, &w);
 		pthread_mutex_unlock(&s->lock);
-		if (rc != -EAGAIN) {
-			break;
+		if (rc != -EAGAIN || nowait) {
+			return rc;
 		}
-		rc = zt_wait(s, want, deadline);
-		if (rc == -EAGAIN) {
-			rc = s->nonblock ? -EAGAIN : -ETIMEDOUT;
-			break;
+		rc = zt_wait(s, w.events, zt_earliest(deadline, w.deadline));
+		if (rc == -EAGAIN && zt_remaining(deadline) == 0) {
+			return -EAGAIN;
 		}
-		if (rc < 0) {
-			break;
-		}
-	}
-	pthread_mutex_lock(&s->lock);
-	if (rc == 0) {
-		s->state = ZT_ESTABLISHED;
-		s->error = 0;
-	} else {
-		/* reference §3.3: reset the session, latch the error */
-		zt_eng_free(s->eng);
-		s->eng = NULL;
-		if (rc != -EINTR) {
-			s->error = rc == -ETIMEDOUT || rc == -EAGAIN ? ETIMEDOUT : ECONNABORTED;
-			if (rc != -ETIMEDOUT && rc != -EAGAIN && rc != -ENOMEM) {
-				rc = -ECONNABORTED;
-			}
+		if (rc < 0 && rc != -EAGAIN) {
+			pthread_mutex_lock(&s->lock);
+			rc = rc == -EINTR ? handshake_end(s, -EINTR) : handshake_end(s, rc);
+			pthread_mutex_unlock(&s->lock);
+			return rc;
 		}
 	}
-	pthread_mutex_unlock(&s->lock);
-	return rc;
 }
 
-/* A session on the socket's config (built or shared before the call). */
-static int session_start(struct zt_sock *s)
+/* The asynchronous handshake applies: the option, on a non-blocking socket. */
+static bool async_on(const struct zt_sock *s)
 {
-	struct zt_eng_io io = {.ctx = s, .send = io_send, .recv = io_recv};
-	int rc;
-
-	pthread_mutex_lock(&s->lock);
-	zt_eng_free(s->eng);
-	s->eng = NULL;
-	rc = zt_eng_new(&s->eng, s->conf, &io, &s->opts);
-	pthread_mutex_unlock(&s->lock);
-	return rc;
+	return s->opts.async_handshake != 0 && s->nonblock;
 }
 
 static int tcp_connect(struct zt_sock *s, const struct sockaddr *addr, socklen_t addrlen)
 {
+	int64_t deadline;
 	int rc;
 
 	if (connect(s->fd, addr, addrlen) == 0) {
@@ -111,35 +162,39 @@ static int tcp_connect(struct zt_sock *s, const struct sockaddr *addr, socklen_t
 	if (errno != EINPROGRESS) {
 		return -errno;
 	}
-	int64_t deadline = zt_deadline(ZT_TCP_CONNECT_TIMEOUT_MS);
-	struct pollfd p = {.fd = s->fd, .events = POLLOUT};
+	if (async_on(s)) {
+		return -EINPROGRESS;
+	}
+	deadline = zt_deadline(ZT_TCP_CONNECT_TIMEOUT_MS);
+	for (;;) {
+		struct pollfd p = {.fd = s->fd, .events = POLLOUT};
+		int err = 0;
+		socklen_t len = sizeof(err);
 
-	do {
 		rc = zt_wait(s, POLLOUT, deadline);
 		if (rc == -EAGAIN) {
 			return -ETIMEDOUT;
 		}
-		if (rc < 0) {
+		if (rc < 0 && rc != -ECONNREFUSED) {
 			return rc;
 		}
-	} while (poll(&p, 1, 0) == 0); /* a wake-up that was not the connect */
-	int err = 0;
-	socklen_t len = sizeof(err);
-
-	if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) {
-		return -errno;
+		if (poll(&p, 1, 0) == 0) {
+			continue; /* a wake-up that was not the connect */
+		}
+		if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) {
+			return -errno;
+		}
+		return rc < 0 ? rc : -err;
 	}
-	return -err;
 }
 
 int zt_stream_connect(struct zt_sock *s, const struct sockaddr *addr, socklen_t addrlen)
 {
-	struct zt_eng_conf *conf = NULL;
 	int rc;
 
 	pthread_mutex_lock(&s->tx_lock);
 	pthread_mutex_lock(&s->rx_lock);
-	if (s->state == ZT_ESTABLISHED) {
+	if (s->state == ZT_ESTABLISHED || s->state == ZT_CLOSED) {
 		rc = -EISCONN;
 		goto out;
 	}
@@ -147,38 +202,42 @@ int zt_stream_connect(struct zt_sock *s, const struct sockaddr *addr, socklen_t 
 		rc = -EINVAL;
 		goto out;
 	}
+	if (s->state == ZT_CONNECTING) {
+		rc = -EALREADY; /* POSIX: a non-blocking connect() is in progress */
+		goto out;
+	}
 	if (s->state == ZT_NEW) {
 		rc = tcp_connect(s, addr, addrlen);
+		if (rc == -EINPROGRESS) {
+			pthread_mutex_lock(&s->lock);
+			s->state = ZT_CONNECTING;
+			pthread_mutex_unlock(&s->lock);
+			goto out;
+		}
 		if (rc < 0) {
 			goto out;
 		}
 		s->state = ZT_CONNECTED;
 	}
-	/* credentials are loaded now (reference §3.3), from the current options */
 	pthread_mutex_lock(&s->lock);
-	rc = zt_eng_conf_shared(&conf, &s->opts, s->proto, false);
-	if (rc == 0) {
-		zt_eng_conf_put(s->conf);
-		s->conf = conf;
-	}
+	rc = session_begin(s, false); /* -ENOENT, -EINVAL, -ENOMEM: as they are */
 	pthread_mutex_unlock(&s->lock);
 	if (rc < 0) {
 		goto out;
 	}
-	rc = session_start(s);
-	if (rc == 0 && s->opts.session_cache == TLS_SESSION_CACHE_ENABLED) {
-		struct sockaddr_storage peer;
-		socklen_t plen = sizeof(peer);
-
-		/* reference §3.10: the client cache is keyed by peer address */
-		if (getpeername(s->fd, (struct sockaddr *)&peer, &plen) == 0) {
+	if (async_on(s)) {
+		/* the ClientHello goes out now; poll(), send() and recv() do the rest */
+		rc = handshake_wait(s, 0, true);
+		rc = rc == -EAGAIN ? -EINPROGRESS : rc;
+	} else {
+		/* blocking even on a non-blocking socket, as Zephyr; EAGAIN if that times out */
+		rc = handshake_wait(s, s->sess.hs_deadline, false);
+		if (rc == -EAGAIN) {
 			pthread_mutex_lock(&s->lock);
-			rc = zt_eng_cache_attach(s->eng, &peer, plen);
+			(void)handshake_end(s, -ETIMEDOUT);
 			pthread_mutex_unlock(&s->lock);
+			rc = s->nonblock ? -EAGAIN : -ETIMEDOUT;
 		}
-	}
-	if (rc == 0) {
-		rc = handshake(s, zt_deadline(ZT_CONNECT_TIMEOUT_MS));
 	}
 out:
 	pthread_mutex_unlock(&s->rx_lock);
@@ -195,35 +254,6 @@ int zt_stream_listen(struct zt_sock *s, int backlog)
 	s->state = ZT_LISTENING;
 	pthread_mutex_unlock(&s->lock);
 	return 0;
-}
-
-/*
- * The listener's config, rebuilt only when its options or the credential
- * store changed: accepted sockets share parsed credentials (SPEC §5).
- */
-static int listener_conf(struct zt_sock *l, struct zt_eng_conf **out)
-{
-	uint64_t gen = zt_cred_generation();
-	int rc = 0;
-
-	pthread_mutex_lock(&l->lock);
-	if (l->conf == NULL || l->conf_opts_gen != l->opts_gen || l->conf_cred_gen != gen) {
-		struct zt_eng_conf *c = NULL;
-
-		rc = zt_eng_conf_new(&c, &l->opts, l->proto, true);
-		if (rc == 0) {
-			zt_eng_conf_put(l->conf);
-			l->conf = c;
-			l->conf_opts_gen = l->opts_gen;
-			l->conf_cred_gen = gen;
-		}
-	}
-	if (rc == 0) {
-		zt_eng_conf_get(l->conf);
-		*out = l->conf;
-	}
-	pthread_mutex_unlock(&l->lock);
-	return rc;
 }
 
 static int accept_tcp(struct zt_sock *l, struct sockaddr *addr, socklen_t *addrlen)
@@ -248,30 +278,46 @@ static int accept_tcp(struct zt_sock *l, struct sockaddr *addr, socklen_t *addrl
 	}
 }
 
-/* reference §3.12: the child inherits every option of the listener */
-static struct zt_sock *child_new(struct zt_sock *l, int fd)
+/*
+ * The child inherits every option of the listener and shares its config
+ * (rebuilt only when the listener's options or the credential store
+ * changed: parsed credentials are shared, not parsed per connection).
+ */
+static struct zt_sock *child_new(struct zt_sock *l, int fd, int *err)
 {
 	struct zt_sock *c = zt_sock_new(fd, l->family, l->type, l->proto);
+	int rc;
 
 	if (c == NULL) {
+		*err = -ENOMEM;
 		return NULL;
 	}
 	pthread_mutex_lock(&l->lock);
 	zt_opts_free(&c->opts);
-	if (zt_opts_copy(&c->opts, &l->opts) < 0) {
-		pthread_mutex_unlock(&l->lock);
-		zt_opts_init(&c->opts);
+	rc = zt_opts_copy(&c->opts, &l->opts);
+	if (rc == 0) {
+		rc = zt_sock_conf(l, true);
+	}
+	if (rc == 0) {
+		zt_eng_conf_get(l->conf);
+		c->conf = l->conf;
+		c->conf_opts_gen = c->opts_gen;
+		c->conf_cred_gen = l->conf_cred_gen;
+	}
+	pthread_mutex_unlock(&l->lock);
+	if (rc < 0) {
 		zt_sock_destroy(c);
+		*err = rc;
 		return NULL;
 	}
 	c->nonblock = false;
-	pthread_mutex_unlock(&l->lock);
 	c->state = ZT_CONNECTED;
 	return c;
 }
 
 int zt_stream_accept(struct zt_sock *l, struct sockaddr *addr, socklen_t *addrlen)
 {
+	struct zt_eng_sess_cfg sc;
 	struct zt_sock *c;
 	int fd, rc;
 
@@ -282,25 +328,27 @@ int zt_stream_accept(struct zt_sock *l, struct sockaddr *addr, socklen_t *addrle
 	if (fd < 0) {
 		return fd;
 	}
-	c = child_new(l, fd);
+	c = child_new(l, fd, &rc);
 	if (c == NULL) {
 		close(fd);
-		return -ENOMEM;
+		return rc;
 	}
-	rc = listener_conf(l, &c->conf);
-	if (rc == 0) {
-		rc = session_start(c);
-	}
-	if (rc == 0) {
+	zt_sock_sess_cfg(c, &sc);
+	rc = zt_session_start(&c->sess, c->conf, &sc);
+	c->eng = c->sess.eng;
+	if (rc == 0 && c->opts.async_handshake == 0) {
 		/* bounded even on a non-blocking listener, as Zephyr's accept() */
-		rc = handshake(c, zt_deadline(ZT_CONNECT_TIMEOUT_MS));
+		rc = handshake_wait(c, c->sess.hs_deadline, false);
+		if (rc == -EAGAIN) {
+			rc = -ETIMEDOUT;
+		}
 	}
 	if (rc < 0) {
-		/* reference §3.3: a failed handshake costs this accept() only */
+		/* a failed handshake costs this accept() only (Zephyr) */
 		zt_sock_destroy(c);
 		return rc == -EINTR || rc == -ENOMEM ? rc : -ECONNABORTED;
 	}
-	rc = zt_fd_insert(fd, c);
+	rc = zt_fd_insert(&c->obj);
 	if (rc < 0) {
 		zt_sock_destroy(c);
 		return rc;
@@ -308,7 +356,7 @@ int zt_stream_accept(struct zt_sock *l, struct sockaddr *addr, socklen_t *addrle
 	return fd;
 }
 
-/* Error a send or recv must report before touching the engine, or 0. */
+/* Under s->lock: an error a send or recv must report before touching the engine, or 0. */
 static int data_precheck(struct zt_sock *s)
 {
 	if (s->error != 0) {
@@ -317,50 +365,59 @@ static int data_precheck(struct zt_sock *s)
 	if (s->broken) {
 		return -ECONNABORTED;
 	}
-	if (s->state == ZT_ESTABLISHED || s->state == ZT_CLOSED) {
-		return 0;
-	}
-	return -ENOTCONN;
+	return 0;
 }
 
 /* The peer shut its side of the TCP connection (FIN or RST). */
-static bool peer_gone(int fd)
+static bool peer_gone(struct zt_sock *s)
 {
-	struct pollfd p = {.fd = fd, .events = POLLRDHUP};
+	struct pollfd p = {.fd = s->fd, .events = POLLRDHUP};
 
-	return poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
-}
-
-/*
- * The check costs a system call: at most once per millisecond per socket,
- * so a stream of small sends does not pay it each time. Under s->lock.
- */
-static bool peer_check_due(struct zt_sock *s)
-{
+	if (atomic_load(&s->peer_left)) {
+		return true;
+	}
+	/* the syscall at most once per millisecond, so small sends do not pay it each time */
 	int64_t now = zt_now_ms();
 
 	if (now == s->peer_check_ms) {
 		return false;
 	}
 	s->peer_check_ms = now;
-	return true;
+	return poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+}
+
+/* A handshake still to run (asynchronous): finish it, or say EAGAIN. With rx/tx lock. */
+static int established_or_wait(struct zt_sock *s, int64_t deadline, bool nowait)
+{
+	int rc;
+
+	if (s->state == ZT_ESTABLISHED || s->state == ZT_CLOSED) {
+		return 0;
+	}
+	if (s->state != ZT_CONNECTED && s->state != ZT_CONNECTING) {
+		return -ENOTCONN;
+	}
+	/* a blocking call waits for the handshake, bounded by its timeout and the handshake's */
+	rc = handshake_wait(s, nowait ? 0 : deadline, nowait);
+	return rc == -EAGAIN && !nowait ? -EAGAIN : rc;
 }
 
 ssize_t zt_stream_send(struct zt_sock *s, const void *buf, size_t len, int flags)
 {
 	const unsigned char *p = buf;
+	bool nowait = zt_nowait(s, flags);
 	int64_t deadline;
 	size_t sent = 0;
 	ssize_t n;
-	short want;
 	int rc;
 
 	pthread_mutex_lock(&s->tx_lock);
 	pthread_mutex_lock(&s->lock);
+	deadline = nowait ? 0 : zt_deadline(s->opts.sndtimeo_ms);
 	rc = data_precheck(s);
 	if (rc == 0 && s->state == ZT_CLOSED) {
-		rc = -ECONNABORTED; /* reference §3.4: peer sent close_notify */
-	} else if (rc == 0 && peer_check_due(s) && peer_gone(s->fd)) {
+		rc = -ECONNABORTED; /* the peer sent close_notify (Zephyr) */
+	} else if (rc == 0 && s->state == ZT_ESTABLISHED && peer_gone(s)) {
 		/*
 		 * Zephyr's TCP refuses data once the peer closed, so its send fails
 		 * and latches ECONNABORTED (test_send_on_close); Linux would take
@@ -370,84 +427,66 @@ ssize_t zt_stream_send(struct zt_sock *s, const void *buf, size_t len, int flags
 		rc = -ECONNABORTED;
 	}
 	pthread_mutex_unlock(&s->lock);
+	if (rc == 0) {
+		rc = established_or_wait(s, deadline, nowait);
+	}
 	if (rc < 0) {
 		pthread_mutex_unlock(&s->tx_lock);
 		return rc;
 	}
-	deadline = zt_nowait(s, flags) ? 0 : zt_deadline(s->opts.sndtimeo_ms);
 	for (;;) {
-		pthread_mutex_lock(&s->lock);
 		if (sent < len) {
-			n = zt_eng_write(s->eng, p + sent, len - sent);
+			n = zt_session_run(&s->sess, ZT_OP_WRITE, (void *)(p + sent), len - sent,
+					   NULL, deadline, nowait);
 		} else {
-			/* all accepted: push the queued record out before returning */
-			n = zt_eng_flush(s->eng);
+			/* all accepted: push a queued record out before returning */
+			n = zt_session_run(&s->sess, ZT_OP_FLUSH, NULL, 0, NULL, deadline, nowait);
 		}
-		want = zt_eng_want(s->eng);
-		if (n < 0 && n != -EAGAIN) {
-			s->error = n == -ENOMEM ? ENOMEM : ECONNABORTED;
-			n = -s->error;
-		}
-		pthread_mutex_unlock(&s->lock);
 		if (n > 0) {
 			sent += (size_t)n;
 			continue;
 		}
-		if (n == 0) {
-			break; /* flushed */
-		}
-		if (n != -EAGAIN || zt_nowait(s, flags)) {
-			/* non-blocking: a queued record is already counted as sent */
+		if (n == 0 || n == -EAGAIN || n == -EINTR) {
+			/* flushed; or non-blocking / timed out: a queued record counts as sent */
 			break;
 		}
-		rc = zt_wait(s, want, deadline);
-		if (rc < 0) {
-			n = rc;
-			break;
-		}
+		pthread_mutex_lock(&s->lock);
+		s->error = n == -ENOMEM ? ENOMEM : ECONNABORTED; /* Zephyr: latched */
+		n = -s->error;
+		pthread_mutex_unlock(&s->lock);
+		break;
 	}
 	pthread_mutex_unlock(&s->tx_lock);
-	if (sent > 0) {
-		return (ssize_t)sent;
-	}
-	return n;
+	return sent > 0 ? (ssize_t)sent : n;
 }
 
 ssize_t zt_stream_recv(struct zt_sock *s, void *buf, size_t len, int flags)
 {
 	unsigned char *p = buf;
+	bool nowait = zt_nowait(s, flags);
 	int64_t deadline;
 	size_t got = 0;
 	ssize_t n;
-	short want;
 	int rc;
 
 	if (flags & MSG_PEEK) {
-		return -ENOTSUP; /* reference §3.4: Zephyr has no peek buffer */
+		return -ENOTSUP; /* Zephyr has no peek buffer */
 	}
 	pthread_mutex_lock(&s->rx_lock);
 	pthread_mutex_lock(&s->lock);
+	deadline = nowait ? 0 : zt_deadline(s->opts.rcvtimeo_ms);
 	rc = data_precheck(s);
 	pthread_mutex_unlock(&s->lock);
-	if (rc < 0 || s->state == ZT_CLOSED || s->shut_rd || len == 0) {
+	if (rc == 0) {
+		rc = established_or_wait(s, deadline, nowait);
+	}
+	if (rc < 0 || s->state == ZT_CLOSED || atomic_load(&s->shut_rd) || len == 0) {
 		pthread_mutex_unlock(&s->rx_lock);
 		return rc;
 	}
-	deadline = zt_nowait(s, flags) ? 0 : zt_deadline(s->opts.rcvtimeo_ms);
 	for (;;) {
-		pthread_mutex_lock(&s->lock);
-		n = zt_eng_read(s->eng, p + got, len - got);
-		want = zt_eng_want(s->eng);
-		if (n == 0) {
-			s->state = ZT_CLOSED; /* close_notify (or EOF): recv returns 0 from now */
-		} else if (n == -ENOMEM) {
-			s->error = ENOMEM;
-		} else if (n < 0 && n != -EAGAIN) {
-			/* reference §3.4/§3.9: other engine errors are EIO, not latched */
-			s->broken = true;
-			n = -EIO;
-		}
-		pthread_mutex_unlock(&s->lock);
+		n = zt_session_run(&s->sess, ZT_OP_READ, p + got, len - got, NULL, deadline,
+				   nowait || (got > 0 && !(flags & MSG_WAITALL)));
 		if (n > 0) {
 			got += (size_t)n;
 			if (got == len || !(flags & MSG_WAITALL)) {
@@ -455,31 +494,29 @@ ssize_t zt_stream_recv(struct zt_sock *s, void *buf, size_t len, int flags)
 			}
 			continue;
 		}
-		if (n == 0 || n != -EAGAIN || zt_nowait(s, flags)) {
+		if (n == -ESHUTDOWN) {
+			n = 0; /* shutdown(SHUT_RD) (Zephyr): EOF, but the connection lives on */
 			break;
 		}
-		if (got > 0 && !(flags & MSG_WAITALL)) {
-			break;
+		pthread_mutex_lock(&s->lock);
+		if (n == 0) {
+			zt_sock_set_state(s, ZT_CLOSED, 0); /* close_notify or EOF: 0 from now on */
+		} else if (n == -ENOMEM) {
+			s->error = ENOMEM;
+		} else if (n != -EAGAIN && n != -EINTR) {
+			/* other engine errors are EIO and not latched (Zephyr); later calls fail */
+			s->broken = true;
+			n = -EIO;
 		}
-		rc = zt_wait(s, want, deadline);
-		if (s->shut_rd) {
-			n = 0;
-			break;
-		}
-		if (rc < 0) {
-			n = rc;
-			break;
-		}
+		pthread_mutex_unlock(&s->lock);
+		break;
 	}
 	pthread_mutex_unlock(&s->rx_lock);
 	/*
-	 * MSG_WAITALL cut short by a timeout or EOF: return what arrived.
-	 * (Zephyr drops it and reports EAGAIN; reference §3.4 quirk.)
+	 * MSG_WAITALL cut short by a timeout or EOF: return what arrived (Zephyr
+	 * drops it and reports EAGAIN; docs/zephyr-behaviour.md).
 	 */
-	if (got > 0) {
-		return (ssize_t)got;
-	}
-	return n;
+	return got > 0 ? (ssize_t)got : n;
 }
 
 void zt_stream_close(struct zt_sock *s)
@@ -487,9 +524,16 @@ void zt_stream_close(struct zt_sock *s)
 	/* a sender blocked in zt_wait() has been woken and leaves tx_lock */
 	pthread_mutex_lock(&s->tx_lock);
 	pthread_mutex_lock(&s->lock);
-	if (s->eng != NULL && s->state == ZT_ESTABLISHED) {
-		zt_eng_close_notify(s->eng);
+	if (s->sess.eng != NULL && s->state == ZT_ESTABLISHED) {
+		zt_eng_close_notify(s->sess.eng);
 	}
 	pthread_mutex_unlock(&s->lock);
 	pthread_mutex_unlock(&s->tx_lock);
+}
+
+/* ---- poll (events.c) ---- */
+
+int zt_stream_progress(struct zt_sock *s, struct zt_want *w)
+{
+	return progress(s, w);
 }

@@ -2,7 +2,7 @@
  * Blocking on a secure socket. The kernel socket is always non-blocking;
  * a blocking call sleeps here in poll() on the kernel fd and on a per-thread
  * eventfd, so close() or shutdown() from another thread can wake it
- * (reference §3.8: EINTR). Idle sockets cost no extra descriptor: the
+ * (EINTR, docs/zephyr-behaviour.md). Idle sockets cost no extra descriptor: the
  * eventfd belongs to the thread, created the first time it blocks.
  */
 #include <errno.h>
@@ -115,7 +115,9 @@ int zt_wait(struct zt_sock *s, short events, int64_t deadline)
 			n = -EAGAIN;
 			break;
 		}
-		pfd[0] = (struct pollfd){.fd = s->fd, .events = events};
+		/* a stream also watches for the peer's FIN: send() must not write into it */
+		pfd[0] = (struct pollfd){
+			.fd = s->fd, .events = events | (s->type == SOCK_STREAM ? POLLRDHUP : 0)};
 		pfd[1] = (struct pollfd){.fd = w.efd, .events = POLLIN};
 		n = poll(pfd, 2, left > INT32_MAX ? INT32_MAX : (int)left);
 		if (n < 0) {
@@ -139,11 +141,14 @@ int zt_wait(struct zt_sock *s, short events, int64_t deadline)
 			n = 0;
 			break;
 		}
+		if (pfd[0].revents & (POLLRDHUP | POLLHUP)) {
+			atomic_store(&s->peer_left, true);
+		}
 		if (pfd[0].revents & POLLERR) {
 			n = so_error(s->fd);
 			break;
 		}
-		if (pfd[0].revents & (events | POLLHUP)) {
+		if (pfd[0].revents & (events | POLLHUP | POLLRDHUP)) {
 			n = 0;
 			break;
 		}

@@ -37,6 +37,15 @@ int64_t zt_deadline(int64_t timeout_ms);
 /** Milliseconds left until @p deadline (0 if past; ZT_FOREVER if forever). */
 int64_t zt_remaining(int64_t deadline);
 
+/** The earlier of two deadlines (ZT_FOREVER is the latest). */
+static inline int64_t zt_earliest(int64_t a, int64_t b)
+{
+	if (a == ZT_FOREVER) {
+		return b;
+	}
+	return (b == ZT_FOREVER || a < b) ? a : b;
+}
+
 /** Overwrite a secret; the compiler may not drop it. */
 void zt_wipe(void *p, size_t n);
 

@@ -26,7 +26,6 @@
 #include <secsock/secsock.h>
 #include <zephyr/net/socket.h>
 
-#include "engine/dtls_engine.h"
 #include "fd/fdtable.h"
 #include "fuzzlib.h"
 
@@ -335,20 +334,20 @@ static void session_step(struct fz_in *in, struct sock *s)
 	}
 	fz_feed_init(&s->feed, 0, NULL, 0, s->dgram);
 	pthread_mutex_lock(&zs->lock);
-	rc = zt_eng_conf_new(&c, &zs->opts, zs->proto, server);
+	rc = zt_sock_conf_build(&zs->opts, zs->proto, server, &c);
 	if (rc == 0) {
-		rc = zt_eng_new(&e, c, &io, &zs->opts);
+		struct zt_eng_sess_cfg sc;
+
+		zt_sock_sess_cfg(zs, &sc);
+		if (s->dgram && server) {
+			sc.peer_id = "peer";
+			sc.peer_id_len = 4;
+		}
+		rc = zt_eng_new(&e, c, &io, &sc);
 		zt_eng_conf_put(c); /* the session holds its own reference */
 	}
 	if (rc == 0) {
-		if (s->dgram) {
-			if (server) {
-				(void)zt_dtls_eng_set_peer_id(e, "peer", 4);
-			}
-			(void)zt_dtls_eng_handshake(e);
-		} else {
-			(void)zt_eng_handshake(e);
-		}
+		(void)zt_eng_handshake(e);
 		zs->eng = e;
 		s->eng = e;
 	}

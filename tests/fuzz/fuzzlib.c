@@ -11,7 +11,6 @@
 
 #include <mbedtls/ssl_ciphersuites.h>
 
-#include "engine/dtls_engine.h"
 #include "engine/mbedtls/mbed.h"
 
 #ifndef ZT_TEST_CERTS
@@ -397,9 +396,9 @@ struct fz_conf *fz_conf_get(enum fz_role role, unsigned variant)
 		fc->opts.hostname_set = true;
 	}
 
-	rc = zt_eng_conf_new(&fc->conf, &fc->opts, v->proto, fc->server);
+	rc = zt_sock_conf_build(&fc->opts, v->proto, fc->server, &fc->conf);
 	if (rc < 0) {
-		fprintf(stderr, "fuzz: zt_eng_conf_new(%s): %d\n", v->name, rc);
+		fprintf(stderr, "fuzz: zt_sock_conf_build(%s): %d\n", v->name, rc);
 		abort();
 	}
 	/* determinism (fuzzlib.h); the config is private to the fuzz binary */
@@ -419,23 +418,21 @@ struct fz_conf *fz_conf_get(enum fz_role role, unsigned variant)
 
 int fz_session_begin(struct fz_conf *fc, const struct zt_eng_io *io, struct zt_eng **out)
 {
-	int rc;
+	struct zt_eng_sess_cfg sc = {.name_rule = ZT_NAME_NONE}; /* TLS_HOSTNAME NULL */
 
 	fz_rng_reset(&fc->rng);
-	rc = zt_eng_new(out, fc->conf, io, &fc->opts);
-	if (rc < 0) {
-		return rc;
+	if (fc->opts.dtls_cid == TLS_DTLS_CID_ENABLED) {
+		sc.own_cid = fc->opts.cid;
+		sc.own_cid_len = fc->opts.cid_len;
 	}
 	if (fc->dgram && fc->server) {
-		rc = zt_dtls_eng_set_peer_id(*out, FZ_PEER_ID, strlen(FZ_PEER_ID));
+		sc.peer_id = FZ_PEER_ID;
+		sc.peer_id_len = strlen(FZ_PEER_ID);
 	} else if (!fc->server && fc->opts.session_cache == TLS_SESSION_CACHE_ENABLED) {
-		rc = zt_eng_cache_attach(*out, FZ_PEER_ID, strlen(FZ_PEER_ID));
+		sc.cache_key = FZ_PEER_ID;
+		sc.cache_key_len = strlen(FZ_PEER_ID);
 	}
-	if (rc < 0) {
-		zt_eng_free(*out);
-		*out = NULL;
-	}
-	return rc;
+	return zt_eng_new(out, fc->conf, io, &sc);
 }
 
 void fz_session_end(struct zt_eng *e)
@@ -561,20 +558,15 @@ static const char *role_name(enum fz_role role)
 /* After the handshake: every getter a socket option or poll() may call. */
 static void query(struct zt_eng *e)
 {
-	unsigned char cid[ZT_CID_MAX];
-	size_t len;
+	unsigned char buf[2048];
+	struct zt_eng_status st;
 
-	(void)zt_eng_ciphersuite(e);
-	(void)zt_eng_verify_result(e);
-	(void)zt_eng_cid_status(e);
-	len = sizeof(cid);
-	(void)zt_eng_own_cid(e, cid, &len);
-	len = sizeof(cid);
-	(void)zt_eng_peer_cid(e, cid, &len);
-	(void)zt_eng_pending(e);
-	(void)zt_eng_has_buffered_input(e);
-	(void)zt_eng_write_pending(e);
-	(void)zt_eng_want(e);
+	for (int what = ZT_INFO_SUITE; what <= ZT_INFO_FAILURE; what++) {
+		size_t len = sizeof(buf);
+
+		(void)zt_eng_info(e, (enum zt_eng_info)what, buf, &len);
+	}
+	zt_eng_status(e, &st);
 }
 
 /* Read sizes cycle through these: one byte, a short read, a whole record. */
@@ -637,7 +629,7 @@ static int run_stream(struct zt_eng *e, struct fz_feed *f, size_t limit, unsigne
 		if (chk == -EAGAIN) {
 			answer(e, &writes);
 		}
-		n = zt_eng_read(e, buf, read_size((unsigned)steps));
+		n = zt_eng_read(e, buf, read_size((unsigned)steps), NULL);
 		if (n > 0) {
 			*got += (size_t)n;
 			continue;
@@ -651,7 +643,10 @@ static int run_stream(struct zt_eng *e, struct fz_feed *f, size_t limit, unsigne
 	if (n == -EAGAIN) {
 		answer(e, &writes);
 	}
-	if (n == 0 && zt_eng_truncated(e) && !(f->eof_at_end && f->starved) && fz_strict()) {
+	struct zt_eng_status st;
+
+	zt_eng_status(e, &st);
+	if (n == 0 && st.eof_truncated && !(f->eof_at_end && f->starved) && fz_strict()) {
 		/* "EOF without close_notify", but the transport never said EOF */
 		fprintf(stderr, "zt_eng_read: EOF reported, the transport is open\n");
 		abort();
@@ -670,7 +665,7 @@ static int run_dgram(struct zt_eng *e, struct fz_feed *f, size_t limit, unsigned
 
 	for (size_t steps = 0; steps < limit; steps++) {
 		if (!open) {
-			n = zt_dtls_eng_handshake(e);
+			n = zt_eng_handshake(e);
 			if (n == 1 || (n == -EAGAIN && !f->starved)) {
 				continue; /* HelloVerifyRequest sent, or more to read */
 			}
@@ -680,8 +675,6 @@ static int run_dgram(struct zt_eng *e, struct fz_feed *f, size_t limit, unsigned
 			open = true;
 			result = result > 1 ? result : 1;
 			query(e);
-			(void)zt_dtls_eng_max_payload(e);
-			(void)zt_dtls_eng_timer_deadline(e);
 			continue;
 		}
 		if (!fz_feed_done(f) && f->len - f->off >= 2) {
@@ -695,21 +688,28 @@ static int run_dgram(struct zt_eng *e, struct fz_feed *f, size_t limit, unsigned
 			}
 			work = malloc(len ? len : 1);
 			if (work != NULL) {
-				(void)zt_dtls_eng_record_matches(e, d, len, work);
+				(void)zt_eng_record_matches(e, d, len, work);
 				free(work);
 			}
 		}
 		if (steps % 2 == 0) {
-			n = zt_dtls_eng_poll(e);
-			(void)zt_dtls_eng_readable(e);
-			(void)zt_dtls_eng_pending(e);
-		} else {
-			size_t full;
+			struct zt_eng_status st;
 
-			n = zt_dtls_eng_recv(e, buf, read_size((unsigned)steps / 2), &full);
+			n = zt_eng_data_check(e);
+			zt_eng_status(e, &st);
+			if (n == 0) {
+				break; /* close_notify */
+			}
+		} else {
+			size_t full = 0;
+
+			n = zt_eng_read(e, buf, read_size((unsigned)steps / 2), &full);
 			if (n > 0) {
 				*got += (size_t)n;
 				result = 2;
+			}
+			if (n == 0 && full == 0) {
+				break; /* close_notify */
 			}
 		}
 		if (n >= 0) {

@@ -19,7 +19,6 @@
 #include <secsock/secsock.h>
 #include <zephyr/net/socket.h>
 
-#include "engine/dtls_engine.h"
 #include "fuzzlib.h"
 
 struct buf {
@@ -133,7 +132,8 @@ static ssize_t end_recv(void *ctx, void *d, size_t n)
 
 static int handshake(struct zt_eng *e, bool dgram)
 {
-	return dgram ? zt_dtls_eng_handshake(e) : zt_eng_handshake(e);
+	(void)dgram; /* one handshake call for TLS and DTLS */
+	return zt_eng_handshake(e);
 }
 
 static void write_all(struct zt_eng *e, const void *d, size_t n, const char *who)
@@ -159,9 +159,10 @@ static size_t drain(struct zt_eng *e, bool dgram)
 	size_t total = 0;
 
 	for (int i = 0; i < 100; i++) {
-		size_t full;
-		ssize_t n = dgram ? zt_dtls_eng_recv(e, sink, sizeof(sink), &full)
-				  : zt_eng_read(e, sink, sizeof(sink));
+		size_t full = 0;
+		ssize_t n = zt_eng_read(e, sink, sizeof(sink), &full);
+
+		(void)dgram;
 
 		if (n <= 0) {
 			break;

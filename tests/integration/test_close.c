@@ -23,7 +23,7 @@
 #include <sys/select.h>
 #include <unistd.h>
 
-#include "fd/fdtable.h"
+#include "sock/sock.h"
 #include "harness.h"
 #include "testutil.h"
 #include "tls_fixture.h"

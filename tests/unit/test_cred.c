@@ -670,13 +670,21 @@ TEST(test_delete_drops_shared_configs)
 	zt_opts_init(&o);
 	o.sec_tags[0] = TAG;
 	o.sec_tag_count = 1;
-	EXPECT_EQ(zt_eng_conf_shared(&c, &o, IPPROTO_TLS_1_2, false), 0);
-	zt_eng_conf_put(c); /* only the cache holds it now */
-	EXPECT_TRUE(zt_eng_conf_cache_count() >= 1);
+	/* a client's connect: the shared config of its options */
+	struct zt_sock *s = zt_sock_new(-1, AF_INET, SOCK_STREAM, IPPROTO_TLS_1_2);
+
+	ASSERT_TRUE(s != NULL);
+	zt_opts_free(&s->opts);
+	s->opts = o;
+	EXPECT_EQ(zt_sock_conf(s, false), 0);
+	c = s->conf;
+	EXPECT_TRUE(c != NULL && zt_sock_confs_count() >= 1);
+	zt_eng_conf_put(s->conf); /* only the cache holds it now */
+	s->conf = NULL;
 	EXPECT_EQ(tls_credential_delete(TAG, TLS_CREDENTIAL_CA_CERTIFICATE), 0);
-	EXPECT_EQ(zt_eng_conf_cache_count(), 0);
+	EXPECT_EQ(zt_sock_confs_count(), 0);
 	/* and the tag is gone for a new config */
-	EXPECT_EQ(zt_eng_conf_shared(&c, &o, IPPROTO_TLS_1_2, false), -ENOENT);
-	zt_opts_free(&o);
+	EXPECT_EQ(zt_sock_conf(s, false), -ENOENT);
+	free(s); /* never registered, no kernel fd: not zt_sock_destroy() */
 	free(ca);
 }

@@ -87,37 +87,40 @@ static struct cache_entry *entry_victim(const unsigned char *key, size_t key_len
 	return oldest;
 }
 
-void zt_mbed_client_ctx_fp(struct zt_eng *e, const struct zt_opts *o)
+/* SHA-256 of this client's context: its config fingerprint and host name rule. */
+static void client_ctx_fp(const struct zt_eng *e, const struct zt_eng_sess_cfg *sc,
+			  unsigned char out[ZT_CTX_FP_LEN])
 {
 	mbedtls_sha256_context h;
-	unsigned char rule;
+	unsigned char rule = sc->name_rule == ZT_NAME_UNSET  ? 'U'
+			     : sc->name_rule == ZT_NAME_NONE ? 'N'
+							     : 'H';
 
 	/* unset (the name check must fail), NULL (no name check), or a name */
-	rule = !o->hostname_set ? 'U' : o->hostname == NULL ? 'N' : 'H';
 	mbedtls_sha256_init(&h);
 	(void)mbedtls_sha256_starts(&h, 0);
 	(void)mbedtls_sha256_update(&h, e->conf->sec_fp, sizeof(e->conf->sec_fp));
 	(void)mbedtls_sha256_update(&h, &rule, 1);
 	if (rule == 'H') {
-		(void)mbedtls_sha256_update(&h, (const unsigned char *)o->hostname,
-					    strlen(o->hostname));
+		(void)mbedtls_sha256_update(&h, (const unsigned char *)sc->hostname,
+					    strlen(sc->hostname));
 	}
-	(void)mbedtls_sha256_finish(&h, e->ctx_fp);
+	(void)mbedtls_sha256_finish(&h, out);
 	mbedtls_sha256_free(&h);
 }
 
-int zt_eng_cache_attach(struct zt_eng *e, const void *key, size_t key_len)
+int zt_mbed_cache_attach(struct zt_eng *e, const struct zt_eng_sess_cfg *sc)
 {
 	mbedtls_ssl_session sess;
 	struct cache_entry *c;
-	int rc = 0;
+	size_t key_len = sc->cache_key_len;
 
-	/* the peer's address, then the context: another context never finds it */
+	/* the peer's identity, then the context: another context never finds it */
 	if (key_len == 0 || key_len > ZT_CACHE_KEY_MAX - ZT_CTX_FP_LEN) {
 		return -EINVAL;
 	}
-	memcpy(e->cache_key, key, key_len);
-	memcpy(e->cache_key + key_len, e->ctx_fp, ZT_CTX_FP_LEN);
+	memcpy(e->cache_key, sc->cache_key, key_len);
+	client_ctx_fp(e, sc, e->cache_key + key_len);
 	key_len += ZT_CTX_FP_LEN;
 	e->cache_key_len = key_len;
 
@@ -135,7 +138,7 @@ int zt_eng_cache_attach(struct zt_eng *e, const void *key, size_t key_len)
 	}
 	pthread_mutex_unlock(&client_lock);
 	mbedtls_ssl_session_free(&sess);
-	return rc;
+	return 0;
 }
 
 void zt_mbed_cache_store(struct zt_eng *e)
@@ -157,7 +160,7 @@ void zt_mbed_cache_store(struct zt_eng *e)
 	if (blob == NULL || mbedtls_ssl_session_save(&sess, blob, len, &len) != 0) {
 		goto out;
 	}
-	vflags = zt_eng_verify_result(e);
+	vflags = e->resumed ? e->cached_vflags : mbedtls_ssl_get_verify_result(&e->ssl);
 	pthread_mutex_lock(&client_lock);
 	struct cache_entry *c = entry_victim(e->cache_key, e->cache_key_len);
 

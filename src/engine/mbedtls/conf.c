@@ -1,8 +1,10 @@
 /*
  * struct zt_eng_conf: one mbedtls_ssl_config with the parsed credentials of
- * a socket's security tags. Built when a handshake is about to start
- * (reference §3.11), immutable afterwards, shared by reference between a
- * listener and the sockets it accepts.
+ * a socket's security tags, built from the socket layer's backend-neutral
+ * struct zt_eng_cfg and the credentials it hands over. Built when a handshake
+ * is about to start (docs/zephyr-behaviour.md), immutable afterwards, shared
+ * by reference (a listener and its accepted sockets; clients with equal
+ * options).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -12,13 +14,11 @@
 #include <mbedtls/sha256.h>
 #include <mbedtls/ssl_ciphersuites.h>
 
-#include "cred/store.h"
 #include "engine/mbedtls/cred_parse.h"
 #include "engine/mbedtls/mbed.h"
 
-/* What one tag held; everything is parsed or copied during the walk. */
+/* What one tag held. */
 struct tag_load {
-	struct zt_eng_conf *c;
 	bool cert, key, psk, psk_id;
 };
 
@@ -33,20 +33,15 @@ static int dup_secret(unsigned char **dst, size_t *dst_len, const void *src, siz
 	return 0;
 }
 
-/* Runs under the credential store's read lock (zt_cred_foreach). */
-static int collect(void *arg, sec_tag_t tag, enum tls_credential_type type, const void *buf,
-		   size_t len)
+/* Parse or copy one credential; credentials of a tag come in type order. */
+static int load_one(struct zt_eng_conf *c, struct tag_load *t, const struct zt_eng_cred *cr)
 {
-	struct tag_load *t = arg;
-	struct zt_eng_conf *c = t->c;
-
-	(void)tag;
-	switch (type) {
+	switch (cr->type) {
 	case TLS_CREDENTIAL_CA_CERTIFICATE:
 		c->has_ca = true;
-		return zt_mbed_parse_certs(&c->ca, buf, len, false);
+		return zt_mbed_parse_certs(&c->ca, cr->buf, cr->len, false);
 	case TLS_CREDENTIAL_PUBLIC_CERTIFICATE:
-		/* types come in ascending order: the certificate before its key */
+		/* the certificate before its key */
 		if (c->own_count >= c->own_cap) {
 			return -EINVAL;
 		}
@@ -54,51 +49,68 @@ static int collect(void *arg, sec_tag_t tag, enum tls_credential_type type, cons
 		mbedtls_pk_init(&c->own[c->own_count].key);
 		c->own_count++;
 		t->cert = true;
-		return zt_mbed_parse_certs(&c->own[c->own_count - 1].crt, buf, len, false);
+		return zt_mbed_parse_certs(&c->own[c->own_count - 1].crt, cr->buf, cr->len, false);
 	case TLS_CREDENTIAL_PRIVATE_KEY:
 		if (!t->cert) {
 			return -EINVAL; /* a key needs its certificate in the same tag */
 		}
 		t->key = true;
-		return zt_mbed_parse_key(&c->own[c->own_count - 1].key, buf, len);
+		return zt_mbed_parse_key(&c->own[c->own_count - 1].key, cr->buf, cr->len);
 	case TLS_CREDENTIAL_PSK:
 		t->psk = true;
 		/* Mbed TLS takes one PSK per config: the first tag's wins */
-		return c->psk ? 0 : dup_secret(&c->psk, &c->psk_len, buf, len);
+		return c->psk ? 0 : dup_secret(&c->psk, &c->psk_len, cr->buf, cr->len);
 	case TLS_CREDENTIAL_PSK_ID:
 		t->psk_id = true;
-		return c->psk_id ? 0 : dup_secret(&c->psk_id, &c->psk_id_len, buf, len);
+		return c->psk_id ? 0 : dup_secret(&c->psk_id, &c->psk_id_len, cr->buf, cr->len);
 	default:
 		return -ENOTSUP;
 	}
 }
 
-static int load_tag(struct zt_eng_conf *c, sec_tag_t tag)
+/* Every credential, tag by tag; pairs (certificate + key, PSK + identity) share a tag. */
+static int load_creds(struct zt_eng_conf *c, const struct zt_eng_cred *creds, int n)
 {
-	struct tag_load t = {.c = c};
-	int n = zt_cred_foreach(tag, collect, &t);
+	int tags = 0;
 
-	if (n < 0) {
-		return n;
+	for (int i = 0; i < n; i++) {
+		tags = creds[i].tag_index + 1 > tags ? creds[i].tag_index + 1 : tags;
 	}
-	if (n == 0) {
-		return -ENOENT;
+	/* sized to the tags used, not a maximum: a shared config keeps this */
+	if (tags > 0) {
+		c->own = calloc((size_t)tags, sizeof(*c->own));
+		if (c->own == NULL) {
+			return -ENOMEM;
+		}
+		c->own_cap = tags;
 	}
-	if (t.cert != t.key || t.psk != t.psk_id) {
-		return -EINVAL; /* reference §1.3: pairs must share a tag */
+	for (int i = 0; i < n;) {
+		struct tag_load t = {false, false, false, false};
+		int tag = creds[i].tag_index;
+
+		for (; i < n && creds[i].tag_index == tag; i++) {
+			int rc = load_one(c, &t, &creds[i]);
+
+			if (rc < 0) {
+				return rc;
+			}
+		}
+		if (t.cert != t.key || t.psk != t.psk_id) {
+			return -EINVAL; /* Zephyr's tls_check_credentials(): pairs share a tag */
+		}
 	}
 	return 0;
 }
 
-static void apply_versions(struct zt_eng_conf *c, int proto)
+static void apply_versions(struct zt_eng_conf *c, const struct zt_eng_cfg *cfg)
 {
 	mbedtls_ssl_protocol_version min = MBEDTLS_SSL_VERSION_TLS1_2;
 	mbedtls_ssl_protocol_version max = MBEDTLS_SSL_VERSION_TLS1_3;
 
 	if (c->dgram) {
 		max = MBEDTLS_SSL_VERSION_TLS1_2; /* Mbed TLS 3.6 has no DTLS 1.3 */
-	} else if (proto == IPPROTO_TLS_1_3) {
-		min = MBEDTLS_SSL_VERSION_TLS1_3; /* reference §1.1: no downgrade */
+	} else if (cfg->tls13_only) {
+		min = MBEDTLS_SSL_VERSION_TLS1_3; /* IPPROTO_TLS_1_3: no downgrade */
 	}
 	mbedtls_ssl_conf_min_tls_version(&c->ssl, min);
 	mbedtls_ssl_conf_max_tls_version(&c->ssl, max);
@@ -121,29 +133,32 @@ static void apply_default_suites(struct zt_eng_conf *c)
 	}
 }
 
-static int apply_suites(struct zt_eng_conf *c, const struct zt_opts *o)
+static int apply_suites(struct zt_eng_conf *c, const struct zt_eng_cfg *cfg)
 {
 	bool has12 = false, has13 = false;
 
-	if (o->ciphersuite_count == 0) {
+	if (cfg->nsuites == 0) {
 		apply_default_suites(c);
 		return 0;
 	}
-	for (int i = 0; i < o->ciphersuite_count; i++) {
+	c->suites = calloc((size_t)cfg->nsuites + 1, sizeof(int));
+	if (c->suites == NULL) {
+		return -ENOMEM;
+	}
+	for (int i = 0; i < cfg->nsuites; i++) {
 		const mbedtls_ssl_ciphersuite_t *cs =
-			mbedtls_ssl_ciphersuite_from_id(o->ciphersuites[i]);
+			mbedtls_ssl_ciphersuite_from_id(cfg->suites[i]);
 
 		if (cs == NULL) {
 			return -EINVAL;
 		}
-		c->suites[i] = o->ciphersuites[i];
+		c->suites[i] = cfg->suites[i];
 		if (cs->MBEDTLS_PRIVATE(min_tls_version) == MBEDTLS_SSL_VERSION_TLS1_3) {
 			has13 = true;
 		} else {
 			has12 = true;
 		}
 	}
-	c->suites[o->ciphersuite_count] = 0;
 	mbedtls_ssl_conf_ciphersuites(&c->ssl, c->suites);
 	/* Offer only the versions the list can serve. */
 	if (!has13) {
@@ -154,24 +169,12 @@ static int apply_suites(struct zt_eng_conf *c, const struct zt_opts *o)
 	return 0;
 }
 
-static int apply_credentials(struct zt_eng_conf *c, const struct zt_opts *o)
+static int apply_credentials(struct zt_eng_conf *c, const struct zt_eng_cred *creds, int n)
 {
-	int rc;
+	int rc = load_creds(c, creds, n);
 
-	/* sized to the tag list, not the maximum: an idle client keeps this */
-	if (o->sec_tag_count > 0) {
-		c->own = calloc((size_t)o->sec_tag_count, sizeof(*c->own));
-		if (c->own == NULL) {
-			return -ENOMEM;
-		}
-		c->own_cap = o->sec_tag_count;
-	}
-
-	for (int i = 0; i < o->sec_tag_count; i++) {
-		rc = load_tag(c, o->sec_tags[i]);
-		if (rc < 0) {
-			return rc;
-		}
+	if (rc < 0) {
+		return rc;
 	}
 	if (c->has_ca) {
 		mbedtls_ssl_conf_ca_chain(&c->ssl, &c->ca, NULL);
@@ -219,13 +222,13 @@ static void fp_chain(mbedtls_sha256_context *h, const mbedtls_x509_crt *crt)
  * resumed only on a config whose fingerprint equals the one it was made on,
  * so a session never outlives the checks it passed. Computed once per config.
  */
-static void conf_fingerprint(struct zt_eng_conf *c, const struct zt_opts *o, int proto)
+static void conf_fingerprint(struct zt_eng_conf *c, const struct zt_eng_cfg *cfg)
 {
 	mbedtls_sha256_context h;
 	const int *suites = c->ssl.MBEDTLS_PRIVATE(ciphersuite_list);
-	int mode = o->peer_verify >= 0 ? o->peer_verify
-		   : c->server         ? MBEDTLS_SSL_VERIFY_NONE
-				       : MBEDTLS_SSL_VERIFY_REQUIRED;
+	int mode = cfg->verify >= 0 ? cfg->verify
+		   : c->server      ? MBEDTLS_SSL_VERIFY_NONE
+				    : MBEDTLS_SSL_VERIFY_REQUIRED;
 	unsigned char psk_hash[32];
 
 	mbedtls_sha256_init(&h);
@@ -233,7 +236,7 @@ static void conf_fingerprint(struct zt_eng_conf *c, const struct zt_opts *o, int
 	fp_blob(&h, "secsock session context 1", 25);
 	fp_int(&h, c->server);
 	fp_int(&h, c->dgram);
-	fp_int(&h, proto);
+	fp_int(&h, cfg->tls13_only);
 	fp_int(&h, c->ssl.MBEDTLS_PRIVATE(min_tls_version));
 	fp_int(&h, c->ssl.MBEDTLS_PRIVATE(max_tls_version));
 	fp_int(&h, mode);
@@ -255,15 +258,16 @@ static void conf_fingerprint(struct zt_eng_conf *c, const struct zt_opts *o, int
 	} else {
 		fp_int(&h, 0);
 	}
-	fp_blob(&h, &o->verify_cb.cb, sizeof(o->verify_cb.cb));
-	fp_blob(&h, &o->verify_cb.ctx, sizeof(o->verify_cb.ctx));
+	fp_blob(&h, &cfg->verify_cb, sizeof(cfg->verify_cb));
+	fp_blob(&h, &cfg->verify_ctx, sizeof(cfg->verify_ctx));
 	(void)mbedtls_sha256_finish(&h, c->sec_fp);
 	mbedtls_sha256_free(&h);
 }
 
-static int apply_dtls(struct zt_eng_conf *c, const struct zt_opts *o)
+static int apply_dtls(struct zt_eng_conf *c, const struct zt_eng_cfg *cfg)
 {
-	mbedtls_ssl_conf_handshake_timeout(&c->ssl, o->dtls_timeout_min_ms, o->dtls_timeout_max_ms);
+	mbedtls_ssl_conf_handshake_timeout(&c->ssl, cfg->dtls_timeout_min_ms,
+					   cfg->dtls_timeout_max_ms);
 	/*
 	 * Zephyr's CONFIG_NET_SOCKETS_DTLS_MAX_FRAGMENT_LENGTH (1024): a client
 	 * asks for it (RFC 6066), both roles emit no larger records, so that a
@@ -272,12 +276,13 @@ static int apply_dtls(struct zt_eng_conf *c, const struct zt_opts *o)
 	if (mbedtls_ssl_conf_max_frag_len(&c->ssl, MBEDTLS_SSL_MAX_FRAG_LEN_1024) != 0) {
 		return -EINVAL;
 	}
-	if (o->dtls_cid != TLS_DTLS_CID_DISABLED) {
-		size_t len = o->dtls_cid == TLS_DTLS_CID_ENABLED ? o->cid_len : 0;
+	if (cfg->cid != TLS_DTLS_CID_DISABLED) {
+		size_t len = cfg->cid == TLS_DTLS_CID_ENABLED ? cfg->cid_len : 0;
 
 		if (mbedtls_ssl_conf_cid(&c->ssl, len, MBEDTLS_SSL_UNEXPECTED_CID_IGNORE) != 0) {
 			return -EINVAL;
 		}
+		c->cid_on = true;
 	}
 	if (c->server) {
 		if (mbedtls_ssl_cookie_setup(&c->cookie, zt_mbed_rng, NULL) != 0) {
@@ -290,12 +295,15 @@ static int apply_dtls(struct zt_eng_conf *c, const struct zt_opts *o)
 	return 0;
 }
 
-int zt_eng_conf_new(struct zt_eng_conf **out, const struct zt_opts *o, int proto, bool server)
+int zt_mbed_conf_new(struct zt_eng_conf **out, const struct zt_eng_cfg *cfg,
+		     const struct zt_eng_cred *creds, int ncreds)
 {
+	bool server = cfg->server;
 	struct zt_eng_conf *c;
+	int alpn_n = 0;
 	int rc;
 
-	rc = zt_eng_global_init();
+	rc = zt_mbed_global_init();
 	if (rc < 0) {
 		return rc;
 	}
@@ -305,7 +313,7 @@ int zt_eng_conf_new(struct zt_eng_conf **out, const struct zt_opts *o, int proto
 	}
 	atomic_init(&c->refs, 1);
 	c->server = server;
-	c->dgram = proto == IPPROTO_DTLS_1_0 || proto == IPPROTO_DTLS_1_2;
+	c->dgram = cfg->dgram;
 	mbedtls_ssl_config_init(&c->ssl);
 	mbedtls_x509_crt_init(&c->ca);
 	mbedtls_ssl_cookie_init(&c->cookie);
@@ -318,15 +326,18 @@ int zt_eng_conf_new(struct zt_eng_conf **out, const struct zt_opts *o, int proto
 		goto out;
 	}
 	mbedtls_ssl_conf_rng(&c->ssl, zt_mbed_rng, NULL);
-	apply_versions(c, proto);
-	if (o->peer_verify >= 0) {
-		mbedtls_ssl_conf_authmode(&c->ssl, o->peer_verify);
+	apply_versions(c, cfg);
+	if (cfg->verify >= 0) {
+		mbedtls_ssl_conf_authmode(&c->ssl, cfg->verify);
 	}
-	ZT_TRY(apply_credentials(c, o));
-	ZT_TRY(apply_suites(c, o));
-	if (o->alpn_count > 0) {
-		memcpy(c->alpn, o->alpn, sizeof(c->alpn[0]) * (size_t)o->alpn_count);
-		c->alpn[o->alpn_count] = NULL;
+	ZT_TRY(apply_credentials(c, creds, ncreds));
+	ZT_TRY(apply_suites(c, cfg));
+	while (cfg->alpn != NULL && cfg->alpn[alpn_n] != NULL && alpn_n < ZT_ENG_MAX_ALPN) {
+		c->alpn[alpn_n] = cfg->alpn[alpn_n];
+		alpn_n++;
+	}
+	if (alpn_n > 0) {
+		c->alpn[alpn_n] = NULL;
 		if (mbedtls_ssl_conf_alpn_protocols(&c->ssl, c->alpn) != 0) {
 			rc = -EINVAL;
 			goto out;
@@ -345,8 +356,8 @@ int zt_eng_conf_new(struct zt_eng_conf **out, const struct zt_opts *o, int proto
 	} else {
 		mbedtls_ssl_conf_dhm_min_bitlen(&c->ssl, 2048);
 	}
-	conf_fingerprint(c, o, proto);
-	if (o->session_cache == TLS_SESSION_CACHE_ENABLED) {
+	conf_fingerprint(c, cfg);
+	if (cfg->session_cache) {
 		if (server) {
 			zt_mbed_conf_server_cache(c);
 			ZT_TRY(zt_mbed_conf_tickets(c));
@@ -357,23 +368,23 @@ int zt_eng_conf_new(struct zt_eng_conf **out, const struct zt_opts *o, int proto
 		}
 	}
 	if (c->dgram) {
-		ZT_TRY(apply_dtls(c, o));
+		ZT_TRY(apply_dtls(c, cfg));
 	}
-	c->user_vrfy = (int (*)(void *, mbedtls_x509_crt *, int, uint32_t *))o->verify_cb.cb;
-	c->user_vrfy_ctx = o->verify_cb.ctx;
+	c->user_vrfy = (int (*)(void *, mbedtls_x509_crt *, int, uint32_t *))cfg->verify_cb;
+	c->user_vrfy_ctx = cfg->verify_ctx;
 	*out = c;
 	return 0;
 out:
-	zt_eng_conf_put(c);
+	zt_mbed_conf_put(c);
 	return rc;
 }
 
-void zt_eng_conf_get(struct zt_eng_conf *c)
+void zt_mbed_conf_get(struct zt_eng_conf *c)
 {
 	atomic_fetch_add(&c->refs, 1);
 }
 
-void zt_eng_conf_put(struct zt_eng_conf *c)
+void zt_mbed_conf_put(struct zt_eng_conf *c)
 {
 	if (c == NULL || atomic_fetch_sub(&c->refs, 1) != 1) {
 		return;
@@ -394,6 +405,7 @@ void zt_eng_conf_put(struct zt_eng_conf *c)
 		free(c->psk_id);
 	}
 	mbedtls_ssl_cookie_free(&c->cookie);
+	free(c->suites);
 	zt_mbed_tickets_put(c->tickets);
 	zt_wipe(c->sec_fp, sizeof(c->sec_fp));
 	free(c);

@@ -1,10 +1,10 @@
 /*
  * Credential parsing with Mbed TLS (cred_parse.h), and the backend-neutral
- * checks built on it: zt_eng_cred_check and zt_eng_cert_expiry (engine.h).
+ * checks built on it: the engine ops cred_check and cert_expiry (engine.h).
  * Nothing here logs: the buffers hold private keys.
  */
 #include "engine/mbedtls/cred_parse.h"
-#include "engine/engine.h"
+#include "engine/mbedtls/mbed.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -186,7 +186,7 @@ static int check_key(const void *buf, size_t len)
 	return rc;
 }
 
-int zt_eng_cred_check(enum tls_credential_type type, const void *buf, size_t len)
+int zt_mbed_cred_check(enum tls_credential_type type, const void *buf, size_t len)
 {
 	switch (type) {
 	case TLS_CREDENTIAL_CA_CERTIFICATE:
@@ -205,7 +205,7 @@ int zt_eng_cred_check(enum tls_credential_type type, const void *buf, size_t len
 	}
 }
 
-int zt_eng_cert_expiry(const void *buf, size_t len, int64_t *not_after)
+int zt_mbed_cert_expiry(const void *buf, size_t len, int64_t *not_after)
 {
 	mbedtls_x509_crt chain;
 	struct tm tm = {0};

@@ -1,6 +1,6 @@
 /*
- * Process-wide engine state: PSA start-up, the RNG, the Mbed TLS error to
- * errno table, the server session cache and the list of suites we offer.
+ * Process-wide engine state: PSA start-up, the RNG, the version, and the
+ * server session cache.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -32,7 +32,7 @@ static void global_init(void)
 	init_rc = psa_crypto_init() == PSA_SUCCESS ? 0 : -EIO;
 }
 
-int zt_eng_global_init(void)
+int zt_mbed_global_init(void)
 {
 	pthread_once(&init_once, global_init);
 	return init_rc;
@@ -41,55 +41,6 @@ int zt_eng_global_init(void)
 int zt_mbed_rng(void *ctx, unsigned char *out, size_t len)
 {
 	return mbedtls_psa_get_random(ctx, out, len);
-}
-
-/*
- * Reference §3.3/§3.9: handshake failures of any kind are ECONNABORTED,
- * Mbed TLS's DTLS timeout is ETIMEDOUT, would-block is EAGAIN.
- */
-static const struct {
-	int mbed;
-	int err;
-} err_map[] = {
-	{MBEDTLS_ERR_SSL_WANT_READ, EAGAIN},
-	{MBEDTLS_ERR_SSL_WANT_WRITE, EAGAIN},
-	{MBEDTLS_ERR_SSL_ASYNC_IN_PROGRESS, EAGAIN},
-	{MBEDTLS_ERR_SSL_CRYPTO_IN_PROGRESS, EAGAIN},
-	{MBEDTLS_ERR_SSL_TIMEOUT, ETIMEDOUT},
-	{MBEDTLS_ERR_SSL_ALLOC_FAILED, ENOMEM},
-	{MBEDTLS_ERR_SSL_BAD_INPUT_DATA, EINVAL},
-	{MBEDTLS_ERR_SSL_CONN_EOF, ECONNABORTED},
-	{MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY, ECONNABORTED},
-	{MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE, ECONNABORTED},
-	{MBEDTLS_ERR_SSL_HANDSHAKE_FAILURE, ECONNABORTED},
-	{MBEDTLS_ERR_SSL_INVALID_RECORD, ECONNABORTED},
-	{MBEDTLS_ERR_SSL_INVALID_MAC, ECONNABORTED},
-	{MBEDTLS_ERR_SSL_DECODE_ERROR, ECONNABORTED},
-	{MBEDTLS_ERR_SSL_UNEXPECTED_MESSAGE, ECONNABORTED},
-	{MBEDTLS_ERR_SSL_UNEXPECTED_RECORD, ECONNABORTED},
-	{MBEDTLS_ERR_SSL_BAD_PROTOCOL_VERSION, ECONNABORTED},
-	{MBEDTLS_ERR_X509_CERT_VERIFY_FAILED, ECONNABORTED},
-	{MBEDTLS_ERR_SSL_BAD_CERTIFICATE, ECONNABORTED},
-	{MBEDTLS_ERR_SSL_CERTIFICATE_VERIFICATION_WITHOUT_HOSTNAME, ECONNABORTED},
-	{MBEDTLS_ERR_SSL_UNKNOWN_IDENTITY, ECONNABORTED},
-	{MBEDTLS_ERR_SSL_PK_TYPE_MISMATCH, ECONNABORTED},
-	{MBEDTLS_ERR_SSL_UNSUPPORTED_EXTENSION, ECONNABORTED},
-	{MBEDTLS_ERR_SSL_ILLEGAL_PARAMETER, ECONNABORTED},
-	{MBEDTLS_ERR_SSL_NO_APPLICATION_PROTOCOL, ECONNABORTED},
-};
-
-int zt_mbed_errno(int ret)
-{
-	if (ret >= 0) {
-		return 0;
-	}
-	for (size_t i = 0; i < ZT_ARRAY_SIZE(err_map); i++) {
-		if (err_map[i].mbed == ret) {
-			return -err_map[i].err;
-		}
-	}
-	/* Any other protocol, crypto or X.509 failure aborts the connection. */
-	return -ECONNABORTED;
 }
 
 /*
@@ -156,7 +107,7 @@ void zt_mbed_conf_server_cache(struct zt_eng_conf *c)
 	mbedtls_ssl_conf_session_cache(&c->ssl, c, cache_get, cache_set);
 }
 
-void zt_eng_cache_purge(void)
+void zt_mbed_cache_purge(void)
 {
 	pthread_once(&cache_once, cache_init);
 	pthread_rwlock_wrlock(&cache_rw);
@@ -164,11 +115,6 @@ void zt_eng_cache_purge(void)
 	mbedtls_ssl_cache_init(&server_cache);
 	pthread_rwlock_unlock(&cache_rw);
 	zt_mbed_cache_purge_clients();
-}
-
-const int *zt_eng_ciphersuites_all(void)
-{
-	return mbedtls_ssl_list_ciphersuites();
 }
 
 static char version_str[32];
@@ -182,13 +128,13 @@ static void version_init(void)
 	snprintf(version_str, sizeof(version_str), "Mbed TLS %s", v);
 }
 
-const char *zt_eng_version(void)
+const char *zt_mbed_version(void)
 {
 	pthread_once(&version_once, version_init);
 	return version_str;
 }
 
-uint32_t zt_eng_version_number(void)
+uint32_t zt_mbed_version_number(void)
 {
 	return mbedtls_version_get_number();
 }

@@ -1,7 +1,7 @@
 /*
  * Private to the Mbed TLS engine (src/engine/mbedtls/): the structures behind
- * struct zt_eng_conf and struct zt_eng, and shared helpers. The only place
- * besides cred_parse.h where Mbed TLS types are visible.
+ * struct zt_eng_conf and struct zt_eng, and the functions the files of the
+ * backend share. The ops table (ops.c) is the only way in from outside.
  */
 #ifndef ZT_ENGINE_MBED_H
 #define ZT_ENGINE_MBED_H
@@ -16,7 +16,7 @@
 #include <psa/crypto.h>
 
 #include "engine/engine.h"
-#include "sock/sock.h"
+#include "util/util.h"
 
 #include "secsock_version.h"
 
@@ -57,11 +57,12 @@ struct zt_eng_conf {
 	unsigned char *psk_id;
 	size_t psk_id_len;
 
-	int suites[ZT_MAX_CIPHERSUITES + 1];
-	const char *alpn[ZT_MAX_ALPN + 1];
+	int *suites; /* TLS_CIPHERSUITE_LIST, 0-terminated, or NULL for the defaults */
+	const char *alpn[ZT_ENG_MAX_ALPN + 1];
 
 	mbedtls_ssl_cookie_ctx cookie; /* DTLS server */
 	bool has_cookie;
+	bool cid_on; /* DTLS Connection ID extension (TLS_DTLS_CID SUPPORTED or ENABLED) */
 
 	/* TLS_CERT_VERIFY_CALLBACK, called from our own verify hook */
 	int (*user_vrfy)(void *, mbedtls_x509_crt *, int, uint32_t *);
@@ -82,29 +83,44 @@ struct zt_eng {
 	struct zt_eng_io io;
 	bool name_unset;    /* client never set TLS_HOSTNAME: name check must fail */
 	bool truncated;     /* EOF without close_notify */
+	bool close_notify;  /* the peer sent close_notify */
 	bool eof;           /* the transport said EOF (bio_recv got 0) */
 	bool write_pending; /* a record sits in the output buffer */
 	short want;         /* POLLIN / POLLOUT after -EAGAIN */
+	int io_errno;       /* errno of the transport's last hard failure */
+	int last_error;     /* Mbed TLS code of the last failed handshake (failure text) */
 	/* DTLS retransmission timer (Mbed TLS set/get delay callbacks) */
 	int64_t timer_int_ms;
 	int64_t timer_fin_ms;
 	int64_t timer_start;
-	/* client session cache (cache.c): key of this peer, 0 if not cached */
+	/* client session cache (cache.c): key of this peer and context, 0 if not cached */
 	size_t cache_key_len;
 	unsigned char cache_key[ZT_CACHE_KEY_MAX];
-	/* client: conf->sec_fp bound to the host name rule of this session */
-	unsigned char ctx_fp[ZT_CTX_FP_LEN];
 	bool resume_offered;    /* client: a cached session was set; server: one was found */
 	bool full_handshake;    /* the handshake went through a certificate state */
 	bool resumed;           /* the handshake resumed a session */
 	uint32_t cached_vflags; /* client: verification result stored with the session */
-	/* DTLS (dtls_eng.c) */
-	unsigned char dtls_peer_id[32]; /* server: client transport id, ZT_DTLS_PEER_ID_MAX */
+	/* DTLS server: the client's transport id (cookie input), kept across resets */
+	unsigned char dtls_peer_id[ZT_ENG_PEER_ID];
 	size_t dtls_peer_id_len;
 };
 
-/** Default suites (suites.c) for a config with certificates and/or a PSK; 0-terminated, static. */
-const int *zt_mbed_suites_default(bool cert, bool psk);
+/* ---- shared inside the backend ---- */
+
+/** Random bytes for Mbed TLS (PSA's DRBG; thread-safe). */
+int zt_mbed_rng(void *ctx, unsigned char *out, size_t len);
+
+/**
+ * The one error table (errors.c): an Mbed TLS code as a negative errno.
+ * The transport's own errno (e->io_errno) stands for MBEDTLS_ERR_NET_*.
+ */
+int zt_mbed_errno(const struct zt_eng *e, int ret);
+
+/** True if @p ret has an entry of its own in the table (tests). */
+bool zt_mbed_errno_mapped(int ret);
+
+/** Our certificate verification hook: name rule + the user's callback. */
+int zt_mbed_verify(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags);
 
 /** mbedtls_ssl_handshake(), noting whether the session was resumed. */
 int zt_mbed_handshake(struct zt_eng *e);
@@ -112,14 +128,10 @@ int zt_mbed_handshake(struct zt_eng *e);
 /** Server cache or ticket lookup succeeded for the handshake this thread runs. */
 void zt_mbed_note_resume(void);
 
-/** Random bytes for Mbed TLS (PSA's DRBG; thread-safe). */
-int zt_mbed_rng(void *ctx, unsigned char *out, size_t len);
-
-/** Map an Mbed TLS error to a negative errno (handshake or data phase). */
-int zt_mbed_errno(int ret);
-
-/** Our certificate verification hook: name rule + the user's callback. */
-int zt_mbed_verify(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags);
+/** Default suites (suites.c) for a config with certificates and/or a PSK; 0-terminated. */
+const int *zt_mbed_suites_default(bool cert, bool psk);
+const int *zt_mbed_suites_default_all(void);
+const int *zt_mbed_suites_all(void);
 
 /**
  * The process-wide server session-ID cache (TLS_SESSION_CACHE on servers),
@@ -130,16 +142,60 @@ void zt_mbed_conf_server_cache(struct zt_eng_conf *c);
 /** Session tickets with the ticket keys of c->sec_fp (servers). @retval 0, -ENOMEM. */
 int zt_mbed_conf_tickets(struct zt_eng_conf *c);
 
-/** Release c->tickets (zt_eng_conf_put). */
+/** Release c->tickets (conf_put). */
 void zt_mbed_tickets_put(struct zt_tickets *t);
 
-/** SHA-256 of a client's context: its config fingerprint and host name rule. */
-void zt_mbed_client_ctx_fp(struct zt_eng *e, const struct zt_opts *o);
+/**
+ * Client session cache: key this session by @p key (the peer's identity)
+ * plus its security context, and resume from a cached session, if any.
+ * @retval 0, -EINVAL (key too long).
+ */
+int zt_mbed_cache_attach(struct zt_eng *e, const struct zt_eng_sess_cfg *sc);
 
 /** Save this client session under its cache key (after a handshake or a ticket). */
 void zt_mbed_cache_store(struct zt_eng *e);
 
 /** Forget every cached client session. */
 void zt_mbed_cache_purge_clients(void);
+
+/* process-wide (global.c) */
+int zt_mbed_global_init(void);
+const char *zt_mbed_version(void);
+uint32_t zt_mbed_version_number(void);
+void zt_mbed_cache_purge(void);
+
+/* configurations (conf.c) */
+int zt_mbed_conf_new(struct zt_eng_conf **out, const struct zt_eng_cfg *cfg,
+		     const struct zt_eng_cred *creds, int ncreds);
+void zt_mbed_conf_get(struct zt_eng_conf *c);
+void zt_mbed_conf_put(struct zt_eng_conf *c);
+
+/* credentials (cred_parse.c) */
+int zt_mbed_cred_check(enum tls_credential_type type, const void *buf, size_t len);
+int zt_mbed_cert_expiry(const void *buf, size_t len, int64_t *not_after);
+
+/* sessions (session.c) */
+int zt_mbed_session_new(struct zt_eng **out, struct zt_eng_conf *c, const struct zt_eng_io *io,
+			const struct zt_eng_sess_cfg *sc);
+void zt_mbed_session_free(struct zt_eng *e);
+int zt_mbed_session_handshake(struct zt_eng *e);
+ssize_t zt_mbed_read(struct zt_eng *e, void *buf, size_t len, size_t *full);
+ssize_t zt_mbed_write(struct zt_eng *e, const void *buf, size_t len);
+int zt_mbed_flush(struct zt_eng *e);
+int zt_mbed_data_check(struct zt_eng *e);
+void zt_mbed_close_notify(struct zt_eng *e);
+void zt_mbed_status(const struct zt_eng *e, struct zt_eng_status *st);
+int zt_mbed_set_hostname(struct zt_eng *e, const char *hostname);
+
+/* facts (info.c) */
+int zt_mbed_info(const struct zt_eng *e, enum zt_eng_info what, void *buf, size_t *len);
+
+/* DTLS (dtls_eng.c) */
+ssize_t zt_mbed_dtls_read(struct zt_eng *e, void *buf, size_t len, size_t *full);
+int zt_mbed_dtls_data_check(struct zt_eng *e);
+bool zt_mbed_hello_verified(const struct zt_eng *e);
+bool zt_mbed_record_matches(const struct zt_eng *e, const void *dgram, size_t len, void *work);
+int zt_mbed_send_fatal_alert(struct zt_eng *e);
+int zt_mbed_set_peer_id(struct zt_eng *e, const void *id, size_t len);
 
 #endif /* ZT_ENGINE_MBED_H */

@@ -1,7 +1,9 @@
 /*
  * struct zt_eng: one mbedtls_ssl_context driven as a pump. The transport is
  * the socket layer's non-blocking send/recv; every call returns at once with
- * a result, -EAGAIN plus what to wait for (zt_eng_want), or an errno.
+ * a result, -EAGAIN plus what to wait for (zt_mbed_status), or an errno from
+ * the one error table (errors.c). TLS and DTLS share every entry point here;
+ * datagram reads live in dtls_eng.c.
  */
 #include <errno.h>
 #include <poll.h>
@@ -25,6 +27,7 @@ static int bio_send(void *ctx, const unsigned char *buf, size_t len)
 		e->want = POLLOUT;
 		return MBEDTLS_ERR_SSL_WANT_WRITE;
 	}
+	e->io_errno = (int)-n;
 	return MBEDTLS_ERR_NET_SEND_FAILED;
 }
 
@@ -44,6 +47,7 @@ static int bio_recv(void *ctx, unsigned char *buf, size_t len)
 		e->want = POLLIN;
 		return MBEDTLS_ERR_SSL_WANT_READ;
 	}
+	e->io_errno = (int)-n;
 	return MBEDTLS_ERR_NET_RECV_FAILED;
 }
 
@@ -77,9 +81,10 @@ int zt_mbed_verify(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
 	struct zt_eng *e = ctx;
 
 	/*
-	 * Reference §3.11: a client that never set TLS_HOSTNAME verifies against
-	 * "" in Zephyr, so the name check fails. We send no SNI in that case
-	 * and flag the mismatch here (REQUIRED already fails inside Mbed TLS).
+	 * A client that never set TLS_HOSTNAME verifies against "" in Zephyr,
+	 * so the name check fails (docs/zephyr-behaviour.md). We send no SNI in
+	 * that case and flag the mismatch here (REQUIRED then fails inside
+	 * Mbed TLS's verification, which alerts the peer).
 	 */
 	if (depth == 0 && e->name_unset) {
 		*flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
@@ -90,8 +95,8 @@ int zt_mbed_verify(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
 	return 0;
 }
 
-int zt_eng_new(struct zt_eng **out, struct zt_eng_conf *c, const struct zt_eng_io *io,
-	       const struct zt_opts *o)
+int zt_mbed_session_new(struct zt_eng **out, struct zt_eng_conf *c, const struct zt_eng_io *io,
+			const struct zt_eng_sess_cfg *sc)
 {
 	struct zt_eng *e = calloc(1, sizeof(*e));
 	int rc = -ENOMEM;
@@ -100,7 +105,7 @@ int zt_eng_new(struct zt_eng **out, struct zt_eng_conf *c, const struct zt_eng_i
 		return -ENOMEM;
 	}
 	mbedtls_ssl_init(&e->ssl);
-	zt_eng_conf_get(c);
+	zt_mbed_conf_get(c);
 	e->conf = c;
 	e->io = *io;
 	if (mbedtls_ssl_setup(&e->ssl, &c->ssl) != 0) {
@@ -112,50 +117,53 @@ int zt_eng_new(struct zt_eng **out, struct zt_eng_conf *c, const struct zt_eng_i
 		mbedtls_ssl_set_timer_cb(&e->ssl, e, timer_set, timer_get);
 	}
 	if (!c->server) {
-		bool named = o->hostname_set && (o->hostname == NULL || o->hostname[0] != '\0');
-
 		/*
-		 * NULL disables the name check and SNI (reference option 2). Unset
-		 * or "": Zephyr verifies against "", which no certificate matches.
-		 * We set NULL instead (no SNI: RFC 6066 forbids an empty HostName)
-		 * and flag the mismatch in zt_mbed_verify(), so REQUIRED fails inside
-		 * X.509 verification, which sends the peer a bad_certificate alert.
+		 * NULL disables the name check and SNI. Unset: Zephyr verifies
+		 * against "", which no certificate matches; we set NULL instead
+		 * (no SNI: RFC 6066 forbids an empty HostName) and flag the
+		 * mismatch in zt_mbed_verify().
 		 */
-		if (mbedtls_ssl_set_hostname(&e->ssl, named ? o->hostname : NULL) != 0) {
+		const char *name = sc->name_rule == ZT_NAME_SET ? sc->hostname : NULL;
+
+		if (mbedtls_ssl_set_hostname(&e->ssl, name) != 0) {
 			rc = -EINVAL;
 			goto fail;
 		}
-		e->name_unset = !named;
-		if (o->session_cache == TLS_SESSION_CACHE_ENABLED) {
-			zt_mbed_client_ctx_fp(e, o);
+		e->name_unset = sc->name_rule == ZT_NAME_UNSET;
+	}
+	/* RFC 9146: ENABLED sends our CID (of the config's length), SUPPORTED an empty one */
+	if (c->dgram && c->cid_on &&
+	    mbedtls_ssl_set_cid(&e->ssl, MBEDTLS_SSL_CID_ENABLED, sc->own_cid,
+				sc->own_cid != NULL ? sc->own_cid_len : 0) != 0) {
+		rc = -EINVAL;
+		goto fail;
+	}
+	if (c->dgram && c->server && sc->peer_id != NULL) {
+		rc = zt_mbed_set_peer_id(e, sc->peer_id, sc->peer_id_len);
+		if (rc < 0) {
+			goto fail;
 		}
 	}
-	if (c->dgram && o->dtls_cid == TLS_DTLS_CID_ENABLED) {
-		if (mbedtls_ssl_set_cid(&e->ssl, MBEDTLS_SSL_CID_ENABLED, o->cid, o->cid_len) !=
-		    0) {
-			rc = -EINVAL;
-			goto fail;
-		}
-	} else if (c->dgram && o->dtls_cid == TLS_DTLS_CID_SUPPORTED) {
-		if (mbedtls_ssl_set_cid(&e->ssl, MBEDTLS_SSL_CID_ENABLED, NULL, 0) != 0) {
-			rc = -EINVAL;
+	if (!c->server && sc->cache_key != NULL) {
+		rc = zt_mbed_cache_attach(e, sc);
+		if (rc < 0) {
 			goto fail;
 		}
 	}
 	*out = e;
 	return 0;
 fail:
-	zt_eng_free(e);
+	zt_mbed_session_free(e);
 	return rc;
 }
 
-void zt_eng_free(struct zt_eng *e)
+void zt_mbed_session_free(struct zt_eng *e)
 {
 	if (e == NULL) {
 		return;
 	}
 	mbedtls_ssl_free(&e->ssl);
-	zt_eng_conf_put(e->conf);
+	zt_mbed_conf_put(e->conf);
 	free(e);
 }
 
@@ -167,13 +175,10 @@ static int pump_result(struct zt_eng *e, int ret)
 	}
 	if (ret == MBEDTLS_ERR_SSL_WANT_READ) {
 		e->want = POLLIN;
-		return -EAGAIN;
-	}
-	if (ret == MBEDTLS_ERR_SSL_WANT_WRITE) {
+	} else if (ret == MBEDTLS_ERR_SSL_WANT_WRITE) {
 		e->want = POLLOUT;
-		return -EAGAIN;
 	}
-	return zt_mbed_errno(ret);
+	return zt_mbed_errno(e, ret);
 }
 
 /* The engine whose handshake this thread is running (zt_mbed_note_resume). */
@@ -214,26 +219,46 @@ int zt_mbed_handshake(struct zt_eng *e)
 	return ret;
 }
 
-bool zt_eng_handshake_done(const struct zt_eng *e)
+int zt_mbed_set_peer_id(struct zt_eng *e, const void *id, size_t len)
 {
-	return mbedtls_ssl_is_handshake_over((mbedtls_ssl_context *)&e->ssl) != 0;
+	if (len > sizeof(e->dtls_peer_id)) {
+		return -EINVAL;
+	}
+	memcpy(e->dtls_peer_id, id, len);
+	e->dtls_peer_id_len = len;
+	if (mbedtls_ssl_set_client_transport_id(&e->ssl, e->dtls_peer_id, len) != 0) {
+		return -ENOMEM;
+	}
+	return 0;
 }
 
-bool zt_eng_resumed(const struct zt_eng *e)
-{
-	return e->resumed;
-}
-
-int zt_eng_handshake(struct zt_eng *e)
+int zt_mbed_session_handshake(struct zt_eng *e)
 {
 	int ret = zt_mbed_handshake(e);
 
-	if (ret == MBEDTLS_ERR_SSL_TIMEOUT) {
-		return -ETIMEDOUT;
+	if (ret == MBEDTLS_ERR_SSL_HELLO_VERIFY_REQUIRED) {
+		/*
+		 * RFC 6347 4.2.1: the HelloVerifyRequest went out; the server keeps
+		 * no state for this client. The next ClientHello (with the cookie)
+		 * starts over on the same context, same transport id.
+		 */
+		if (mbedtls_ssl_session_reset(&e->ssl) != 0) {
+			return -ENOMEM;
+		}
+		int rc = zt_mbed_set_peer_id(e, e->dtls_peer_id, e->dtls_peer_id_len);
+
+		return rc < 0 ? rc : 1;
 	}
-	if (ret == 0 && !e->conf->server &&
-	    mbedtls_ssl_get_version_number(&e->ssl) != MBEDTLS_SSL_VERSION_TLS1_3) {
-		zt_mbed_cache_store(e); /* TLS 1.2 / DTLS: the session is known now */
+	if (ret == 0) {
+		/* TLS 1.2 and DTLS sessions are known now; TLS 1.3 ones come as tickets */
+		if (!e->conf->server &&
+		    mbedtls_ssl_get_version_number(&e->ssl) != MBEDTLS_SSL_VERSION_TLS1_3) {
+			zt_mbed_cache_store(e);
+		}
+		return 0;
+	}
+	if (ret != MBEDTLS_ERR_SSL_WANT_READ && ret != MBEDTLS_ERR_SSL_WANT_WRITE) {
+		e->last_error = ret;
 	}
 	return pump_result(e, ret);
 }
@@ -265,31 +290,31 @@ static int settle_ticket(struct zt_eng *e)
 	return 0;
 }
 
-short zt_eng_want(const struct zt_eng *e)
+/* End of the stream: 0, and which kind (close_notify or a bare EOF). */
+static ssize_t stream_end(struct zt_eng *e, int ret)
 {
-	return e->want ? e->want : POLLIN;
+	if (ret == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) {
+		e->close_notify = true;
+	} else {
+		e->truncated = true; /* transport EOF without close_notify */
+	}
+	return 0;
 }
 
-ssize_t zt_eng_read(struct zt_eng *e, void *buf, size_t len)
+/* One mbedtls_ssl_read() as the stream wants it: tickets and empty records are not data. */
+static int stream_read(struct zt_eng *e, unsigned char *buf, size_t len)
 {
 	int ret = MBEDTLS_ERR_SSL_WANT_READ;
 
 	for (int i = 0; i < 32; i++) {
 		ret = mbedtls_ssl_read(&e->ssl, buf, len);
-		if (ret > 0) {
+		if (ret > 0 || (ret == 0 && len == 0 && mbedtls_ssl_get_bytes_avail(&e->ssl) > 0)) {
 			return ret;
 		}
 		if (ret == 0 && !e->eof) {
-			/* two empty application data records (Mbed-TLS/mbedtls#6508) */
+			/* an empty application data record (Mbed-TLS/mbedtls#6508) */
 			ret = MBEDTLS_ERR_SSL_WANT_READ;
 			continue;
-		}
-		if (ret == 0 || ret == MBEDTLS_ERR_SSL_CONN_EOF) {
-			e->truncated = true; /* transport EOF without close_notify */
-			return 0;
-		}
-		if (ret == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) {
-			return 0;
 		}
 		if (ret == MBEDTLS_ERR_SSL_WANT_READ && ticket_parked(e)) {
 			continue; /* the next read processes the ticket */
@@ -300,10 +325,56 @@ ssize_t zt_eng_read(struct zt_eng *e, void *buf, size_t len)
 		/* a TLS 1.3 ticket is not data: cache it, keep reading */
 		zt_mbed_cache_store(e);
 	}
+	return ret;
+}
+
+ssize_t zt_mbed_read(struct zt_eng *e, void *buf, size_t len, size_t *full)
+{
+	int ret;
+
+	if (e->conf->dgram) {
+		return zt_mbed_dtls_read(e, buf, len, full);
+	}
+	if (e->close_notify || e->truncated) {
+		return 0;
+	}
+	ret = stream_read(e, buf, len);
+	if (ret > 0) {
+		return ret;
+	}
+	if (ret == 0 || ret == MBEDTLS_ERR_SSL_CONN_EOF ||
+	    ret == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) {
+		return stream_end(e, ret);
+	}
 	return pump_result(e, ret);
 }
 
-ssize_t zt_eng_write(struct zt_eng *e, const void *buf, size_t len)
+int zt_mbed_data_check(struct zt_eng *e)
+{
+	int ret;
+
+	if (e->conf->dgram) {
+		return zt_mbed_dtls_data_check(e);
+	}
+	if (mbedtls_ssl_get_bytes_avail(&e->ssl) > 0) {
+		return 1;
+	}
+	if (e->close_notify || e->truncated) {
+		return 0;
+	}
+	/* a zero-length read decrypts one record and keeps it for the next read */
+	ret = stream_read(e, NULL, 0);
+	if (ret >= 0 && mbedtls_ssl_get_bytes_avail(&e->ssl) > 0) {
+		return 1;
+	}
+	if (ret == 0 || ret == MBEDTLS_ERR_SSL_CONN_EOF ||
+	    ret == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) {
+		return (int)stream_end(e, ret);
+	}
+	return pump_result(e, ret);
+}
+
+ssize_t zt_mbed_write(struct zt_eng *e, const void *buf, size_t len)
 {
 	int max, ret;
 
@@ -312,23 +383,26 @@ ssize_t zt_eng_write(struct zt_eng *e, const void *buf, size_t len)
 		return pump_result(e, ret);
 	}
 	if (e->write_pending) {
-		ret = zt_eng_flush(e);
+		ret = zt_mbed_flush(e);
 		if (ret < 0) {
 			return ret;
 		}
 	}
 	max = mbedtls_ssl_get_max_out_record_payload(&e->ssl);
 	if (max > 0 && len > (size_t)max) {
+		if (e->conf->dgram) {
+			return -EMSGSIZE; /* one datagram, one record */
+		}
 		len = (size_t)max; /* one record per call: the caller loops */
 	}
 	ret = mbedtls_ssl_write(&e->ssl, buf, len);
-	if (ret > 0) {
+	if (ret >= 0) {
 		return ret;
 	}
 	if (ret == MBEDTLS_ERR_SSL_WANT_WRITE && e->ssl.MBEDTLS_PRIVATE(out_left) > 0) {
 		/*
 		 * The record is encrypted and queued in Mbed TLS's output buffer:
-		 * the data is ours now. zt_eng_flush() sends the rest, so the
+		 * the data is ours now. zt_mbed_flush() sends the rest, so the
 		 * application need not repeat the same buffer (Mbed TLS's rule).
 		 */
 		e->write_pending = true;
@@ -338,7 +412,7 @@ ssize_t zt_eng_write(struct zt_eng *e, const void *buf, size_t len)
 	return pump_result(e, ret);
 }
 
-int zt_eng_flush(struct zt_eng *e)
+int zt_mbed_flush(struct zt_eng *e)
 {
 	int ret;
 
@@ -358,62 +432,9 @@ int zt_eng_flush(struct zt_eng *e)
 	return pump_result(e, ret);
 }
 
-int zt_eng_data_check(struct zt_eng *e)
+void zt_mbed_close_notify(struct zt_eng *e)
 {
-	int ret;
-
-	if (mbedtls_ssl_get_bytes_avail(&e->ssl) > 0) {
-		return 1;
-	}
-	for (int i = 0; i < 32; i++) {
-		ret = mbedtls_ssl_read(&e->ssl, NULL, 0);
-		if (ret == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) {
-			zt_mbed_cache_store(e);
-			continue;
-		}
-		if ((ret == MBEDTLS_ERR_SSL_WANT_READ && ticket_parked(e)) ||
-		    (ret == 0 && !e->eof && mbedtls_ssl_get_bytes_avail(&e->ssl) == 0)) {
-			/* a parked ticket; empty records (Mbed-TLS/mbedtls#6508) */
-			ret = MBEDTLS_ERR_SSL_WANT_READ;
-			continue;
-		}
-		break;
-	}
-	if (ret == 0) {
-		if (mbedtls_ssl_get_bytes_avail(&e->ssl) > 0) {
-			return 1;
-		}
-		e->truncated = true;
-		return 0;
-	}
-	if (ret == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) {
-		return 0;
-	}
-	if (ret == MBEDTLS_ERR_SSL_CONN_EOF) {
-		e->truncated = true;
-		return 0;
-	}
-	return pump_result(e, ret);
-}
-
-bool zt_eng_write_pending(const struct zt_eng *e)
-{
-	return e->write_pending;
-}
-
-size_t zt_eng_pending(const struct zt_eng *e)
-{
-	return mbedtls_ssl_get_bytes_avail(&e->ssl);
-}
-
-bool zt_eng_has_buffered_input(const struct zt_eng *e)
-{
-	return mbedtls_ssl_check_pending(&e->ssl) != 0;
-}
-
-void zt_eng_close_notify(struct zt_eng *e)
-{
-	if (settle_ticket(e) != 0 || (e->write_pending && zt_eng_flush(e) < 0)) {
+	if (settle_ticket(e) != 0 || (e->write_pending && zt_mbed_flush(e) < 0)) {
 		return;
 	}
 	if (mbedtls_ssl_is_handshake_over(&e->ssl)) {
@@ -421,32 +442,22 @@ void zt_eng_close_notify(struct zt_eng *e)
 	}
 }
 
-bool zt_eng_truncated(const struct zt_eng *e)
+void zt_mbed_status(const struct zt_eng *e, struct zt_eng_status *st)
 {
-	return e->truncated;
-}
-
-int zt_eng_ciphersuite(const struct zt_eng *e)
-{
-	if (!mbedtls_ssl_is_handshake_over((mbedtls_ssl_context *)&e->ssl)) {
-		return -ENOTCONN;
+	st->want = e->want ? e->want : POLLIN;
+	st->timer = ZT_FOREVER;
+	if (e->timer_fin_ms != 0) {
+		st->timer = e->timer_start + e->timer_fin_ms;
 	}
-	return mbedtls_ssl_get_ciphersuite_id_from_ssl(&e->ssl);
+	st->plaintext = mbedtls_ssl_get_bytes_avail(&e->ssl);
+	st->buffered = mbedtls_ssl_check_pending(&e->ssl) != 0;
+	st->write_pending = e->write_pending;
+	st->established = mbedtls_ssl_is_handshake_over((mbedtls_ssl_context *)&e->ssl) != 0;
+	st->eof_truncated = e->truncated;
+	st->close_notify_rcvd = e->close_notify;
 }
 
-uint32_t zt_eng_verify_result(const struct zt_eng *e)
-{
-	/*
-	 * A resumed client session reports the result of the handshake that
-	 * verified it (TLS 1.3 sessions do not carry it in Mbed TLS).
-	 */
-	if (e->resumed && !e->conf->server) {
-		return e->cached_vflags;
-	}
-	return mbedtls_ssl_get_verify_result(&e->ssl);
-}
-
-int zt_eng_set_hostname(struct zt_eng *e, const char *hostname)
+int zt_mbed_set_hostname(struct zt_eng *e, const char *hostname)
 {
 	if (e->conf->server) {
 		return 0;
@@ -457,63 +468,5 @@ int zt_eng_set_hostname(struct zt_eng *e, const char *hostname)
 	e->name_unset = false;
 	/* the session no longer matches the context it was keyed under */
 	e->cache_key_len = 0;
-	return 0;
-}
-
-int zt_eng_cid_status(const struct zt_eng *e)
-{
-	unsigned char cid[MBEDTLS_SSL_CID_OUT_LEN_MAX];
-	size_t peer_len = 0, own_len = 0;
-	int enabled = 0;
-
-	if (!e->conf->dgram) {
-		return TLS_DTLS_CID_STATUS_DISABLED;
-	}
-	if (mbedtls_ssl_get_peer_cid((mbedtls_ssl_context *)&e->ssl, &enabled, cid, &peer_len) !=
-	    0) {
-		return -EAGAIN;
-	}
-	if (!enabled) {
-		return TLS_DTLS_CID_STATUS_DISABLED;
-	}
-	(void)mbedtls_ssl_get_own_cid((mbedtls_ssl_context *)&e->ssl, &enabled, cid, &own_len);
-	return (own_len > 0 ? TLS_DTLS_CID_STATUS_DOWNLINK : 0) |
-	       (peer_len > 0 ? TLS_DTLS_CID_STATUS_UPLINK : 0);
-}
-
-int zt_eng_own_cid(const struct zt_eng *e, void *buf, size_t *len)
-{
-	unsigned char cid[MBEDTLS_SSL_CID_IN_LEN_MAX];
-	size_t n = 0;
-	int enabled = 0;
-
-	if (mbedtls_ssl_get_own_cid((mbedtls_ssl_context *)&e->ssl, &enabled, cid, &n) != 0) {
-		n = 0;
-	}
-	if (*len < n) {
-		return -EINVAL;
-	}
-	memcpy(buf, cid, n);
-	*len = n;
-	return 0;
-}
-
-int zt_eng_peer_cid(const struct zt_eng *e, void *buf, size_t *len)
-{
-	unsigned char cid[MBEDTLS_SSL_CID_OUT_LEN_MAX];
-	size_t n = 0;
-	int enabled = 0;
-
-	if (mbedtls_ssl_get_peer_cid((mbedtls_ssl_context *)&e->ssl, &enabled, cid, &n) != 0) {
-		return -EAGAIN;
-	}
-	if (!enabled) {
-		n = 0;
-	}
-	if (*len < n) {
-		return -EINVAL;
-	}
-	memcpy(buf, cid, n);
-	*len = n;
 	return 0;
 }

@@ -90,7 +90,12 @@ const int *zt_mbed_suites_default(bool cert, bool psk)
 	return psk ? lists[V_PSK] : lists[V_CERT];
 }
 
-const int *zt_eng_ciphersuites_default(void)
+const int *zt_mbed_suites_default_all(void)
 {
 	return zt_mbed_suites_default(true, true);
+}
+
+const int *zt_mbed_suites_all(void)
+{
+	return mbedtls_ssl_list_ciphersuites();
 }

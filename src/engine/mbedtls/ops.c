@@ -1,0 +1,32 @@
+/* The Mbed TLS 3.6 backend behind the engine seam (engine.h). */
+#include "engine/mbedtls/mbed.h"
+
+const struct zt_eng_ops zt_engine_mbedtls = {
+	.name = "Mbed TLS",
+	.global_init = zt_mbed_global_init,
+	.version = zt_mbed_version,
+	.version_number = zt_mbed_version_number,
+	.suites_all = zt_mbed_suites_all,
+	.suites_default = zt_mbed_suites_default_all,
+	.cred_check = zt_mbed_cred_check,
+	.cert_expiry = zt_mbed_cert_expiry,
+	.cache_purge = zt_mbed_cache_purge,
+	.conf_new = zt_mbed_conf_new,
+	.conf_get = zt_mbed_conf_get,
+	.conf_put = zt_mbed_conf_put,
+	.session_new = zt_mbed_session_new,
+	.session_free = zt_mbed_session_free,
+	.handshake = zt_mbed_session_handshake,
+	.read = zt_mbed_read,
+	.write = zt_mbed_write,
+	.flush = zt_mbed_flush,
+	.data_check = zt_mbed_data_check,
+	.close_notify = zt_mbed_close_notify,
+	.status = zt_mbed_status,
+	.info = zt_mbed_info,
+	.set_hostname = zt_mbed_set_hostname,
+	.set_peer_id = zt_mbed_set_peer_id,
+	.hello_verified = zt_mbed_hello_verified,
+	.record_matches = zt_mbed_record_matches,
+	.send_fatal_alert = zt_mbed_send_fatal_alert,
+};

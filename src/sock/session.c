@@ -1,0 +1,308 @@
+/*
+ * One TLS or DTLS session over a secure socket, and the one pump that drives
+ * it (sock.h: zt_session_*). Every kind of session uses these: a TLS client
+ * and an accepted TLS socket (stream.c), a DTLS client (dtls.c) and each
+ * peer of a DTLS server socket (dtls_server.c). The transport-specific files
+ * only decide what a result means for their socket (Zephyr's errno rules).
+ *
+ * The transport is one callback pair. send(): the connected kernel socket,
+ * or sendto() a DTLS server's peer. recv(): for a stream, one kernel read
+ * into a per-thread buffer of a whole record's size, the rest stashed for
+ * the next call (the engine asks for a record header and then its body:
+ * one system call instead of two); for a datagram, one datagram, and a DTLS
+ * server's peer reads only the datagram the dispatcher handed it.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sock/dtls_priv.h"
+#include "sock/sock.h"
+
+/* A TLS record: 5-byte header, up to 16 KiB + 2 KiB of ciphertext (RFC 8446 5.2). */
+#define READ_AHEAD (5 + 16384 + 2048)
+
+static pthread_key_t ra_key;
+static pthread_once_t ra_once = PTHREAD_ONCE_INIT;
+
+static void ra_key_init(void)
+{
+	(void)pthread_key_create(&ra_key, free);
+}
+
+/* This thread's read-ahead buffer (on the heap: static TLS is scarce for a preloaded library). */
+static unsigned char *ra_buf(void)
+{
+	unsigned char *b;
+
+	pthread_once(&ra_once, ra_key_init);
+	b = pthread_getspecific(ra_key);
+	if (b == NULL) {
+		b = malloc(READ_AHEAD);
+		if (b != NULL && pthread_setspecific(ra_key, b) != 0) {
+			free(b);
+			b = NULL;
+		}
+	}
+	return b;
+}
+
+static ssize_t sess_send(void *ctx, const void *buf, size_t len)
+{
+	struct zt_session *ss = ctx;
+	ssize_t n;
+
+	if (ss->peer != NULL) {
+		n = sendto(ss->s->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL,
+			   (const struct sockaddr *)ss->peer, *ss->peer_len);
+	} else {
+		n = send(ss->s->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	}
+	if (n >= 0) {
+		return n;
+	}
+	if (errno == EAGAIN || errno == EWOULDBLOCK) {
+		return -EAGAIN;
+	}
+	ss->io_err = errno;
+	return -errno;
+}
+
+/* Stream: hand out stashed bytes first, else one kernel read of up to a record. */
+static ssize_t stream_recv(struct zt_session *ss, unsigned char *buf, size_t len)
+{
+	unsigned char *rb;
+	size_t give;
+	ssize_t n;
+
+	if (ss->stash_len > 0) {
+		give = len < ss->stash_len ? len : ss->stash_len;
+		memcpy(buf, ss->stash + ss->stash_off, give);
+		ss->stash_off += give;
+		ss->stash_len -= give;
+		if (ss->stash_len == 0) {
+			free(ss->stash); /* an idle socket holds nothing */
+			ss->stash = NULL;
+			ss->stash_off = 0;
+		}
+		return (ssize_t)give;
+	}
+	rb = len < READ_AHEAD ? ra_buf() : NULL;
+	n = recv(ss->s->fd, rb != NULL ? rb : buf, rb != NULL ? READ_AHEAD : len, MSG_DONTWAIT);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			ss->rx_empty = true;
+			return -EAGAIN;
+		}
+		ss->io_err = errno;
+		return -errno;
+	}
+	/* a short read drained the kernel queue: the next blocking read waits first */
+	ss->rx_empty = (size_t)n < (rb != NULL ? READ_AHEAD : len);
+	if (rb == NULL || n == 0) {
+		return n;
+	}
+	give = (size_t)n < len ? (size_t)n : len;
+	memcpy(buf, rb, give);
+	if ((size_t)n > give) {
+		ss->stash = malloc((size_t)n - give);
+		if (ss->stash == NULL) {
+			return -ENOMEM;
+		}
+		memcpy(ss->stash, rb + give, (size_t)n - give);
+		ss->stash_len = (size_t)n - give;
+		ss->stash_off = 0;
+	}
+	return (ssize_t)give;
+}
+
+static ssize_t dgram_recv(struct zt_session *ss, void *buf, size_t len)
+{
+	ssize_t n;
+
+	if (ss->gated) {
+		/* a DTLS server's peer: only the datagram the dispatcher peeked for it */
+		if (ss->s->dtls->rx_owner != ss) {
+			return -EAGAIN;
+		}
+		ss->s->dtls->rx_owner = NULL;
+	}
+	do {
+		/* an empty datagram is no DTLS record: skip it */
+		n = recv(ss->s->fd, buf, len, MSG_DONTWAIT);
+	} while (n == 0 && !ss->gated);
+	if (n > 0) {
+		return n;
+	}
+	if (n == 0 || errno == EAGAIN || errno == EWOULDBLOCK) {
+		return -EAGAIN;
+	}
+	ss->io_err = errno; /* e.g. ECONNREFUSED: ICMP port unreachable */
+	return -errno;
+}
+
+static ssize_t sess_recv(void *ctx, void *buf, size_t len)
+{
+	struct zt_session *ss = ctx;
+
+	return ss->dgram ? dgram_recv(ss, buf, len) : stream_recv(ss, buf, len);
+}
+
+void zt_session_init(struct zt_session *ss, struct zt_sock *s)
+{
+	memset(ss, 0, sizeof(*ss));
+	ss->s = s;
+	ss->dgram = s->type == SOCK_DGRAM;
+}
+
+int zt_session_start(struct zt_session *ss, struct zt_eng_conf *conf,
+		     const struct zt_eng_sess_cfg *sc)
+{
+	struct zt_eng_io io = {.ctx = ss, .send = sess_send, .recv = sess_recv};
+
+	zt_session_close(ss, false);
+	ss->io_err = 0;
+	ss->rx_empty = false;
+	ss->hs_deadline = zt_deadline(ZT_CONNECT_TIMEOUT_MS);
+	return zt_eng_new(&ss->eng, conf, &io, sc);
+}
+
+void zt_session_close(struct zt_session *ss, bool notify)
+{
+	if (ss->eng != NULL) {
+		if (notify) {
+			zt_eng_close_notify(ss->eng);
+		}
+		if (ss->s->eng == ss->eng) {
+			ss->s->eng = NULL;
+		}
+		zt_eng_free(ss->eng);
+		ss->eng = NULL;
+	}
+	free(ss->stash);
+	ss->stash = NULL;
+	ss->stash_len = ss->stash_off = 0;
+}
+
+void zt_session_fail(struct zt_session *ss)
+{
+	struct zt_sock *s = ss->s;
+	size_t len = sizeof(s->vflags);
+
+	if (ss->eng != NULL && &s->sess == ss) {
+		s->vflags_kept = zt_eng_info(ss->eng, ZT_INFO_VERIFY_RESULT, &s->vflags, &len) == 0;
+	}
+	zt_session_close(ss, false);
+}
+
+void zt_session_status(const struct zt_session *ss, struct zt_eng_status *st)
+{
+	if (ss->eng == NULL) {
+		memset(st, 0, sizeof(*st));
+		st->want = POLLIN;
+		st->timer = ZT_FOREVER;
+		return;
+	}
+	zt_eng_status(ss->eng, st);
+}
+
+bool zt_session_readable(const struct zt_session *ss)
+{
+	struct zt_eng_status st;
+
+	if (ss->stash_len > 0) {
+		return true;
+	}
+	zt_session_status(ss, &st);
+	return st.plaintext > 0 || st.buffered;
+}
+
+static ssize_t want(const struct zt_session *ss, struct zt_want *w)
+{
+	struct zt_eng_status st;
+
+	zt_session_status(ss, &st);
+	w->events = st.want;
+	w->deadline = st.timer;
+	return -EAGAIN;
+}
+
+ssize_t zt_session_step(struct zt_session *ss, enum zt_op op, void *buf, size_t len, size_t *full,
+			struct zt_want *w)
+{
+	struct zt_eng_status st;
+	size_t ignored;
+	ssize_t n;
+
+	if (ss->eng == NULL) {
+		return -ENOTCONN;
+	}
+	zt_eng_status(ss->eng, &st);
+	if (!st.established) {
+		n = zt_eng_handshake(ss->eng);
+		if (n == -EAGAIN || n == 1) {
+			return want(ss, w); /* 1: a cookie exchange, still nothing established */
+		}
+		if (n < 0 || op == ZT_OP_HANDSHAKE) {
+			return n;
+		}
+	} else if (op == ZT_OP_HANDSHAKE) {
+		return 0;
+	}
+	switch (op) {
+	case ZT_OP_READ:
+		n = zt_eng_read(ss->eng, buf, len, full != NULL ? full : &ignored);
+		break;
+	case ZT_OP_WRITE:
+		n = zt_eng_write(ss->eng, buf, len);
+		break;
+	case ZT_OP_FLUSH:
+		n = zt_eng_flush(ss->eng);
+		break;
+	case ZT_OP_CHECK:
+		n = zt_eng_data_check(ss->eng);
+		break;
+	default:
+		n = -EINVAL;
+		break;
+	}
+	return n == -EAGAIN ? want(ss, w) : n;
+}
+
+ssize_t zt_session_run(struct zt_session *ss, enum zt_op op, void *buf, size_t len, size_t *full,
+		       int64_t deadline, bool nowait)
+{
+	struct zt_sock *s = ss->s;
+	struct zt_want w = {POLLIN, ZT_FOREVER};
+	ssize_t n;
+	int rc;
+
+	for (;;) {
+		if (op == ZT_OP_READ && atomic_load(&s->shut_rd)) {
+			return -ESHUTDOWN; /* shutdown(SHUT_RD): the reader stops here */
+		}
+		pthread_mutex_lock(&s->lock);
+		if (!nowait && op == ZT_OP_READ && ss->rx_empty && ss->eng != NULL &&
+		    !zt_session_readable(ss)) {
+			/* the kernel had nothing a moment ago: wait, rather than read EAGAIN */
+			ss->rx_empty = false;
+			n = -EAGAIN;
+			w = (struct zt_want){POLLIN, ZT_FOREVER};
+		} else {
+			n = zt_session_step(ss, op, buf, len, full, &w);
+		}
+		pthread_mutex_unlock(&s->lock);
+		if (n != -EAGAIN || nowait) {
+			return n;
+		}
+		rc = zt_wait(s, w.events, zt_earliest(deadline, w.deadline));
+		if (rc == -EAGAIN && zt_remaining(deadline) == 0) {
+			return -EAGAIN; /* the caller's deadline, not a DTLS timer */
+		}
+		if (rc < 0 && rc != -EAGAIN) {
+			return rc;
+		}
+	}
+}
