@@ -202,8 +202,8 @@ int zt_stream_connect(struct zt_sock *s, const struct sockaddr *addr, socklen_t 
 		rc = -EINVAL;
 		goto out;
 	}
-	if (s->state == ZT_CONNECTING) {
-		rc = -EALREADY; /* POSIX: a non-blocking connect() is in progress */
+	if (s->state == ZT_CONNECTING || (s->state == ZT_CONNECTED && s->sess.eng != NULL)) {
+		rc = -EALREADY; /* POSIX: a non-blocking connect() (and handshake) is in progress */
 		goto out;
 	}
 	if (s->state == ZT_NEW) {
