@@ -131,9 +131,15 @@ int zt_mbed_session_new(struct zt_eng **out, struct zt_eng_conf *c, const struct
 		}
 		e->name_unset = sc->name_rule == ZT_NAME_UNSET;
 	}
-	/* RFC 9146: ENABLED sends our CID (of the config's length), SUPPORTED an empty one */
+	/*
+	 * RFC 9146: ENABLED sends our CID (of the config's length), SUPPORTED an
+	 * empty one - never a NULL pointer, which Mbed TLS would memcpy() from.
+	 */
+	static const unsigned char no_cid[1];
+
 	if (c->dgram && c->cid_on &&
-	    mbedtls_ssl_set_cid(&e->ssl, MBEDTLS_SSL_CID_ENABLED, sc->own_cid,
+	    mbedtls_ssl_set_cid(&e->ssl, MBEDTLS_SSL_CID_ENABLED,
+				sc->own_cid != NULL ? sc->own_cid : no_cid,
 				sc->own_cid != NULL ? sc->own_cid_len : 0) != 0) {
 		rc = -EINVAL;
 		goto fail;
