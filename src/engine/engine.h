@@ -147,6 +147,10 @@ struct zt_eng_ops {
 	int (*data_check)(struct zt_eng *e);
 	void (*close_notify)(struct zt_eng *e);
 	void (*status)(const struct zt_eng *e, struct zt_eng_status *st);
+	/* cheap: plaintext or an undecrypted record waits (status' plaintext || buffered) */
+	bool (*readable)(const struct zt_eng *e);
+	/* cheap: a record write() accepted waits to be sent (status' write_pending) */
+	bool (*write_queued)(const struct zt_eng *e);
 	int (*info)(const struct zt_eng *e, enum zt_eng_info what, void *buf, size_t *len);
 	int (*set_hostname)(struct zt_eng *e, const char *hostname);
 
@@ -264,6 +268,16 @@ static inline void zt_eng_close_notify(struct zt_eng *e)
 static inline void zt_eng_status(const struct zt_eng *e, struct zt_eng_status *st)
 {
 	ZT_ENGINE->status(e, st);
+}
+
+static inline bool zt_eng_readable(const struct zt_eng *e)
+{
+	return ZT_ENGINE->readable(e);
+}
+
+static inline bool zt_eng_write_queued(const struct zt_eng *e)
+{
+	return ZT_ENGINE->write_queued(e);
 }
 
 static inline int zt_eng_info(const struct zt_eng *e, enum zt_eng_info what, void *buf, size_t *len)

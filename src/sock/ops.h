@@ -59,4 +59,11 @@ static inline bool zt_nowait(const struct zt_sock *s, int flags)
 	return s->nonblock || (flags & MSG_DONTWAIT);
 }
 
+/** SO_RCVTIMEO (@p rcv) or SO_SNDTIMEO in ms, read without s->lock (setsockopt stores it
+ * atomically). */
+static inline int64_t zt_timeo(const struct zt_sock *s, bool rcv)
+{
+	return __atomic_load_n(rcv ? &s->opts.rcvtimeo_ms : &s->opts.sndtimeo_ms, __ATOMIC_RELAXED);
+}
+
 #endif /* ZT_SOCK_OPS_H */

@@ -21,8 +21,13 @@
 #include "sock/dtls_priv.h"
 #include "sock/sock.h"
 
-/* A TLS record: 5-byte header, up to 16 KiB + 2 KiB of ciphertext (RFC 8446 5.2). */
-#define READ_AHEAD (5 + 16384 + 2048)
+/*
+ * When the engine asks for less than this (a record header, a small record's
+ * body), one kernel read takes up to this much: a small record arrives
+ * whole in one read. Larger requests (the body of a big record) go straight
+ * into the engine's buffer, as a plain Mbed TLS loop does: no copy.
+ */
+#define READ_AHEAD 1024
 
 static pthread_key_t ra_key;
 static pthread_once_t ra_once = PTHREAD_ONCE_INIT;
@@ -91,6 +96,7 @@ static ssize_t stream_recv(struct zt_session *ss, unsigned char *buf, size_t len
 	}
 	rb = len < READ_AHEAD ? ra_buf() : NULL;
 	n = recv(ss->s->fd, rb != NULL ? rb : buf, rb != NULL ? READ_AHEAD : len, MSG_DONTWAIT);
+	/* (without a thread buffer, a small read still works: just without read-ahead) */
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK) {
 			ss->rx_empty = true;
@@ -165,6 +171,7 @@ int zt_session_start(struct zt_session *ss, struct zt_eng_conf *conf,
 	zt_session_close(ss, false);
 	ss->io_err = 0;
 	ss->rx_empty = false;
+	ss->established = false;
 	ss->hs_deadline = zt_deadline(ZT_CONNECT_TIMEOUT_MS);
 	return zt_eng_new(&ss->eng, conf, &io, sc);
 }
@@ -210,13 +217,7 @@ void zt_session_status(const struct zt_session *ss, struct zt_eng_status *st)
 
 bool zt_session_readable(const struct zt_session *ss)
 {
-	struct zt_eng_status st;
-
-	if (ss->stash_len > 0) {
-		return true;
-	}
-	zt_session_status(ss, &st);
-	return st.plaintext > 0 || st.buffered;
+	return ss->stash_len > 0 || (ss->eng != NULL && zt_eng_readable(ss->eng));
 }
 
 static ssize_t want(const struct zt_session *ss, struct zt_want *w)
@@ -232,21 +233,24 @@ static ssize_t want(const struct zt_session *ss, struct zt_want *w)
 ssize_t zt_session_step(struct zt_session *ss, enum zt_op op, void *buf, size_t len, size_t *full,
 			struct zt_want *w)
 {
-	struct zt_eng_status st;
 	size_t ignored;
 	ssize_t n;
 
 	if (ss->eng == NULL) {
 		return -ENOTCONN;
 	}
-	zt_eng_status(ss->eng, &st);
-	if (!st.established) {
+	if (!ss->established) {
 		n = zt_eng_handshake(ss->eng);
 		if (n == -EAGAIN || n == 1) {
 			return want(ss, w); /* 1: a cookie exchange, still nothing established */
 		}
-		if (n < 0 || op == ZT_OP_HANDSHAKE) {
+		if (n < 0) {
 			return n;
+		}
+		/* DTLS: a client reconnecting from the same address resets a server peer */
+		ss->established = !ss->dgram || !ss->gated;
+		if (op == ZT_OP_HANDSHAKE) {
+			return 0;
 		}
 	} else if (op == ZT_OP_HANDSHAKE) {
 		return 0;
@@ -257,6 +261,7 @@ ssize_t zt_session_step(struct zt_session *ss, enum zt_op op, void *buf, size_t 
 		break;
 	case ZT_OP_WRITE:
 		n = zt_eng_write(ss->eng, buf, len);
+		w->queued = n > 0 && zt_eng_write_queued(ss->eng);
 		break;
 	case ZT_OP_FLUSH:
 		n = zt_eng_flush(ss->eng);
@@ -275,7 +280,7 @@ ssize_t zt_session_run(struct zt_session *ss, enum zt_op op, void *buf, size_t l
 		       int64_t deadline, bool nowait)
 {
 	struct zt_sock *s = ss->s;
-	struct zt_want w = {POLLIN, ZT_FOREVER};
+	struct zt_want w = {POLLIN, ZT_FOREVER, false};
 	ssize_t n;
 	int rc;
 
@@ -289,11 +294,14 @@ ssize_t zt_session_run(struct zt_session *ss, enum zt_op op, void *buf, size_t l
 			/* the kernel had nothing a moment ago: wait, rather than read EAGAIN */
 			ss->rx_empty = false;
 			n = -EAGAIN;
-			w = (struct zt_want){POLLIN, ZT_FOREVER};
+			w = (struct zt_want){POLLIN, ZT_FOREVER, false};
 		} else {
 			n = zt_session_step(ss, op, buf, len, full, &w);
 		}
 		pthread_mutex_unlock(&s->lock);
+		if (op == ZT_OP_WRITE) {
+			ss->tx_queued = w.queued;
+		}
 		if (n != -EAGAIN || nowait) {
 			return n;
 		}

@@ -101,6 +101,8 @@ struct zt_sock;
 struct zt_session {
 	struct zt_sock *s;
 	struct zt_eng *eng; /* NULL before zt_session_start() */
+	bool established;   /* its handshake is done */
+	bool tx_queued;     /* tx_lock: the last WRITE left its record queued in the engine */
 	bool dgram;
 	bool gated;                          /* DTLS server peer: reads its datagram only */
 	const struct sockaddr_storage *peer; /* DTLS server peer: sendto() here */
@@ -117,6 +119,7 @@ struct zt_session {
 struct zt_want {
 	short events;     /* POLLIN / POLLOUT on the kernel socket */
 	int64_t deadline; /* a DTLS timer (absolute ms) or ZT_FOREVER */
+	bool queued;      /* after a WRITE: the record waits in the engine (flush it) */
 };
 
 /** What zt_session_step() does. */
@@ -127,6 +130,9 @@ enum zt_op {
 	ZT_OP_FLUSH,     /* a record the kernel refused earlier */
 	ZT_OP_CHECK,     /* poll's data check: 1 plaintext ready, 0 end */
 };
+
+/** Waiters registered without a lock (zt_waiter_add); more go to the s->waiters list. */
+#define ZT_WAIT_SLOTS 4
 
 struct zt_sock {
 	struct zt_fd_obj obj; /* the fd table's head: references, the kernel fd */
@@ -147,16 +153,20 @@ struct zt_sock {
 
 	struct zt_opts opts;
 	uint64_t opts_gen; /* bumped by every successful setsockopt */
-	enum zt_state state;
+	/*
+	 * Written under `lock`; atomic so that a data call can check them
+	 * before it takes any lock.
+	 */
+	_Atomic(enum zt_state) state;
+	atomic_int error;      /* latched errno (SO_ERROR), 0 if none */
+	atomic_bool broken;    /* engine failed in recv (EIO, not latched): later calls fail */
 	bool nonblock;         /* O_NONBLOCK as the application set it */
 	atomic_bool closing;   /* close() called: waiters return EINTR */
 	atomic_bool shut_rd;   /* shutdown(SHUT_RD): recv returns 0; set without s->lock */
-	bool broken;           /* engine failed in recv (EIO, not latched): later calls fail */
 	atomic_bool peer_left; /* a wait saw the peer's FIN or RST (POLLRDHUP/POLLHUP) */
-	int64_t peer_check_ms; /* last time send() asked the kernel whether the peer left */
-	int error;             /* latched errno (SO_ERROR), 0 if none */
-	bool error_report;     /* asynchronous handshake: SO_ERROR reports error once */
-	uint32_t vflags;       /* TLS_CERT_VERIFY_RESULT of a handshake that failed */
+	_Atomic int64_t peer_check_ms; /* last time send() asked the kernel whether the peer left */
+	bool error_report;             /* asynchronous handshake: SO_ERROR reports error once */
+	uint32_t vflags;               /* TLS_CERT_VERIFY_RESULT of a handshake that failed */
 	bool vflags_kept;
 
 	struct zt_eng_conf *conf; /* engine config (listener: shared with children) */
@@ -166,6 +176,8 @@ struct zt_sock {
 	struct zt_eng *eng;     /* the session the option getters read (a DTLS server's newest) */
 
 	struct zt_waiter *waiters; /* threads sleeping in zt_wait() or zsock_poll(), for close() */
+	atomic_int wslot[ZT_WAIT_SLOTS]; /* eventfd + 1 of sleeping threads, 0: free */
+	atomic_int waking;               /* zt_wake_all() calls reading wslot now */
 
 	struct zt_dtls *dtls; /* DTLS state (peer, sessions of a server), dtls.c */
 };
@@ -174,6 +186,7 @@ struct zt_sock {
 struct zt_waiter {
 	int efd;
 	struct zt_waiter *next;
+	int slot; /* index in s->wslot, or -1: in s->waiters */
 };
 
 /** The live socket of @p fd with a reference taken, or NULL (not ours, or closed). */

@@ -666,7 +666,8 @@ static int opt_timeo_set(struct zt_sock *s, const void *optval, socklen_t optlen
 		}
 	}
 	opts_lock(s);
-	*(rcv ? &s->opts.rcvtimeo_ms : &s->opts.sndtimeo_ms) = ms;
+	/* atomic: send and recv read it without s->lock (zt_timeo) */
+	__atomic_store_n(rcv ? &s->opts.rcvtimeo_ms : &s->opts.sndtimeo_ms, ms, __ATOMIC_RELAXED);
 	opts_unlock(s);
 	return 0;
 }

@@ -84,7 +84,7 @@ static int progress(struct zt_sock *s, struct zt_want *w)
 		socklen_t len = sizeof(err);
 
 		if (poll(&p, 1, 0) == 0) {
-			*w = (struct zt_want){POLLOUT, ZT_FOREVER};
+			*w = (struct zt_want){POLLOUT, ZT_FOREVER, false};
 			return -EAGAIN;
 		}
 		if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) {
@@ -356,7 +356,7 @@ int zt_stream_accept(struct zt_sock *l, struct sockaddr *addr, socklen_t *addrle
 	return fd;
 }
 
-/* Under s->lock: an error a send or recv must report before touching the engine, or 0. */
+/* An error a send or recv must report before touching the engine, or 0 (no lock needed). */
 static int data_precheck(struct zt_sock *s)
 {
 	if (s->error != 0) {
@@ -379,10 +379,9 @@ static bool peer_gone(struct zt_sock *s)
 	/* the syscall at most once per millisecond, so small sends do not pay it each time */
 	int64_t now = zt_now_ms();
 
-	if (now == s->peer_check_ms) {
+	if (atomic_exchange(&s->peer_check_ms, now) == now) {
 		return false;
 	}
-	s->peer_check_ms = now;
 	return poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
 }
 
@@ -408,12 +407,11 @@ ssize_t zt_stream_send(struct zt_sock *s, const void *buf, size_t len, int flags
 	bool nowait = zt_nowait(s, flags);
 	int64_t deadline;
 	size_t sent = 0;
-	ssize_t n;
+	ssize_t n = 0;
 	int rc;
 
 	pthread_mutex_lock(&s->tx_lock);
-	pthread_mutex_lock(&s->lock);
-	deadline = nowait ? 0 : zt_deadline(s->opts.sndtimeo_ms);
+	deadline = nowait ? 0 : zt_deadline(zt_timeo(s, false));
 	rc = data_precheck(s);
 	if (rc == 0 && s->state == ZT_CLOSED) {
 		rc = -ECONNABORTED; /* the peer sent close_notify (Zephyr) */
@@ -423,10 +421,11 @@ ssize_t zt_stream_send(struct zt_sock *s, const void *buf, size_t len, int flags
 		 * and latches ECONNABORTED (test_send_on_close); Linux would take
 		 * the bytes and lose them.
 		 */
+		pthread_mutex_lock(&s->lock);
 		s->error = ECONNABORTED;
+		pthread_mutex_unlock(&s->lock);
 		rc = -ECONNABORTED;
 	}
-	pthread_mutex_unlock(&s->lock);
 	if (rc == 0) {
 		rc = established_or_wait(s, deadline, nowait);
 	}
@@ -438,9 +437,11 @@ ssize_t zt_stream_send(struct zt_sock *s, const void *buf, size_t len, int flags
 		if (sent < len) {
 			n = zt_session_run(&s->sess, ZT_OP_WRITE, (void *)(p + sent), len - sent,
 					   NULL, deadline, nowait);
-		} else {
+		} else if (s->sess.tx_queued) {
 			/* all accepted: push a queued record out before returning */
 			n = zt_session_run(&s->sess, ZT_OP_FLUSH, NULL, 0, NULL, deadline, nowait);
+		} else {
+			break; /* every record is in the kernel */
 		}
 		if (n > 0) {
 			sent += (size_t)n;
@@ -473,10 +474,8 @@ ssize_t zt_stream_recv(struct zt_sock *s, void *buf, size_t len, int flags)
 		return -ENOTSUP; /* Zephyr has no peek buffer */
 	}
 	pthread_mutex_lock(&s->rx_lock);
-	pthread_mutex_lock(&s->lock);
-	deadline = nowait ? 0 : zt_deadline(s->opts.rcvtimeo_ms);
+	deadline = nowait ? 0 : zt_deadline(zt_timeo(s, true));
 	rc = data_precheck(s);
-	pthread_mutex_unlock(&s->lock);
 	if (rc == 0) {
 		rc = established_or_wait(s, deadline, nowait);
 	}

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -51,6 +52,16 @@ int zt_thread_efd(void)
 
 void zt_waiter_add(struct zt_sock *s, struct zt_waiter *w)
 {
+	/* a free slot, without a lock; the list only when every slot is taken */
+	for (int i = 0; i < ZT_WAIT_SLOTS; i++) {
+		int free_ = 0;
+
+		if (atomic_compare_exchange_strong(&s->wslot[i], &free_, w->efd + 1)) {
+			w->slot = i;
+			return;
+		}
+	}
+	w->slot = -1;
 	pthread_mutex_lock(&s->lock);
 	w->next = s->waiters;
 	s->waiters = w;
@@ -59,6 +70,14 @@ void zt_waiter_add(struct zt_sock *s, struct zt_waiter *w)
 
 void zt_waiter_del(struct zt_sock *s, struct zt_waiter *w)
 {
+	if (w->slot >= 0) {
+		atomic_store(&s->wslot[w->slot], 0);
+		/* a zt_wake_all() that read the slot may still write to our eventfd: let it */
+		while (atomic_load(&s->waking) != 0) {
+			sched_yield();
+		}
+		return;
+	}
 	pthread_mutex_lock(&s->lock);
 	for (struct zt_waiter **pp = &s->waiters; *pp != NULL; pp = &(*pp)->next) {
 		if (*pp == w) {
@@ -73,6 +92,15 @@ void zt_wake_all(struct zt_sock *s)
 {
 	uint64_t one = 1;
 
+	atomic_fetch_add(&s->waking, 1);
+	for (int i = 0; i < ZT_WAIT_SLOTS; i++) {
+		int v = atomic_load(&s->wslot[i]);
+
+		if (v != 0) {
+			(void)!write(v - 1, &one, sizeof(one));
+		}
+	}
+	atomic_fetch_sub(&s->waking, 1);
 	pthread_mutex_lock(&s->lock);
 	for (struct zt_waiter *w = s->waiters; w != NULL; w = w->next) {
 		(void)!write(w->efd, &one, sizeof(one));

@@ -185,6 +185,8 @@ int zt_mbed_flush(struct zt_eng *e);
 int zt_mbed_data_check(struct zt_eng *e);
 void zt_mbed_close_notify(struct zt_eng *e);
 void zt_mbed_status(const struct zt_eng *e, struct zt_eng_status *st);
+bool zt_mbed_readable(const struct zt_eng *e);
+bool zt_mbed_write_queued(const struct zt_eng *e);
 int zt_mbed_set_hostname(struct zt_eng *e, const char *hostname);
 
 /* facts (info.c) */

@@ -463,6 +463,16 @@ void zt_mbed_status(const struct zt_eng *e, struct zt_eng_status *st)
 	st->close_notify_rcvd = e->close_notify;
 }
 
+bool zt_mbed_readable(const struct zt_eng *e)
+{
+	return mbedtls_ssl_get_bytes_avail(&e->ssl) > 0 || mbedtls_ssl_check_pending(&e->ssl) != 0;
+}
+
+bool zt_mbed_write_queued(const struct zt_eng *e)
+{
+	return e->write_pending;
+}
+
 int zt_mbed_set_hostname(struct zt_eng *e, const char *hostname)
 {
 	if (e->conf->server) {
