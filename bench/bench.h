@@ -59,6 +59,20 @@ struct impl {
 extern const struct impl bench_secsock; /* zsock_* on blocking secure sockets */
 extern const struct impl bench_raw;     /* mbedtls_ssl_* over blocking kernel sockets */
 
+/* The raw loop's configuration of one role and version (bench_impl.c). */
+struct mbedtls_ssl_config;
+const struct mbedtls_ssl_config *bench_raw_conf(bool server, int ver);
+
+/* ---- the non-blocking scenario (bench_nb.c) ---- */
+
+struct nb_result {
+	double hs_wall, hs_cpu;     /* handshakes per wall / CPU second, N at once */
+	double echo_wall, echo_cpu; /* echo round trips per wall / CPU second, over N */
+};
+
+/* N connections through one poll loop per side, K echo round trips each. */
+struct nb_result bench_nb_run(const struct impl *im, int ver, long n, long echoes);
+
 /* Load the test credentials: secsock's store (tags TAG_CA, TAG_SERVER), raw configs. */
 void bench_add_credentials(const char *certs);
 void bench_raw_init(const char *certs);

@@ -335,6 +335,11 @@ void bench_raw_init(const char *certs)
 	mbedtls_ssl_session_init(&R.saved);
 }
 
+const struct mbedtls_ssl_config *bench_raw_conf(bool server, int ver)
+{
+	return server ? &R.srv[ver][0] : &R.cli[ver];
+}
+
 void bench_raw_free(void)
 {
 	for (int v = 0; v < NVER; v++) {

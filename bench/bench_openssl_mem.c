@@ -1,8 +1,8 @@
 /*
  * bench_openssl_mem: heap per idle established TLS connection with OpenSSL
  * (libssl 3.0), measured the way bench_tls measures secsock and raw Mbed TLS,
- * so that bench_tls can print the three side by side (SPEC §5: secsock's
- * resident memory per idle connection must be below OpenSSL 3.0's).
+ * so that bench_tls can print the three side by side (docs/benchmarks.md:
+ * secsock's resident memory per idle connection must be below OpenSSL 3.0's).
  *
  * N connection pairs over 127.0.0.1 in one process (server thread + client
  * thread), the test credentials of tests/lib/certs (ECDSA P-256),

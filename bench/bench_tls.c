@@ -1,6 +1,6 @@
 /*
  * bench_tls: secsock (the zsock_* API) against a raw Mbed TLS loop on the
- * same build, side by side in one run (SPEC §5). Every metric runs both
+ * same build, side by side in one run (docs/benchmarks.md). Every metric runs both
  * implementations with the same credentials (tests/lib/certs: ECDSA P-256),
  * the same protocol version and the same cipher suite, alternating the two
  * for several rounds, and prints medians and secsock/raw ratios, for wall
@@ -19,13 +19,17 @@
  * Metrics: (1) bulk: 64 MiB one way in 16 KiB send() calls; (2) echo: 64-byte
  * round trips; (3) full handshakes/s (connect + accept + close); (4) TLS 1.2
  * resumed handshakes/s; (5) heap and RSS per idle established connection,
- * also for OpenSSL 3.0 when bench_openssl_mem was built.
+ * also for OpenSSL 3.0 when bench_openssl_mem was built; (6) non-blocking:
+ * N connections (1000) through one poll loop per side, secsock with
+ * SECSOCK_TLS_ASYNC_HANDSHAKE and zsock_poll, raw Mbed TLS over poll()
+ * (bench_nb.c): handshakes/s with N at once, then echo round trips/s over N.
  *
  * usage: bench_tls [--quick] [--rounds N] [--only LIST] [--impl secsock|raw]
  *                  [--versions 12,13] [--certs DIR] [--mem-n N] [--echo N] [--hs N]
- *                  [--resume N] [--bulk-mib N] [--pin none|same|split] [--nagle]
- *                  [--sockbuf BYTES] [--no-jitter] [--verbose]
- *   LIST: comma-separated of bulk,echo,hs,resume,mem
+ *                  [--resume N] [--bulk-mib N] [--nb-conns N] [--nb-echo K]
+ *                  [--pin none|same|split] [--nagle] [--sockbuf BYTES] [--no-jitter]
+ *                  [--verbose]
+ *   LIST: comma-separated of bulk,echo,hs,resume,nb,mem
  * Documented in docs/benchmarks.md.
  */
 #define _GNU_SOURCE
@@ -48,6 +52,8 @@
 #include <psa/crypto.h>
 
 #include "bench.h"
+
+#define NB_MAX_ROUNDS 3 /* rounds of the non-blocking scenario */
 
 #ifndef BENCH_CERTS_DIR
 #define BENCH_CERTS_DIR "tests/lib/certs"
@@ -403,6 +409,7 @@ struct cfg {
 	const char *certs;
 	size_t bulk_bytes;
 	long echo_rounds, hs_count, resume_count, mem_n;
+	long nb_conns, nb_echo;
 };
 
 enum {
@@ -410,7 +417,8 @@ enum {
 	M_ECHO = 2,
 	M_HS = 4,
 	M_RESUME = 8,
-	M_MEM = 16
+	M_MEM = 16,
+	M_NB = 32
 };
 
 struct row {
@@ -424,45 +432,66 @@ struct row {
 static struct row rows[MAX_ROWS];
 static int nrows;
 
-typedef struct sample (*runner_fn)(const struct impl *im, int ver, const struct cfg *c);
+/* A runner measures one or two metrics in the same run (out[0], out[1]). */
+typedef void (*runner_fn)(const struct impl *im, int ver, const struct cfg *c,
+			  struct sample out[2]);
 
-static struct sample r_bulk(const struct impl *im, int ver, const struct cfg *c)
+static void r_bulk(const struct impl *im, int ver, const struct cfg *c, struct sample out[2])
 {
-	return run_bulk(im, ver, c->bulk_bytes);
+	out[0] = run_bulk(im, ver, c->bulk_bytes);
 }
 
-static struct sample r_echo(const struct impl *im, int ver, const struct cfg *c)
+static void r_echo(const struct impl *im, int ver, const struct cfg *c, struct sample out[2])
 {
-	return run_echo(im, ver, c->echo_rounds);
+	out[0] = run_echo(im, ver, c->echo_rounds);
 }
 
-static struct sample r_hs(const struct impl *im, int ver, const struct cfg *c)
+static void r_hs(const struct impl *im, int ver, const struct cfg *c, struct sample out[2])
 {
-	return run_hs(im, ver, false, c->hs_count);
+	out[0] = run_hs(im, ver, false, c->hs_count);
 }
 
-static struct sample r_resume(const struct impl *im, int ver, const struct cfg *c)
+static void r_resume(const struct impl *im, int ver, const struct cfg *c, struct sample out[2])
 {
-	return run_hs(im, ver, true, c->resume_count);
+	out[0] = run_hs(im, ver, true, c->resume_count);
 }
 
-static void measure(const struct cfg *c, const char *metric, const char *unit, int ver,
-		    runner_fn fn)
+static void r_nb(const struct impl *im, int ver, const struct cfg *c, struct sample out[2])
+{
+	struct nb_result r = bench_nb_run(im, ver, c->nb_conns, c->nb_echo);
+
+	out[0] = (struct sample){r.hs_wall, r.hs_cpu};
+	out[1] = (struct sample){r.echo_wall, r.echo_cpu};
+}
+
+/*
+ * Run fn for both implementations, alternating, and record it as one row per
+ * metric (metric2 != NULL: fn measures two at once). rounds: this metric's.
+ */
+static void measure_n(const struct cfg *c, int rounds, const char *metric, const char *unit,
+		      const char *metric2, const char *unit2, int ver, runner_fn fn)
 {
 	struct row *row = &rows[nrows++];
+	struct row *row2 = metric2 != NULL ? &rows[nrows++] : NULL;
 	const struct impl *order[2];
+	struct sample out[2];
 
 	row->metric = metric;
 	row->unit = unit;
 	row->ver = ver;
+	if (row2 != NULL) {
+		row2->metric = metric2;
+		row2->unit = unit2;
+		row2->ver = ver;
+	}
 	/* one unrecorded warm-up run each (page faults, AES-NI probe, caches) */
 	if (c->impl_mask & 1) {
-		(void)fn(&bench_secsock, ver, c);
+		fn(&bench_secsock, ver, c, out);
 	}
 	if (c->impl_mask & 2) {
-		(void)fn(&bench_raw, ver, c);
+		fn(&bench_raw, ver, c, out);
 	}
-	for (int i = 0; i < c->rounds; i++) {
+	for (int i = 0; i < rounds; i++) {
 		/* alternate who goes first, so drift hits both alike */
 		order[0] = i % 2 ? &bench_raw : &bench_secsock;
 		order[1] = i % 2 ? &bench_secsock : &bench_raw;
@@ -473,11 +502,17 @@ static void measure(const struct cfg *c, const char *metric, const char *unit, i
 			if (!(c->impl_mask & (is_ss ? 1 : 2))) {
 				continue;
 			}
-			s = fn(order[k], ver, c);
+			fn(order[k], ver, c, out);
+			s = out[0];
 			double *dst = is_ss ? row->s[i] : row->r[i];
 
 			dst[0] = s.wall_rate;
 			dst[1] = s.cpu_rate;
+			if (row2 != NULL) {
+				dst = is_ss ? row2->s[i] : row2->r[i];
+				dst[0] = out[1].wall_rate;
+				dst[1] = out[1].cpu_rate;
+			}
 			if (c->verbose) {
 				fprintf(stderr,
 					"  %-7s %-8s %-7s round %d: %12.1f %s wall, %12.1f "
@@ -487,8 +522,17 @@ static void measure(const struct cfg *c, const char *metric, const char *unit, i
 			}
 		}
 	}
-	row->n = c->rounds;
+	row->n = rounds;
+	if (row2 != NULL) {
+		row2->n = rounds;
+	}
 	fprintf(stderr, "done: %s %s\n", metric, bench_ver_name[ver]);
+}
+
+static void measure(const struct cfg *c, const char *metric, const char *unit, int ver,
+		    runner_fn fn)
+{
+	measure_n(c, c->rounds, metric, unit, NULL, NULL, ver, fn);
 }
 
 static double col_median(const struct row *row, bool secsock, int k)
@@ -558,9 +602,11 @@ static void print_machine(const struct cfg *c)
 	       : g_pin == PIN_SPLIT ? "pinned to two CPUs (--pin split)"
 				    : "not pinned");
 	printf("sizes: bulk %zu MiB in %d-byte sends, echo %ld x %d B, %ld full handshakes, "
-	       "%ld resumed, memory N=%ld; socket buffers %s\n\n",
+	       "%ld resumed, memory N=%ld, non-blocking %ld connections x %ld echoes "
+	       "(at most %d rounds); socket buffers %s\n\n",
 	       c->bulk_bytes >> 20, CHUNK, c->echo_rounds, ECHO_LEN, c->hs_count, c->resume_count,
-	       c->mem_n, bench_sockbuf > 0 ? "set by --sockbuf" : "kernel default");
+	       c->mem_n, c->nb_conns, c->nb_echo, NB_MAX_ROUNDS,
+	       bench_sockbuf > 0 ? "set by --sockbuf" : "kernel default");
 }
 
 static void print_rows(void)
@@ -606,8 +652,10 @@ static unsigned parse_only(const char *s)
 			m |= M_RESUME;
 		} else if (strcmp(t, "mem") == 0) {
 			m |= M_MEM;
+		} else if (strcmp(t, "nb") == 0) {
+			m |= M_NB;
 		} else {
-			bench_die("--only: unknown metric %s (bulk,echo,hs,resume,mem)", t);
+			bench_die("--only: unknown metric %s (bulk,echo,hs,resume,nb,mem)", t);
 		}
 	}
 	return m;
@@ -616,9 +664,10 @@ static unsigned parse_only(const char *s)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: bench_tls [--quick] [--rounds N] [--only bulk,echo,hs,resume,mem]\n"
+		"usage: bench_tls [--quick] [--rounds N] [--only bulk,echo,hs,resume,nb,mem]\n"
 		"                 [--impl secsock|raw] [--versions 12|13|12,13] [--certs DIR]\n"
 		"                 [--mem-n N] [--echo N] [--hs N] [--resume N] [--bulk-mib N]\n"
+		"                 [--nb-conns N] [--nb-echo K]\n"
 		"                 [--pin none|same|split] [--nagle] [--sockbuf BYTES] "
 		"[--no-jitter]\n"
 		"                 [--verbose]\n");
@@ -634,8 +683,11 @@ int main(int argc, char **argv)
 			.echo_rounds = 20000,
 			.hs_count = 200,
 			.resume_count = 2000,
-			.mem_n = 200};
+			.mem_n = 200,
+			.nb_conns = 1000,
+			.nb_echo = 20};
 	long echo = -1, hs = -1, resume = -1, mem_n = -1, bulk_mib = -1, rounds = -1;
+	long nb_conns = -1, nb_echo = -1;
 	const char *role = NULL, *role_impl = "secsock";
 	int role_ver = 0, role_port = 0;
 	int versions = 3;
@@ -696,6 +748,10 @@ int main(int argc, char **argv)
 			resume = atol(v), i++;
 		} else if (strcmp(a, "--bulk-mib") == 0) {
 			bulk_mib = atol(v), i++;
+		} else if (strcmp(a, "--nb-conns") == 0) {
+			nb_conns = atol(v), i++;
+		} else if (strcmp(a, "--nb-echo") == 0) {
+			nb_echo = atol(v), i++;
 		} else if (strcmp(a, "--sockbuf") == 0) {
 			bench_sockbuf = atoi(v), i++;
 		} else {
@@ -709,6 +765,8 @@ int main(int argc, char **argv)
 		c.hs_count = 10;
 		c.resume_count = 50;
 		c.mem_n = 20;
+		c.nb_conns = 50;
+		c.nb_echo = 5;
 	}
 	if (rounds > 0) {
 		c.rounds = rounds > 64 ? 64 : (int)rounds;
@@ -728,8 +786,14 @@ int main(int argc, char **argv)
 	if (bulk_mib > 0) {
 		c.bulk_bytes = (size_t)bulk_mib << 20;
 	}
+	if (nb_conns > 0) {
+		c.nb_conns = nb_conns;
+	}
+	if (nb_echo > 0) {
+		c.nb_echo = nb_echo;
+	}
 	if (c.only == 0) {
-		c.only = M_BULK | M_ECHO | M_HS | M_RESUME | M_MEM;
+		c.only = M_BULK | M_ECHO | M_HS | M_RESUME | M_NB | M_MEM;
 	}
 
 	signal(SIGPIPE, SIG_IGN);
@@ -769,6 +833,13 @@ int main(int argc, char **argv)
 	}
 	if ((c.only & M_RESUME) && (versions & 1)) {
 		measure(&c, "resumed hs", "/s", V12, r_resume);
+	}
+	for (int v = 0; v < NVER; v++) {
+		/* N full handshakes per run: fewer rounds keep the run short */
+		if ((c.only & M_NB) && (versions & (1 << v))) {
+			measure_n(&c, c.rounds < NB_MAX_ROUNDS ? c.rounds : NB_MAX_ROUNDS, "nb hs",
+				  "/s", "nb echo", "rt/s", v, r_nb);
+		}
 	}
 	if (nrows > 0 && c.impl_mask == 3) {
 		print_rows();

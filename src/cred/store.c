@@ -81,7 +81,8 @@ static void free_copy(void *buf, size_t len)
 
 /*
  * Zephyr's volatile backend keeps the caller's pointer and checks nothing but
- * the slot; we copy (STYLE 2.6) and reject what can never be used.
+ * the slot; we copy and reject what can never be used
+ * (docs/zephyr-behaviour.md §2.1, "Deliberate differences").
  */
 int tls_credential_add(sec_tag_t tag, enum tls_credential_type type, const void *cred,
 		       size_t credlen)
@@ -104,7 +105,7 @@ int tls_credential_add(sec_tag_t tag, enum tls_credential_type type, const void 
 
 	pthread_rwlock_wrlock(&lock);
 	i = lower_bound(tag, type);
-	/* reference §2: -EEXIST before -ENOMEM, as the volatile backend checks */
+	/* docs/zephyr-behaviour.md §2: -EEXIST before -ENOMEM, as the volatile backend checks */
 	if (i < ncreds && key_cmp(&creds[i], tag, type) == 0) {
 		rc = -EEXIST;
 		goto out;
@@ -143,7 +144,7 @@ int tls_credential_get(sec_tag_t tag, enum tls_credential_type type, void *cred,
 	pthread_rwlock_rdlock(&lock);
 	c = find(tag, type);
 	if (c == NULL) {
-		*credlen = 0; /* reference §2.1: volatile backend zeroes credlen */
+		*credlen = 0; /* docs/zephyr-behaviour.md §2.1: volatile backend zeroes credlen */
 		rc = -ENOENT;
 	} else if (c->len > *credlen || cred == NULL) { /* cred == NULL: *credlen is 0 */
 		*credlen = c->len;

@@ -74,7 +74,7 @@ static int build_locked(void *arg, const struct zt_cred_item *items, int n)
 	return rc;
 }
 
-/* A new config for @p o (credentials loaded now, docs/zephyr-behaviour.md). */
+/* A new config for @p o (credentials loaded now, docs/zephyr-behaviour.md §3.3). */
 int zt_sock_conf_build(const struct zt_opts *o, int proto, bool server, struct zt_eng_conf **out)
 {
 	struct zt_eng_cfg cfg;
@@ -251,7 +251,7 @@ void zt_sock_sess_cfg(const struct zt_sock *s, struct zt_eng_sess_cfg *sc)
 	const struct zt_opts *o = &s->opts;
 
 	memset(sc, 0, sizeof(*sc));
-	/* NULL disables the name check and SNI; "" is as unset (docs/zephyr-behaviour.md) */
+	/* NULL disables the name check and SNI; "" is as unset (docs/zephyr-behaviour.md §3.11) */
 	if (!o->hostname_set || (o->hostname != NULL && o->hostname[0] == '\0')) {
 		sc->name_rule = ZT_NAME_UNSET;
 	} else if (o->hostname == NULL) {

@@ -1,5 +1,5 @@
 /*
- * DTLS over UDP (docs/zephyr-behaviour.md): the calls socket.c makes for
+ * DTLS over UDP (docs/zephyr-behaviour.md §3.3, §3.4): the calls socket.c makes for
  * SOCK_DGRAM secure sockets, and the client - one peer, pinned with a
  * kernel connect() so that the kernel drops datagrams from anyone else. The
  * many-peer server is dtls_server.c. Both drive their sessions with the

@@ -1,5 +1,5 @@
 /*
- * DTLS server (docs/zephyr-behaviour.md, Zephyr's 2026 multi-session model): ONE UDP
+ * DTLS server (docs/zephyr-behaviour.md §3.5, Zephyr's 2026 multi-session model): ONE UDP
  * socket, many peers. Each datagram is peeked to learn its source and handed
  * to the session of that address, else of the Connection ID in its record
  * header (NAT rebinding; one hash lookup, then one record check), else - if
@@ -208,7 +208,7 @@ static void sess_free(struct zt_sock *s, struct zt_dtls_sess *ss)
 }
 
 /*
- * A peer is gone: free its session only (docs/zephyr-behaviour.md). The application
+ * A peer is gone: free its session only (docs/zephyr-behaviour.md §3.5). The application
  * hears of it once: POLLHUP after close_notify or expiry, POLLERR and
  * SO_ERROR ECONNABORTED after a fatal error. A failed handshake is silent.
  */
@@ -532,7 +532,7 @@ static struct zt_dtls_sess *settle(struct zt_sock *s)
 }
 
 /*
- * Idle expiry (close_notify first, docs/zephyr-behaviour.md), handshake
+ * Idle expiry (close_notify first, docs/zephyr-behaviour.md §3.5), handshake
  * retransmissions, records the kernel refused earlier. Costs O(expired +
  * handshaking), not O(sessions): the idle list is in expiry order.
  */
@@ -773,8 +773,8 @@ short zt_dtls_srv_poll_update(struct zt_sock *s, short events, short kev)
 	short rev = (kev & (events | POLLERR | POLLHUP | POLLNVAL) & ~POLLIN) | (events & POLLOUT);
 
 	if ((kev & POLLIN) && (events & POLLIN) && s->conf != NULL && s->dtls->srv_init) {
-		/* docs/zephyr-behaviour.md: handshakes advance here; POLLIN only for application
-		 * data */
+		/* docs/zephyr-behaviour.md §3.7: handshakes advance here; POLLIN only
+		 * for application data */
 		for (int i = 0; i < ZT_DTLS_BATCH; i++) {
 			if (settle(s) != NULL) {
 				rev |= POLLIN;
@@ -798,7 +798,7 @@ void zt_dtls_srv_close(struct zt_sock *s)
 	if (!d->srv_init) {
 		return;
 	}
-	/* docs/zephyr-behaviour.md: close_notify to every peer, best effort */
+	/* docs/zephyr-behaviour.md §3.8: close_notify to every peer, best effort */
 	for (struct zt_link *l = d->opened.next; l != &d->opened; l = l->next) {
 		zt_eng_close_notify(SESS_OF(l, state)->sess.eng);
 	}

@@ -1,6 +1,6 @@
 /*
- * What a secure socket reports to poll() and select() (docs/zephyr-behaviour.md,
- * "poll"), called by the multiplexer in src/poll/poll.c in three phases:
+ * What a secure socket reports to poll() and select() (docs/zephyr-behaviour.md
+ * §3.7), called by the multiplexer in src/poll/poll.c in three phases:
  * ready (events the engine can tell without the kernel: buffered plaintext,
  * a whole record, close_notify, a latched error), kernel_events (what to ask
  * the kernel for) and update (after the kernel answered: a data check turns

@@ -1,7 +1,7 @@
 /*
  * struct zt_opts: the option values of one secure socket. Defaults of a new
- * socket (reference 3.2), the deep copy accept() gives a child (3.12), and
- * release. Option parsing lives in sockopt.c.
+ * socket (docs/zephyr-behaviour.md §3.2), the deep copy accept() gives a
+ * child (§3.12), and release. Option parsing lives in sockopt.c.
  */
 #include "sock/sock.h"
 
@@ -24,7 +24,7 @@ void zt_opts_init(struct zt_opts *o)
 	o->dtls_hs_on_connect = 1;
 	o->rcvtimeo_ms = ZT_FOREVER;
 	o->sndtimeo_ms = ZT_FOREVER;
-	/* no hostname set: a client then verifies against "" (reference 3.11) */
+	/* no hostname set: a client then verifies against "" (docs/zephyr-behaviour.md §3.11) */
 	o->hostname = NULL;
 	o->hostname_set = false;
 }

@@ -6,11 +6,12 @@
  * only decide what a result means for their socket (Zephyr's errno rules).
  *
  * The transport is one callback pair. send(): the connected kernel socket,
- * or sendto() a DTLS server's peer. recv(): for a stream, one kernel read
- * into a per-thread buffer of a whole record's size, the rest stashed for
- * the next call (the engine asks for a record header and then its body:
- * one system call instead of two); for a datagram, one datagram, and a DTLS
- * server's peer reads only the datagram the dispatcher handed it.
+ * or sendto() a DTLS server's peer. recv(): for a stream, a small request
+ * (a record header) reads up to 1 KiB into a per-thread buffer and stashes
+ * the rest for the next call, so a small record costs one system call
+ * instead of two; a large request (a big record's body) reads straight into
+ * the engine's buffer. For a datagram, one datagram, and a DTLS server's
+ * peer reads only the datagram the dispatcher handed it.
  */
 #include <errno.h>
 #include <poll.h>

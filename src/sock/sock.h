@@ -42,7 +42,7 @@ _Static_assert(ZT_MAX_ALPN <= ZT_ENG_MAX_ALPN, "the engine holds every ALPN entr
 #define ZT_DTLS_TIMEOUT_MIN_MS 1000
 #define ZT_DTLS_TIMEOUT_MAX_MS 60000
 
-/** Option values of one socket; copied whole by accept() (docs/zephyr-behaviour.md). */
+/** Option values of one socket; copied whole by accept() (docs/zephyr-behaviour.md §3.12). */
 struct zt_opts {
 	sec_tag_t sec_tags[ZT_MAX_SEC_TAGS];
 	int sec_tag_count;
@@ -318,7 +318,7 @@ void zt_sock_destroy(struct zt_sock *s);
  */
 void zt_sock_set_state(struct zt_sock *s, enum zt_state state, int err);
 
-/** Defaults of a new socket (docs/zephyr-behaviour.md). */
+/** Defaults of a new socket (docs/zephyr-behaviour.md §3.2). */
 void zt_opts_init(struct zt_opts *o);
 /** Deep copy for accept(); @retval 0, -ENOMEM. */
 int zt_opts_copy(struct zt_opts *dst, const struct zt_opts *src);

@@ -124,7 +124,7 @@ static void hooks_init(void)
 	zt_cred_on_delete(zt_sock_confs_flush);
 }
 
-/* reference §3.2: protocol checks, then a real kernel socket underneath */
+/* docs/zephyr-behaviour.md §3.2: protocol checks, then a real kernel socket underneath */
 static int secure_socket(int family, int type, int proto)
 {
 	int base = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -212,7 +212,7 @@ int zsock_shutdown(int sock, int how)
 		return shutdown(sock, how);
 	}
 	if (how == SHUT_RD) {
-		/* reference §3.8: recv then returns 0, blocked readers wake */
+		/* docs/zephyr-behaviour.md §3.8: recv then returns 0, blocked readers wake */
 		atomic_store(&s->shut_rd, true);
 		(void)shutdown(s->fd, SHUT_RD);
 		zt_wake_all(s);
@@ -357,7 +357,7 @@ ssize_t zsock_sendmsg(int sock, const struct msghdr *msg, int flags)
 	if (msg == NULL || (msg->msg_iovlen > 0 && msg->msg_iov == NULL)) {
 		rc = -EINVAL;
 	} else if (is_dgram(s)) {
-		/* reference §3.4: without a merge buffer only one non-empty iov */
+		/* docs/zephyr-behaviour.md §3.4: without a merge buffer only one non-empty iov */
 		const struct iovec *one = NULL;
 		int nonempty = 0;
 
@@ -388,7 +388,7 @@ ssize_t zsock_recvmsg(int sock, struct msghdr *msg, int flags)
 	if (s == NULL) {
 		return recvmsg(sock, msg, flags);
 	}
-	/* Zephyr has no recvmsg on secure sockets (reference §3.4) */
+	/* Zephyr has no recvmsg on secure sockets (docs/zephyr-behaviour.md §3.4) */
 	rc = -EOPNOTSUPP;
 	zt_fd_put(s);
 	return ret_ssize(rc);
@@ -479,7 +479,7 @@ int zsock_ioctl(int sock, unsigned long request, ...)
 		s->nonblock = *(int *)arg != 0;
 		rc = 0;
 	} else {
-		rc = -EOPNOTSUPP; /* reference §3.4: no FIONREAD on secure sockets */
+		rc = -EOPNOTSUPP; /* docs/zephyr-behaviour.md §3.4: no FIONREAD on secure sockets */
 	}
 	zt_fd_put(s);
 	return ret_int(rc);

@@ -1,7 +1,8 @@
 /*
- * setsockopt/getsockopt of a secure socket: the SOL_TLS options 1-20 of the
- * reference table (1.3), the SOL_SOCKET options the TLS layer keeps for
- * itself (1.4), and everything else passed through to the kernel socket.
+ * setsockopt/getsockopt of a secure socket: the SOL_TLS options 1-20
+ * (docs/zephyr-behaviour.md §1.3), the SOL_SOCKET options the TLS layer
+ * keeps for itself (§1.4), and everything else passed through to the
+ * kernel socket.
  * Each handler checks its arguments first, then takes s->lock only to read
  * or write s->opts / s->eng / s->error; nothing here sleeps under the lock.
  */
@@ -36,8 +37,9 @@ static void opts_unlock(struct zt_sock *s)
 }
 
 /*
- * The kernel socket, by system call: under libsecsock-posix the libc names
- * setsockopt/getsockopt lead back into this file (SPEC 5).
+ * The kernel socket, by system call: under libsecsock-posix (planned, see
+ * README.md, "What works today") the libc names setsockopt/getsockopt lead
+ * back into this file.
  */
 static int kernel_setsockopt(int fd, int level, int optname, const void *optval, socklen_t optlen)
 {
@@ -164,7 +166,7 @@ static int opt_hostname_set(struct zt_sock *s, const void *optval, socklen_t opt
 		}
 	}
 	opts_lock(s);
-	/* A live session takes the new name at once (reference 3.12). */
+	/* A live session takes the new name at once (docs/zephyr-behaviour.md §3.12). */
 	if (s->eng != NULL) {
 		rc = zt_eng_set_hostname(s->eng, name);
 	}
@@ -639,7 +641,7 @@ static int tls_get(struct zt_sock *s, int optname, void *optval, socklen_t *optl
 	}
 }
 
-/* ---- SOL_SOCKET (reference 1.4) ---- */
+/* ---- SOL_SOCKET (docs/zephyr-behaviour.md §1.4) ---- */
 
 /* SO_RCVTIMEO/SO_SNDTIMEO live here, not in the kernel: the kernel socket never blocks. */
 static int opt_timeo_set(struct zt_sock *s, const void *optval, socklen_t optlen, bool rcv)

@@ -1,5 +1,5 @@
 /*
- * TLS over TCP (docs/zephyr-behaviour.md: handshakes, data, close): the
+ * TLS over TCP (docs/zephyr-behaviour.md §3.3 handshakes, §3.4 data, §3.8 close): the
  * handshake in connect() and accept() - or, with SECSOCK_TLS_ASYNC_HANDSHAKE,
  * advanced by poll(), send() and recv() - and what send, recv and close
  * mean for a stream. The engine is driven by the session pump (session.c).
@@ -513,7 +513,7 @@ ssize_t zt_stream_recv(struct zt_sock *s, void *buf, size_t len, int flags)
 	pthread_mutex_unlock(&s->rx_lock);
 	/*
 	 * MSG_WAITALL cut short by a timeout or EOF: return what arrived (Zephyr
-	 * drops it and reports EAGAIN; docs/zephyr-behaviour.md).
+	 * drops it and reports EAGAIN; docs/zephyr-behaviour.md §3.4).
 	 */
 	return got > 0 ? (ssize_t)got : n;
 }

@@ -2,7 +2,7 @@
  * Blocking on a secure socket. The kernel socket is always non-blocking;
  * a blocking call sleeps here in poll() on the kernel fd and on a per-thread
  * eventfd, so close() or shutdown() from another thread can wake it
- * (EINTR, docs/zephyr-behaviour.md). Idle sockets cost no extra descriptor: the
+ * (EINTR, docs/zephyr-behaviour.md §3.8). Idle sockets cost no extra descriptor: the
  * eventfd belongs to the thread, created the first time it blocks.
  */
 #include <errno.h>

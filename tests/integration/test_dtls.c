@@ -1,7 +1,7 @@
 /*
  * DTLS over UDP through zsock_*, black box over loopback: the datagram and
- * poll cases of Zephyr's tests/net/socket/tls (reference §4.1) and the DTLS
- * client rules of reference §3.3/§3.4 (handshake on connect or first send,
+ * poll cases of Zephyr's tests/net/socket/tls (docs/zephyr-behaviour.md §4.1) and the DTLS
+ * client rules of docs/zephyr-behaviour.md §3.3/§3.4 (handshake on connect or first send,
  * ENOTCONN/EISCONN/EDESTADDRREQ, retransmission, ETIMEDOUT, retry after a
  * failure, close_notify). The multi-peer server cases are in
  * test_dtls_server.c. Zephyr's suite runs on PSK; so do most cases here.
@@ -59,7 +59,7 @@ static void pair_close(struct pair *p)
 	close_fd(&p->srv);
 }
 
-/* ---- datagram semantics (reference §3.4) ---- */
+/* ---- datagram semantics (docs/zephyr-behaviour.md §3.4) ---- */
 
 /* Zephyr test_v4_msg_trunc / test_v6_msg_trunc */
 static void msg_trunc(int family)
@@ -135,7 +135,7 @@ TEST(test_v6_dtls_sendmsg_no_buf)
 }
 
 /*
- * Reference §3.4/§3.6: one datagram carries one record; the client asks for
+ * docs/zephyr-behaviour.md §3.4/§3.6: one datagram carries one record; the client asks for
  * a 1024-byte max fragment length (CONFIG_NET_SOCKETS_DTLS_MAX_FRAGMENT_LENGTH),
  * so 1024 bytes go and 1025 are EMSGSIZE, both ways.
  */
@@ -164,7 +164,7 @@ TEST(test_dtls_send_over_max_fragment_emsgsize)
 	pair_close(&p);
 }
 
-/* ---- poll (reference §3.7) ---- */
+/* ---- poll (docs/zephyr-behaviour.md §3.7) ---- */
 
 /* Zephyr test_poll_dtls_pollin */
 TEST(test_poll_dtls_pollin)
@@ -247,7 +247,7 @@ TEST(test_poll_dtls_pollerr)
 	pair_close(&p);
 }
 
-/* Reference §3.7: the client side hears the server's close_notify as POLLHUP */
+/* docs/zephyr-behaviour.md §3.7: the client side hears the server's close_notify as POLLHUP */
 TEST(test_poll_dtls_client_pollhup_on_server_close)
 {
 	struct zsock_pollfd fds[1];
@@ -256,10 +256,10 @@ TEST(test_poll_dtls_client_pollhup_on_server_close)
 
 	if (pair_open(&p, AF_INET, TAG_PSK, TAG_PSK)) {
 		fds[0] = (struct zsock_pollfd){.fd = p.cli, .events = POLLIN};
-		close_fd(&p.srv); /* close_notify to every peer (reference §3.8) */
+		close_fd(&p.srv); /* close_notify to every peer (docs/zephyr-behaviour.md §3.8) */
 		EXPECT_EQ(zsock_poll(fds, 1, 1000), 1);
 		EXPECT_EQ(fds[0].revents, POLLHUP);
-		/* reference §3.4: peer close_notify -> latched ENOTCONN */
+		/* docs/zephyr-behaviour.md §3.4: peer close_notify -> latched ENOTCONN */
 		EXPECT_ERRNO(zsock_recv(p.cli, &b, 1, 0), ENOTCONN);
 		EXPECT_ERRNO(zsock_recv(p.cli, &b, 1, MSG_DONTWAIT), ENOTCONN);
 		EXPECT_EQ(get_int(p.cli, SOL_SOCKET, SO_ERROR), ENOTCONN);
@@ -316,7 +316,10 @@ TEST(test_dtls_certificates_handshake)
 	pair_close(&p);
 }
 
-/* A wrong name fails the client's handshake: ECONNABORTED (reference §3.3); the server goes on */
+/*
+ * A wrong name fails the client's handshake: ECONNABORTED (docs/zephyr-behaviour.md §3.3); the
+ * server goes on
+ */
 TEST(test_dtls_certificates_wrong_hostname_econnaborted)
 {
 	struct sockaddr_storage sa;
@@ -366,7 +369,7 @@ TEST(test_dtls_psk_ciphersuite_used)
 	ASSERT_TRUE(srv >= 0 && cli >= 0);
 	EXPECT_OK(zsock_setsockopt(cli, SOL_TLS, TLS_CIPHERSUITE_LIST, &suite, sizeof(suite)));
 	EXPECT_OK(zsock_setsockopt(srv, SOL_TLS, TLS_CIPHERSUITE_LIST, &suite, sizeof(suite)));
-	/* no session yet (reference 1.3 option 4) */
+	/* no session yet (docs/zephyr-behaviour.md §1.3 option 4) */
 	EXPECT_EQ(get_int(srv, SOL_TLS, TLS_CIPHERSUITE_USED), -ENOTCONN - 100000);
 	conn_job_init(&job, cli, &sa, sl);
 	ASSERT_TRUE(worker_start(&w, conn_job_main, &job));

@@ -1,5 +1,5 @@
 /*
- * The DTLS client, black box over loopback (reference §3.3, §3.4, §3.6,
+ * The DTLS client, black box over loopback (docs/zephyr-behaviour.md §3.3, §3.4, §3.6,
  * §3.8): handshake in connect() or in the first send, sendto() naming the
  * peer, ENOTCONN / EISCONN / EDESTADDRREQ, retransmission under loss with
  * TLS_DTLS_HANDSHAKE_TIMEOUT_MIN/MAX, ETIMEDOUT without a busy loop, a fresh
@@ -58,7 +58,7 @@ static int64_t thread_cpu_ms(void)
 	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
 }
 
-/* Reference §3.4: "DTLS client recv before handshake -> ENOTCONN" */
+/* docs/zephyr-behaviour.md §3.4: "DTLS client recv before handshake -> ENOTCONN" */
 TEST(test_dtls_client_recv_before_handshake_enotconn)
 {
 	struct sockaddr_storage sa;
@@ -84,7 +84,7 @@ TEST(test_dtls_client_recv_before_handshake_enotconn)
 	echo_close(&e);
 }
 
-/* Reference §3.4: no peer and no address -> EDESTADDRREQ; another address -> EISCONN */
+/* docs/zephyr-behaviour.md §3.4: no peer, no address -> EDESTADDRREQ; other address -> EISCONN */
 TEST(test_dtls_client_sendto_peer_rules)
 {
 	struct sockaddr_storage sa, other;
@@ -109,7 +109,7 @@ TEST(test_dtls_client_sendto_peer_rules)
 	echo_close(&e);
 }
 
-/* Reference §3.4: datagrams from other sources never reach a connected client */
+/* docs/zephyr-behaviour.md §3.4: datagrams from other sources never reach a connected client */
 TEST(test_dtls_client_ignores_other_sources)
 {
 	struct sockaddr_storage sa, ca;
@@ -164,7 +164,7 @@ TEST(test_dtls_client_handshake_on_first_send)
 	echo_close(&e);
 }
 
-/* Reference §3.3: sendto() without connect() records the peer, then handshakes */
+/* docs/zephyr-behaviour.md §3.3: sendto() without connect() records the peer, then handshakes */
 TEST(test_dtls_client_sendto_names_peer)
 {
 	struct sockaddr_storage sa, peer, other;
@@ -192,7 +192,7 @@ TEST(test_dtls_client_sendto_names_peer)
 	echo_close(&e);
 }
 
-/* Reference §3.6: retransmission on the MIN/MAX timer completes a handshake through loss */
+/* docs/zephyr-behaviour.md §3.6: retransmission on the MIN/MAX timer beats loss in a handshake */
 TEST(test_dtls_client_handshake_retransmits_under_loss)
 {
 	struct sockaddr_storage sa;
@@ -227,7 +227,7 @@ TEST(test_dtls_client_handshake_retransmits_under_loss)
 
 /*
  * A peer that never answers: Mbed TLS doubles 100 ms up to MAX 800 ms, then
- * ETIMEDOUT (reference §3.3/§3.9). The caller sleeps between retransmissions.
+ * ETIMEDOUT (docs/zephyr-behaviour.md §3.3/§3.9). The caller sleeps between retransmissions.
  */
 TEST(test_dtls_client_no_answer_etimedout)
 {
@@ -258,7 +258,7 @@ TEST(test_dtls_client_no_answer_etimedout)
 	close(hole);
 }
 
-/* Reference §3.4: "After a failed handshake a later send() retries a fresh handshake" */
+/* docs/zephyr-behaviour.md §3.4: after a failed handshake a later send() starts a fresh one */
 TEST(test_dtls_client_retry_after_failed_handshake)
 {
 	struct sockaddr_storage sa;
@@ -308,7 +308,7 @@ TEST(test_dtls_client_closed_port_econnrefused)
 	zsock_close(cli);
 }
 
-/* Zephyr blocks the handshake of a non-blocking socket too (reference §3.3) */
+/* Zephyr blocks the handshake of a non-blocking socket too (docs/zephyr-behaviour.md §3.3) */
 TEST(test_dtls_client_nonblocking_connect_handshakes)
 {
 	struct sockaddr_storage sa;
@@ -379,7 +379,7 @@ static void *blocked_recv_main(void *p)
 	return NULL;
 }
 
-/* Reference §3.8 (Zephyr test_close_while_recv): close() wakes a blocked recv with EINTR */
+/* docs/zephyr-behaviour.md §3.8 (Zephyr test_close_while_recv): close() wakes recv with EINTR */
 TEST(test_dtls_client_close_while_recv_eintr)
 {
 	struct sockaddr_storage sa;
@@ -407,7 +407,7 @@ TEST(test_dtls_client_close_while_recv_eintr)
 }
 
 /*
- * Reference §3.10: TLS_SESSION_CACHE on a DTLS client resumes with the
+ * docs/zephyr-behaviour.md §3.10: TLS_SESSION_CACHE on a DTLS client resumes with the
  * server's cached session; a resumed handshake carries no certificate, which
  * the relay sees as far fewer bytes from the server.
  */

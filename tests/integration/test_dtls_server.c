@@ -1,9 +1,9 @@
 /*
- * The DTLS server, black box over loopback (reference §3.5, Zephyr 2026
+ * The DTLS server, black box over loopback (docs/zephyr-behaviour.md §3.5, Zephyr 2026
  * multi-session model): one socket, many clients, handshakes inside poll()
  * and recvfrom(), sendto() per client, Connection ID matching when a
  * client's address changes, idle expiry, a 20-client echo. Ports of the
- * multi-client cases of Zephyr's tests/net/socket/tls (reference §4.1).
+ * multi-client cases of Zephyr's tests/net/socket/tls (docs/zephyr-behaviour.md §4.1).
  *
  * Zephyr counts session contexts of the whole system (two clients plus a
  * server that always keeps one); zt_dtls_session_count() counts the peers of
@@ -268,7 +268,7 @@ static void relay_client_hs(struct multi *m, struct relay *r, int fd, struct soc
  * learnt, the old one is ENOTCONN); another client on the old address gets
  * a new session. Zephyr rebinds the client socket; here a relay moves.
  *
- * Deviation (docs/zephyr-behaviour.md, docs/security.md): Zephyr's test runs
+ * Deviation (docs/zephyr-behaviour.md §3.5, docs/security.md): Zephyr's test runs
  * the server with TLS_DTLS_CID_SUPPORTED (no CID of its own) and finds the
  * moved client by trying its record against every session, which lets any
  * spoofed datagram cost one decryption per session. secsock finds it by the
@@ -536,7 +536,7 @@ TEST(test_v6_dtls_server_session_timeout_recvfrom)
 	multi_close(&m);
 }
 
-/* Reference §3.4: before any handshake a server has nobody to send to */
+/* docs/zephyr-behaviour.md §3.4: before any handshake a server has nobody to send to */
 TEST(test_dtls_server_sendto_unknown_enotconn)
 {
 	struct sockaddr_storage sa, other;
@@ -586,7 +586,7 @@ TEST(test_dtls_server_drops_non_hello)
 	zsock_close(srv);
 }
 
-/* Reference §3.8: close() sends close_notify to every peer */
+/* docs/zephyr-behaviour.md §3.8: close() sends close_notify to every peer */
 TEST(test_dtls_server_close_notifies_every_peer)
 {
 	struct multi m;

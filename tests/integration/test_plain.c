@@ -1,8 +1,8 @@
 /*
  * Plain (non-TLS) sockets made with zsock_socket() behave exactly like the
- * host's (SPEC §1, last bullet): every call is compared with the host's own
+ * host's (docs/zephyr-behaviour.md §0): every call is compared with the host's own
  * call on an equivalent socket, results and errno alike. Also the secure
- * socket creation rules of reference §3.2 (family, type, SO_TYPE, SO_PROTOCOL).
+ * socket creation rules of docs/zephyr-behaviour.md §3.2 (family, type, SO_TYPE, SO_PROTOCOL).
  */
 #include <zephyr/net/socket.h>
 #include <zephyr/net/net_ip.h>
@@ -153,7 +153,7 @@ static long long elapsed_ms(const struct timespec *t0)
 	return (t1.tv_sec - t0->tv_sec) * 1000LL + (t1.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
-/* ---- TCP and UDP data paths (SPEC §1: plain sockets are the host's) ---- */
+/* ---- TCP and UDP data paths (docs/zephyr-behaviour.md §0: plain sockets are the host's) ---- */
 
 static void tcp_roundtrip(int family)
 {
@@ -233,13 +233,13 @@ static void tcp_roundtrip(int family)
 	EXPECT_EQ(zsock_close(lst), 0);
 }
 
-/* SPEC §1: TCP over 127.0.0.1 through zsock_* */
+/* docs/zephyr-behaviour.md §0: TCP over 127.0.0.1 through zsock_* */
 TEST(test_tcp_roundtrip_v4)
 {
 	tcp_roundtrip(AF_INET);
 }
 
-/* SPEC §1: TCP over ::1 through zsock_* */
+/* docs/zephyr-behaviour.md §0: TCP over ::1 through zsock_* */
 TEST(test_tcp_roundtrip_v6)
 {
 	tcp_roundtrip(AF_INET6);
@@ -311,13 +311,13 @@ static void udp_roundtrip(int family)
 	close(h);
 }
 
-/* SPEC §1: UDP over 127.0.0.1 through zsock_* */
+/* docs/zephyr-behaviour.md §0: UDP over 127.0.0.1 through zsock_* */
 TEST(test_udp_roundtrip_v4)
 {
 	udp_roundtrip(AF_INET);
 }
 
-/* SPEC §1: UDP over ::1 through zsock_* */
+/* docs/zephyr-behaviour.md §0: UDP over ::1 through zsock_* */
 TEST(test_udp_roundtrip_v6)
 {
 	udp_roundtrip(AF_INET6);
@@ -325,7 +325,7 @@ TEST(test_udp_roundtrip_v6)
 
 /* ---- errno for bad input equals the host's ---- */
 
-/* SPEC §1: a descriptor that is not a socket → ENOTSOCK, as the host */
+/* docs/zephyr-behaviour.md §0: a descriptor that is not a socket → ENOTSOCK, as the host */
 TEST(test_calls_not_socket_enotsock)
 {
 	char buf[4];
@@ -352,7 +352,7 @@ TEST(test_calls_not_socket_enotsock)
 	EXPECT_ERRNO(fcntl(fd, F_GETFD), EBADF);
 }
 
-/* SPEC §1: a closed or negative descriptor → EBADF, as the host */
+/* docs/zephyr-behaviour.md §0: a closed or negative descriptor → EBADF, as the host */
 TEST(test_calls_closed_fd_ebadf)
 {
 	char buf[4];
@@ -425,7 +425,7 @@ static void bind_twice(int family, int type)
 	close(h);
 }
 
-/* SPEC §1: binding a bound socket again → EINVAL, as the host (TCP and UDP, v4 and v6) */
+/* docs/zephyr-behaviour.md §0: binding twice → EINVAL, as the host (TCP and UDP, v4 and v6) */
 TEST(test_bind_twice_einval)
 {
 	bind_twice(AF_INET, SOCK_STREAM);
@@ -434,7 +434,7 @@ TEST(test_bind_twice_einval)
 	bind_twice(AF_INET6, SOCK_DGRAM);
 }
 
-/* SPEC §1: a port in use → EADDRINUSE, as the host */
+/* docs/zephyr-behaviour.md §0: a port in use → EADDRINUSE, as the host */
 TEST(test_bind_port_in_use_eaddrinuse)
 {
 	struct sockaddr_storage a;
@@ -468,7 +468,7 @@ static void socket_same(int line, int family, int type, int proto)
 	}
 }
 
-/* SPEC §1: socket() with non-secure protocol numbers is the host's socket() */
+/* docs/zephyr-behaviour.md §0: socket() with non-secure protocol numbers is the host's socket() */
 TEST(test_socket_non_secure_proto_as_host)
 {
 	EXPECT_ERRNO(zsock_socket(12345, SOCK_STREAM, 0), EAFNOSUPPORT);
@@ -488,7 +488,7 @@ TEST(test_socket_non_secure_proto_as_host)
 	socket_same(__LINE__, AF_INET, SOCK_DGRAM, 274);
 }
 
-/* SPEC §1: misuse of plain sockets fails as the host */
+/* docs/zephyr-behaviour.md §0: misuse of plain sockets fails as the host */
 TEST(test_plain_misuse_as_host)
 {
 	struct sockaddr_storage a = {0}; /* contents irrelevant: addrlen 3 is too short */
@@ -540,7 +540,7 @@ static void nonblock_recv(int fd)
 	EXPECT_EQ(zsock_fcntl(fd, F_GETFL, 0) & O_NONBLOCK, 0);
 }
 
-/* SPEC §1: F_GETFL/F_SETFL O_NONBLOCK, then recv → EAGAIN (TCP, UDP, accept) */
+/* docs/zephyr-behaviour.md §0: F_GETFL/F_SETFL O_NONBLOCK, then recv → EAGAIN (TCP, UDP, accept) */
 TEST(test_fcntl_nonblock_recv_eagain)
 {
 	struct sockaddr_storage a;
@@ -563,7 +563,7 @@ TEST(test_fcntl_nonblock_recv_eagain)
 	close(lst);
 }
 
-/* SPEC §1: zsock_poll over a TCP pair and a UDP socket reports what the host's poll does */
+/* docs/zephyr-behaviour.md §0: zsock_poll on a TCP pair and a UDP socket, as the host's poll */
 TEST(test_poll_mixed_tcp_udp)
 {
 	struct sockaddr_storage ua;
@@ -619,7 +619,7 @@ TEST(test_poll_mixed_tcp_udp)
 	close(u);
 }
 
-/* SPEC §1: zsock_select over a TCP pair and a UDP socket */
+/* docs/zephyr-behaviour.md §0: zsock_select over a TCP pair and a UDP socket */
 TEST(test_select_mixed_tcp_udp)
 {
 	struct sockaddr_storage ua;
@@ -664,7 +664,7 @@ TEST(test_select_mixed_tcp_udp)
 	close(u);
 }
 
-/* SPEC §1: zsock_ioctl(FIONREAD) on plain TCP and UDP gives the host's count */
+/* docs/zephyr-behaviour.md §0: zsock_ioctl(FIONREAD) on plain TCP and UDP gives the host's count */
 TEST(test_ioctl_fionread_plain)
 {
 	struct sockaddr_storage ua;
@@ -695,7 +695,7 @@ TEST(test_ioctl_fionread_plain)
 
 /* ---- name resolution and address conversion ---- */
 
-/* SPEC §1: zsock_getaddrinfo / freeaddrinfo / gai_strerror are the host's resolver */
+/* docs/zephyr-behaviour.md §0: zsock_getaddrinfo/freeaddrinfo/gai_strerror are the host's */
 TEST(test_getaddrinfo_localhost)
 {
 	struct zsock_addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
@@ -742,7 +742,7 @@ TEST(test_getaddrinfo_localhost)
 	zsock_freeaddrinfo(res);
 }
 
-/* SPEC §1: zsock_gethostname is the host's */
+/* docs/zephyr-behaviour.md §0: zsock_gethostname is the host's */
 TEST(test_gethostname_as_host)
 {
 	char z[256] = {0};
@@ -753,7 +753,7 @@ TEST(test_gethostname_as_host)
 	EXPECT_STREQ(z, h);
 }
 
-/* SPEC §1: zsock_inet_pton/ntop for v4, v6 and bad input (returns 0), as the host */
+/* docs/zephyr-behaviour.md §0: zsock_inet_pton/ntop: v4, v6, bad input (0), as the host */
 TEST(test_inet_pton_ntop_v4_v6_bad)
 {
 	struct in_addr a4;
@@ -816,7 +816,7 @@ static void sockopt_int_same(int z, int h, int level, int name, int val)
 	EXPECT_EQ(zl, hl);
 }
 
-/* SPEC §1: SOL_SOCKET / IPPROTO_TCP options on plain sockets behave as the host's */
+/* docs/zephyr-behaviour.md §0: SOL_SOCKET/IPPROTO_TCP options on plain sockets are the host's */
 TEST(test_sockopt_plain_passthrough)
 {
 	int z = zsock_socket(AF_INET, SOCK_STREAM, 0);
@@ -844,7 +844,7 @@ TEST(test_sockopt_plain_passthrough)
 	close(h);
 }
 
-/* SPEC §1: SO_RCVTIMEO on a plain socket is the kernel's (EAGAIN after the timeout) */
+/* docs/zephyr-behaviour.md §0: SO_RCVTIMEO on a plain socket is the kernel's (EAGAIN at expiry) */
 TEST(test_sockopt_plain_rcvtimeo)
 {
 	int cli;
@@ -914,7 +914,7 @@ static void sol_tls_same(int z, int h)
 }
 
 /*
- * SPEC §1 / STYLE 2.2: SOL_TLS (282) on a socket that is not a secure socket goes to the
+ * docs/zephyr-behaviour.md §0: SOL_TLS (282) on a socket that is not a secure socket goes to the
  * kernel untouched (Linux kTLS shares the level and options 1-4). Compared, not hard-coded:
  * TCP (fresh and connected), UDP, and AF_UNIX, where the kernel's errno differs from any a
  * TLS layer would invent.
@@ -959,9 +959,9 @@ TEST(test_sol_tls_on_plain_goes_to_kernel)
 	close(h);
 }
 
-/* ---- secure socket creation (reference §3.2) ---- */
+/* ---- secure socket creation (docs/zephyr-behaviour.md §3.2) ---- */
 
-/* reference §3.2: a secure protocol needs AF_INET/AF_INET6 → EAFNOSUPPORT */
+/* docs/zephyr-behaviour.md §3.2: a secure protocol needs AF_INET/AF_INET6 → EAFNOSUPPORT */
 TEST(test_tls_socket_bad_family_eafnosupport)
 {
 	static const int fams[] = {AF_UNIX, AF_PACKET, AF_UNSPEC, AF_NETLINK};
@@ -974,7 +974,7 @@ TEST(test_tls_socket_bad_family_eafnosupport)
 	EXPECT_ERRNO(zsock_socket(AF_UNIX, SOCK_DGRAM, IPPROTO_TLS_1_2), EAFNOSUPPORT);
 }
 
-/* reference §3.2: TLS 256-259 need SOCK_STREAM, DTLS 272-273 SOCK_DGRAM → EPROTOTYPE */
+/* docs/zephyr-behaviour.md §3.2: TLS 256-259 need SOCK_STREAM, DTLS 272-273 SOCK_DGRAM */
 TEST(test_secure_socket_wrong_type_eprototype)
 {
 	static const int fams[] = {AF_INET, AF_INET6};
@@ -1018,7 +1018,7 @@ static void check_secure_socket(int family, int type, int proto)
 	EXPECT_EQ(zsock_close(fd), 0);
 }
 
-/* reference §3.2 / Zephyr test_so_type, test_so_protocol: TLS 256-259 on v4 and v6 */
+/* docs/zephyr-behaviour.md §3.2 / Zephyr test_so_type, test_so_protocol: TLS 256-259, v4, v6 */
 TEST(test_tls_socket_create_all_versions)
 {
 	for (int p = IPPROTO_TLS_1_0; p <= IPPROTO_TLS_1_3; p++) {
@@ -1027,7 +1027,7 @@ TEST(test_tls_socket_create_all_versions)
 	}
 }
 
-/* reference §3.2: DTLS 272/273 on SOCK_DGRAM, v4 and v6 */
+/* docs/zephyr-behaviour.md §3.2: DTLS 272/273 on SOCK_DGRAM, v4 and v6 */
 TEST(test_dtls_socket_create_all_versions)
 {
 	check_secure_socket(AF_INET, SOCK_DGRAM, IPPROTO_DTLS_1_0);
@@ -1054,7 +1054,7 @@ TEST(test_so_protocol_tls_1_2_and_1_1)
 	EXPECT_EQ(zsock_close(b), 0);
 }
 
-/* reference §1.4: SO_PROTOCOL on a secure socket with optlen != sizeof(int) → EINVAL */
+/* docs/zephyr-behaviour.md §1.4: SO_PROTOCOL, secure socket, optlen != sizeof(int) → EINVAL */
 TEST(test_so_protocol_bad_optlen_einval)
 {
 	long long v = 0;
@@ -1073,7 +1073,7 @@ TEST(test_so_protocol_bad_optlen_einval)
 	EXPECT_EQ(zsock_close(d), 0);
 }
 
-/* reference §3.2: SOCK_NONBLOCK|SOCK_CLOEXEC are accepted; F_GETFL shows O_NONBLOCK */
+/* docs/zephyr-behaviour.md §3.2: SOCK_NONBLOCK|SOCK_CLOEXEC accepted; F_GETFL shows O_NONBLOCK */
 TEST(test_tls_socket_type_flags_nonblock_cloexec)
 {
 	int fd = zsock_socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TLS_1_2);
@@ -1095,7 +1095,7 @@ TEST(test_tls_socket_type_flags_nonblock_cloexec)
 	EXPECT_EQ(zsock_close(d), 0);
 }
 
-/* reference §3.8: close() returns 0, then the descriptor is gone (EBADF) */
+/* docs/zephyr-behaviour.md §3.8: close() returns 0, then the descriptor is gone (EBADF) */
 TEST(test_secure_socket_close_then_ebadf)
 {
 	struct stat st;

@@ -1,7 +1,7 @@
 /*
  * TLS API extensions, black box over loopback through zsock_*:
- * - every case of Zephyr's tests/net/socket/tls_ext (reference §4.2);
- * - hostname and certificate verification rules (reference §1.3 option 2,
+ * - every case of Zephyr's tests/net/socket/tls_ext (docs/zephyr-behaviour.md §4.2);
+ * - hostname and certificate verification rules (docs/zephyr-behaviour.md §1.3 option 2,
  *   §3.11);
  * - TLS_CIPHERSUITE_LIST / TLS_CIPHERSUITE_USED (options 3, 4) and
  *   TLS_ALPN_LIST (option 7);
@@ -303,7 +303,7 @@ static void hs_ok(int line, const struct hs *h)
 }
 
 /*
- * Both ends fail with ECONNABORTED (reference §3.9), and promptly: the side
+ * Both ends fail with ECONNABORTED (docs/zephyr-behaviour.md §3.9), and promptly: the side
  * that gives up sends a fatal alert, so the other one does not sit out its
  * 10 s handshake timeout (Zephyr's CONFIG_NET_SOCKETS_TLS_CONNECT_TIMEOUT).
  */
@@ -403,7 +403,7 @@ static int set_verify_cb(int fd, struct vrfy *v)
 	return zsock_setsockopt(fd, SOL_TLS, TLS_CERT_VERIFY_CALLBACK, &cb, sizeof(cb));
 }
 
-/* ==== Zephyr tests/net/socket/tls_ext (reference §4.2) ==== */
+/* ==== Zephyr tests/net/socket/tls_ext (docs/zephyr-behaviour.md §4.2) ==== */
 
 /*
  * test_common(): server verify NONE / OPTIONAL / REQUIRED; the client
@@ -725,7 +725,7 @@ TEST(test_client_hello_null_hostname_no_sni)
 }
 
 /*
- * Reference §3.11 "SNI is sent only with a non-empty hostname"; RFC 6066
+ * docs/zephyr-behaviour.md §3.11 "SNI is sent only with a non-empty hostname"; RFC 6066
  * HostName<1..2^16-1> cannot be empty: TLS_HOSTNAME "" sends no SNI.
  */
 TEST(test_client_hello_empty_hostname_no_sni)
@@ -749,7 +749,7 @@ TEST(test_client_hello_with_sni)
 	EXPECT_TRUE(memcmp(name, SNI_HOSTNAME, strlen(SNI_HOSTNAME)) == 0);
 }
 
-/* ==== hostname and verification (reference §1.3 option 2, §3.11) ==== */
+/* ==== hostname and verification (docs/zephyr-behaviour.md §1.3 option 2, §3.11) ==== */
 
 /*
  * One client against a server presenting @p srv_tag; the client trusts
@@ -783,7 +783,7 @@ static void verify_case_done(struct hs *h, int lfd)
 	}
 }
 
-/* Reference §1.3 option 2: default verification, no TLS_HOSTNAME -> "" fails the check */
+/* docs/zephyr-behaviour.md §1.3 option 2: no TLS_HOSTNAME -> "" fails the default check */
 TEST(test_hostname_unset_required_aborts)
 {
 	struct hs h;
@@ -794,7 +794,7 @@ TEST(test_hostname_unset_required_aborts)
 	verify_case_done(&h, lfd);
 }
 
-/* Reference §3.11: with OPTIONAL, the unset hostname shows as a CN mismatch */
+/* docs/zephyr-behaviour.md §3.11: with OPTIONAL, the unset hostname shows as a CN mismatch */
 TEST(test_hostname_unset_optional_flags_cn_mismatch)
 {
 	struct hs h;
@@ -809,7 +809,7 @@ TEST(test_hostname_unset_optional_flags_cn_mismatch)
 	verify_case_done(&h, lfd);
 }
 
-/* Reference §1.3 option 2: NULL disables the name check (issue #96853) */
+/* docs/zephyr-behaviour.md §1.3 option 2: NULL disables the name check (issue #96853) */
 TEST(test_hostname_null_localhost_cert_succeeds)
 {
 	struct hs h;
@@ -824,7 +824,7 @@ TEST(test_hostname_null_localhost_cert_succeeds)
 	verify_case_done(&h, lfd);
 }
 
-/* Reference §1.3 option 2: with NULL even a certificate for another name passes */
+/* docs/zephyr-behaviour.md §1.3 option 2: with NULL even a certificate for another name passes */
 TEST(test_hostname_null_wronghost_cert_succeeds)
 {
 	struct hs h;
@@ -836,7 +836,7 @@ TEST(test_hostname_null_wronghost_cert_succeeds)
 	verify_case_done(&h, lfd);
 }
 
-/* Reference §1.3 option 2: NULL skips the name only, the chain is still checked */
+/* docs/zephyr-behaviour.md §1.3 option 2: NULL skips the name only, the chain is still checked */
 TEST(test_hostname_null_untrusted_cert_aborts)
 {
 	struct hs h;
@@ -847,7 +847,7 @@ TEST(test_hostname_null_untrusted_cert_aborts)
 	verify_case_done(&h, lfd);
 }
 
-/* Reference §1.3 option 2: a wrong name with REQUIRED fails the handshake */
+/* docs/zephyr-behaviour.md §1.3 option 2: a wrong name with REQUIRED fails the handshake */
 TEST(test_hostname_wrong_required_aborts)
 {
 	struct hs h;
@@ -858,7 +858,7 @@ TEST(test_hostname_wrong_required_aborts)
 	verify_case_done(&h, lfd);
 }
 
-/* Reference §3.11: Mbed TLS 3.6 matches an IP literal against the cert's IP SAN */
+/* docs/zephyr-behaviour.md §3.11: Mbed TLS 3.6 matches an IP literal against the cert's IP SAN */
 TEST(test_hostname_ip_san_v4_succeeds)
 {
 	struct hs h;
@@ -873,7 +873,7 @@ TEST(test_hostname_ip_san_v4_succeeds)
 	verify_case_done(&h, lfd);
 }
 
-/* Reference §3.11: an IP the certificate does not list is a mismatch */
+/* docs/zephyr-behaviour.md §3.11: an IP the certificate does not list is a mismatch */
 TEST(test_hostname_ip_san_wrong_ip_aborts)
 {
 	struct hs h;
@@ -884,7 +884,7 @@ TEST(test_hostname_ip_san_wrong_ip_aborts)
 	verify_case_done(&h, lfd);
 }
 
-/* Reference §3.11: IPv6 literal "::1" against the IP SAN, over ::1 */
+/* docs/zephyr-behaviour.md §3.11: IPv6 literal "::1" against the IP SAN, over ::1 */
 TEST(test_hostname_ip_san_v6_succeeds)
 {
 	uint16_t port;
@@ -910,7 +910,7 @@ TEST(test_hostname_ip_san_v6_succeeds)
 	zsock_close(lfd);
 }
 
-/* Reference §3.9: a chain to an unknown root fails the handshake */
+/* docs/zephyr-behaviour.md §3.9: a chain to an unknown root fails the handshake */
 TEST(test_verify_untrusted_ca_required_aborts)
 {
 	struct hs h;
@@ -921,7 +921,7 @@ TEST(test_verify_untrusted_ca_required_aborts)
 	verify_case_done(&h, lfd);
 }
 
-/* Reference option 19: OPTIONAL reports the unknown root as NOT_TRUSTED */
+/* docs/zephyr-behaviour.md §1.3 option 19: OPTIONAL reports the unknown root as NOT_TRUSTED */
 TEST(test_verify_untrusted_ca_optional_flags_not_trusted)
 {
 	struct hs h;
@@ -936,7 +936,7 @@ TEST(test_verify_untrusted_ca_optional_flags_not_trusted)
 	verify_case_done(&h, lfd);
 }
 
-/* Reference option 1: the same certificate passes for a client that trusts its CA */
+/* docs/zephyr-behaviour.md §1.3 option 1: the same certificate passes if its CA is trusted */
 TEST(test_verify_untrusted_cert_own_ca_succeeds)
 {
 	static const sec_tag_t ct[] = {TAG_UNTRUSTED_CA};
@@ -961,7 +961,7 @@ TEST(test_verify_untrusted_cert_own_ca_succeeds)
 	zsock_close(lfd);
 }
 
-/* Reference §3.9: an expired certificate fails the handshake with REQUIRED */
+/* docs/zephyr-behaviour.md §3.9: an expired certificate fails the handshake with REQUIRED */
 TEST(test_verify_expired_required_aborts)
 {
 	struct hs h;
@@ -972,7 +972,7 @@ TEST(test_verify_expired_required_aborts)
 	verify_case_done(&h, lfd);
 }
 
-/* Reference option 19: OPTIONAL connects and reports BADCERT_EXPIRED */
+/* docs/zephyr-behaviour.md §1.3 option 19: OPTIONAL connects and reports BADCERT_EXPIRED */
 TEST(test_verify_expired_optional_flags_expired)
 {
 	struct hs h;
@@ -987,7 +987,7 @@ TEST(test_verify_expired_optional_flags_expired)
 	verify_case_done(&h, lfd);
 }
 
-/* Reference §3.9: wronghost.pem for "localhost" fails with REQUIRED */
+/* docs/zephyr-behaviour.md §3.9: wronghost.pem for "localhost" fails with REQUIRED */
 TEST(test_verify_wronghost_required_aborts)
 {
 	struct hs h;
@@ -998,7 +998,7 @@ TEST(test_verify_wronghost_required_aborts)
 	verify_case_done(&h, lfd);
 }
 
-/* Reference option 19: wronghost.pem for "localhost" is a CN mismatch only */
+/* docs/zephyr-behaviour.md §1.3 option 19: wronghost.pem for "localhost" is a CN mismatch only */
 TEST(test_verify_wronghost_optional_flags_cn_mismatch)
 {
 	struct hs h;
@@ -1013,7 +1013,7 @@ TEST(test_verify_wronghost_optional_flags_cn_mismatch)
 	verify_case_done(&h, lfd);
 }
 
-/* Reference option 2: wronghost.pem matches its own name */
+/* docs/zephyr-behaviour.md §1.3 option 2: wronghost.pem matches its own name */
 TEST(test_verify_wronghost_own_name_succeeds)
 {
 	struct hs h;
@@ -1055,7 +1055,7 @@ static void suites_case(const int *csuites, int nc, const int *ssuites, int ns, 
 	run_handshake(*lfd, cli, AF_INET, port, h);
 }
 
-/* Reference options 3, 4: one TLS 1.2 suite is negotiated and reported on both ends */
+/* docs/zephyr-behaviour.md §1.3 options 3, 4: one TLS 1.2 suite, negotiated, seen by both ends */
 TEST(test_ciphersuite_used_tls12_single_suite)
 {
 	static const int cs[] = {SUITE_ECDHE_ECDSA_AES128_GCM};
@@ -1072,7 +1072,7 @@ TEST(test_ciphersuite_used_tls12_single_suite)
 	verify_case_done(&h, lfd);
 }
 
-/* Reference options 3, 4: a TLS 1.3-only list negotiates TLS 1.3 */
+/* docs/zephyr-behaviour.md §1.3 options 3, 4: a TLS 1.3-only list negotiates TLS 1.3 */
 TEST(test_ciphersuite_used_tls13_single_suite)
 {
 	static const int cs[] = {SUITE_TLS13_AES128_GCM};
@@ -1089,7 +1089,7 @@ TEST(test_ciphersuite_used_tls13_single_suite)
 	verify_case_done(&h, lfd);
 }
 
-/* Reference option 3: the server's list picks the suite when the client offers several */
+/* docs/zephyr-behaviour.md §1.3 option 3: the server's list picks among the client's suites */
 TEST(test_ciphersuite_used_server_list_decides)
 {
 	static const int cs[] = {SUITE_ECDHE_ECDSA_AES128_GCM, SUITE_ECDHE_ECDSA_AES256_GCM};
@@ -1104,7 +1104,7 @@ TEST(test_ciphersuite_used_server_list_decides)
 	verify_case_done(&h, lfd);
 }
 
-/* Reference §3.9: no common TLS 1.2 suite -> handshake failure on both ends */
+/* docs/zephyr-behaviour.md §3.9: no common TLS 1.2 suite -> handshake failure on both ends */
 TEST(test_ciphersuite_list_disjoint_tls12_aborts)
 {
 	static const int cs[] = {SUITE_ECDHE_ECDSA_AES128_GCM};
@@ -1114,14 +1114,14 @@ TEST(test_ciphersuite_list_disjoint_tls12_aborts)
 
 	suites_case(cs, 1, ss, 1, &h, &lfd);
 	EXPECT_HS_ABORTED(h);
-	/* reference option 4: no suite was negotiated */
+	/* docs/zephyr-behaviour.md §1.3 option 4: no suite was negotiated */
 	if (h.cli >= 0) {
 		EXPECT_EQ(suite_used(h.cli), -ENOTCONN);
 	}
 	verify_case_done(&h, lfd);
 }
 
-/* Reference §3.9: no common TLS 1.3 suite -> handshake failure on both ends */
+/* docs/zephyr-behaviour.md §3.9: no common TLS 1.3 suite -> handshake failure on both ends */
 TEST(test_ciphersuite_list_disjoint_tls13_aborts)
 {
 	static const int cs[] = {SUITE_TLS13_AES128_GCM};
@@ -1134,7 +1134,7 @@ TEST(test_ciphersuite_list_disjoint_tls13_aborts)
 	verify_case_done(&h, lfd);
 }
 
-/* Reference §3.9: a TLS 1.3-only client against a TLS 1.2-only server */
+/* docs/zephyr-behaviour.md §3.9: a TLS 1.3-only client against a TLS 1.2-only server */
 TEST(test_ciphersuite_list_disjoint_versions_aborts)
 {
 	static const int cs[] = {SUITE_TLS13_AES128_GCM};
@@ -1147,7 +1147,7 @@ TEST(test_ciphersuite_list_disjoint_versions_aborts)
 	verify_case_done(&h, lfd);
 }
 
-/* Reference option 4: no suite yet -> ENOTCONN (new socket, listener) */
+/* docs/zephyr-behaviour.md §1.3 option 4: no suite yet -> ENOTCONN (new socket, listener) */
 TEST(test_ciphersuite_used_before_connect_enotconn)
 {
 	uint16_t port;
@@ -1193,12 +1193,12 @@ static void alpn_case(const char *const *calpn, int nc, const char *const *salpn
 	run_handshake(*lfd, cli, AF_INET, port, h);
 }
 
-/* The strings must outlive the sockets (reference option 7): static storage. */
+/* The strings must outlive the sockets (docs/zephyr-behaviour.md §1.3 option 7): static storage. */
 static const char *const alpn_h2_http11[] = {"h2", "http/1.1"};
 static const char *const alpn_http11[] = {"http/1.1"};
 static const char *const alpn_h2[] = {"h2"};
 
-/* Reference option 7: one protocol in common -> the handshake succeeds */
+/* docs/zephyr-behaviour.md §1.3 option 7: one protocol in common -> the handshake succeeds */
 TEST(test_alpn_overlap_handshake_ok)
 {
 	struct hs h;
@@ -1210,7 +1210,7 @@ TEST(test_alpn_overlap_handshake_ok)
 	verify_case_done(&h, lfd);
 }
 
-/* Reference option 7: a server without ALPN ignores the client's list */
+/* docs/zephyr-behaviour.md §1.3 option 7: a server without ALPN ignores the client's list */
 TEST(test_alpn_client_only_handshake_ok)
 {
 	struct hs h;
@@ -1222,7 +1222,7 @@ TEST(test_alpn_client_only_handshake_ok)
 	verify_case_done(&h, lfd);
 }
 
-/* Reference §3.9: no protocol in common -> no_application_protocol, ECONNABORTED */
+/* docs/zephyr-behaviour.md §3.9: no protocol in common -> no_application_protocol, ECONNABORTED */
 TEST(test_alpn_no_overlap_aborts)
 {
 	struct hs h;
@@ -1233,7 +1233,7 @@ TEST(test_alpn_no_overlap_aborts)
 	verify_case_done(&h, lfd);
 }
 
-/* ==== session cache (reference §3.10) ==== */
+/* ==== session cache (docs/zephyr-behaviour.md §3.10) ==== */
 
 static void cache_purge(void)
 {
@@ -1321,7 +1321,7 @@ static void cache_resume_common(const int *suites, int n, int suite)
 	cache_purge();
 }
 
-/* Reference §3.10: TLS 1.2 (server limited to 0xC02B) resumes from the cache */
+/* docs/zephyr-behaviour.md §3.10: TLS 1.2 (server limited to 0xC02B) resumes from the cache */
 TEST(test_session_cache_tls12_resumes_until_purge)
 {
 	static const int ss[] = {SUITE_ECDHE_ECDSA_AES128_GCM};
@@ -1329,7 +1329,7 @@ TEST(test_session_cache_tls12_resumes_until_purge)
 	cache_resume_common(ss, 1, SUITE_ECDHE_ECDSA_AES128_GCM);
 }
 
-/* Reference §3.10, PR #113405: TLS 1.3 resumes with the ticket read after the handshake */
+/* docs/zephyr-behaviour.md §3.10, PR #113405: TLS 1.3 resumes with a ticket read after connect */
 TEST(test_session_cache_tls13_resumes_until_purge)
 {
 	static const int ss[] = {SUITE_TLS13_AES128_GCM};
@@ -1337,7 +1337,7 @@ TEST(test_session_cache_tls13_resumes_until_purge)
 	cache_resume_common(ss, 1, SUITE_TLS13_AES128_GCM);
 }
 
-/* Reference option 12: cache disabled on the client -> a full handshake every time */
+/* docs/zephyr-behaviour.md §1.3 option 12: cache off on the client -> always a full handshake */
 TEST(test_session_cache_client_disabled_full_handshakes)
 {
 	static const int tls12[] = {SUITE_ECDHE_ECDSA_AES128_GCM};
@@ -1360,7 +1360,7 @@ TEST(test_session_cache_client_disabled_full_handshakes)
 	cache_purge();
 }
 
-/* Reference option 12: cache disabled on the server -> a full handshake every time */
+/* docs/zephyr-behaviour.md §1.3 option 12: cache off on the server -> always a full handshake */
 TEST(test_session_cache_server_disabled_full_handshakes)
 {
 	static const int tls12[] = {SUITE_ECDHE_ECDSA_AES128_GCM};
@@ -1383,7 +1383,7 @@ TEST(test_session_cache_server_disabled_full_handshakes)
 	cache_purge();
 }
 
-/* Reference §3.10: the client cache is keyed by peer address: another port is a miss */
+/* docs/zephyr-behaviour.md §3.10: the client cache is keyed by peer address: other port, miss */
 TEST(test_session_cache_other_port_full_handshake)
 {
 	static const int ss[] = {SUITE_ECDHE_ECDSA_AES128_GCM};
@@ -1406,7 +1406,7 @@ TEST(test_session_cache_other_port_full_handshake)
 	cache_purge();
 }
 
-/* ==== accept() inherits the listener's options (reference §3.12) ==== */
+/* ==== accept() inherits the listener's options (docs/zephyr-behaviour.md §3.12) ==== */
 
 /* A client of the mutual-auth listener, with or without client.pem. */
 static void mutual_round(int lfd, uint16_t port, bool with_cert, struct hs *h)
@@ -1446,9 +1446,9 @@ static void expect_client_refused(int line, struct hs *h)
 		return;
 	}
 	/*
-	 * TLS 1.3: the client learns of the refusal in its first recv. Reference
-	 * §3.4/§3.9: an Mbed TLS error in recv is EIO (not latched); a later
-	 * call reports the dead connection as ECONNABORTED.
+	 * TLS 1.3: the client learns of the refusal in its first recv.
+	 * docs/zephyr-behaviour.md §3.4/§3.9: an Mbed TLS error in recv is EIO
+	 * (not latched); a later call reports the dead connection as ECONNABORTED.
 	 */
 	errno = 0;
 	n = zsock_recv(h->cli, b, sizeof(b), 0);
@@ -1457,7 +1457,10 @@ static void expect_client_refused(int line, struct hs *h)
 	}
 }
 
-/* Reference §3.12: TLS_PEER_VERIFY REQUIRED + CA tag of the listener apply to accepted sockets */
+/*
+ * docs/zephyr-behaviour.md §3.12: TLS_PEER_VERIFY REQUIRED + CA tag of the listener apply to
+ * accepted sockets
+ */
 TEST(test_accept_inherits_peer_verify_required)
 {
 	uint16_t port;
@@ -1485,7 +1488,7 @@ TEST(test_accept_inherits_peer_verify_required)
 	zsock_close(lfd);
 }
 
-/* Reference §3.12: a listener option changed between two accepts applies to the second */
+/* docs/zephyr-behaviour.md §3.12: a listener option changed between accepts applies to the next */
 TEST(test_accept_listener_change_applies_to_next_accept)
 {
 	uint16_t port;
@@ -1527,7 +1530,7 @@ TEST(test_accept_listener_change_applies_to_next_accept)
 	zsock_close(lfd);
 }
 
-/* Reference §3.12: tags, suites and SO_RCVTIMEO are cloned into the accepted socket */
+/* docs/zephyr-behaviour.md §3.12: tags, suites and SO_RCVTIMEO are cloned into accepted sockets */
 TEST(test_accept_inherits_tags_suites_timeouts)
 {
 	static const int ss[] = {SUITE_ECDHE_ECDSA_AES128_GCM};
@@ -1579,9 +1582,9 @@ TEST(test_accept_inherits_tags_suites_timeouts)
 	zsock_close(lfd);
 }
 
-/* ==== options after connect (reference §1.3 "no option is rejected", §3.12) ==== */
+/* ==== options after connect (docs/zephyr-behaviour.md §1.3 "no option is rejected", §3.12) ==== */
 
-/* Reference §3.12: TLS_SEC_TAG_LIST / TLS_PEER_VERIFY after connect: 0, session unchanged */
+/* docs/zephyr-behaviour.md §3.12: TLS_SEC_TAG_LIST / TLS_PEER_VERIFY after connect: 0, no effect */
 TEST(test_opts_after_connect_tags_verify_keep_session)
 {
 	uint16_t port;
@@ -1616,7 +1619,7 @@ TEST(test_opts_after_connect_tags_verify_keep_session)
 	zsock_close(lfd);
 }
 
-/* Reference §1.3: every other settable option after connect also returns 0 */
+/* docs/zephyr-behaviour.md §1.3: every other settable option after connect also returns 0 */
 TEST(test_opts_after_connect_others_keep_session)
 {
 	static const int cs[] = {SUITE_ECDHE_ECDSA_AES256_GCM};

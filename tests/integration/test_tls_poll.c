@@ -1,6 +1,6 @@
 /*
- * poll() on TLS sockets through zsock_poll (reference §3.7): the TLS poll
- * cases of Zephyr's tests/net/socket/tls (reference §4.1), many records
+ * poll() on TLS sockets through zsock_poll (docs/zephyr-behaviour.md §3.7): the TLS poll
+ * cases of Zephyr's tests/net/socket/tls (docs/zephyr-behaviour.md §4.1), many records
  * buffered (PR #115310), tickets that must not wake a reader, a fatal error
  * reached from outside through a record-corrupting relay, and a 1 MiB
  * transfer each way on non-blocking sockets driven by zsock_poll. The pair,
@@ -94,7 +94,7 @@ TEST(test_poll_tls_pollin)
 }
 
 /*
- * reference §3.7 ("only partial record / handshake / ticket → clear POLLIN")
+ * docs/zephyr-behaviour.md §3.7 ("only partial record / handshake / ticket → clear POLLIN")
  * and §3.10: a TLS 1.3 NewSessionTicket the server sends after the handshake
  * reaches the client's kernel socket but is not data: zsock_poll() reports no
  * POLLIN and recv() would block; application data after it wakes the poll.
@@ -129,7 +129,7 @@ TEST(test_poll_tls_pollin_not_for_session_ticket)
 }
 
 /*
- * reference §3.7, Zephyr PR #115310 (issue #115247): the peer sends 20 small
+ * docs/zephyr-behaviour.md §3.7, Zephyr PR #115310 (issue #115247): the peer sends 20 small
  * records at once; poll() reports POLLIN, without waiting, before each read
  * until every record is read (whole records, then half records), then nothing.
  */
@@ -165,7 +165,7 @@ TEST(test_poll_tls_pollin_until_all_records_read)
 	tf_pair_close(&p);
 }
 
-/* reference §3.7: a listening socket reports POLLIN when a connection waits in accept() */
+/* docs/zephyr-behaviour.md §3.7: a listener reports POLLIN when a connection waits in accept() */
 TEST(test_poll_listener_pollin_on_pending_connection)
 {
 	struct tf_cfg c = tf_cfg_cert(AF_INET6);
@@ -386,7 +386,7 @@ static bool relay_pair_up(const struct tf_cfg *c, struct tf_pair *p, struct rela
 }
 
 /*
- * reference §3.4 ("a bare TCP FIN without close_notify also yields 0") and
+ * docs/zephyr-behaviour.md §3.4 ("a bare TCP FIN without close_notify also yields 0") and
  * §3.7, Zephyr issue #39660: the connection is cut under both peers (FIN, no
  * close_notify): poll() wakes with POLLIN|POLLHUP and recv() returns 0.
  */
@@ -423,7 +423,7 @@ static void expect_pollerr(int fd)
 
 	EXPECT_EQ(poll1(fd, POLLIN, 1000, &rev), 1);
 	EXPECT_TRUE(rev & POLLERR);
-	/* latched, and SO_ERROR does not clear it (reference §1.4) */
+	/* latched, and SO_ERROR does not clear it (docs/zephyr-behaviour.md §1.4) */
 	EXPECT_EQ(tf_get_int(fd, SOL_SOCKET, SO_ERROR), ECONNABORTED);
 	EXPECT_EQ(tf_get_int(fd, SOL_SOCKET, SO_ERROR), ECONNABORTED);
 	EXPECT_ERRNO(zsock_recv(fd, &b, 1, MSG_DONTWAIT), ECONNABORTED);
@@ -457,7 +457,7 @@ TEST(test_poll_tls_pollerr)
 }
 
 /*
- * reference §3.4 / §3.9 ("recv generic Mbed TLS error (TLS) → EIO (not
+ * docs/zephyr-behaviour.md §3.4 / §3.9 ("recv generic Mbed TLS error (TLS) → EIO (not
  * latched)"): the same corrupted record met by a blocking recv() instead of
  * poll(): EIO, SO_ERROR shows nothing latched; the client's recv() meeting the
  * fatal alert likewise.
@@ -597,7 +597,7 @@ TEST(test_large_transfer_nonblocking_poll_1mib_each_way)
  * One thread blocked in recv(), another thread polling the same socket: the
  * poll's data check moves the record from the kernel into Mbed TLS, where
  * the reader's kernel-level wait cannot see it. The reader must still get
- * the data at once, not at its SO_RCVTIMEO (reference §3.13: concurrent
+ * the data at once, not at its SO_RCVTIMEO (docs/zephyr-behaviour.md §3.13: concurrent
  * use of one socket from several threads).
  */
 struct blocked_reader {

@@ -1,6 +1,6 @@
 /*
  * TLS over TCP through zsock_*, black box over loopback: the TLS (not DTLS)
- * cases of Zephyr's tests/net/socket/tls (reference §4.1), plus protocol
+ * cases of Zephyr's tests/net/socket/tls (docs/zephyr-behaviour.md §4.1), plus protocol
  * versions, PSK, mutual authentication, large and concurrent transfers and
  * accept() inheritance (issue 3). Poll cases live in test_tls_poll.c.
  * Zephyr's suite runs on PSK; here the default pair is certificate based
@@ -222,13 +222,13 @@ static void echo_family(int family)
 	tf_pair_close(&p);
 }
 
-/* reference §4.1 (loopback 127.0.0.1): a TLS echo both ways */
+/* docs/zephyr-behaviour.md §4.1 (loopback 127.0.0.1): a TLS echo both ways */
 TEST(test_echo_v4)
 {
 	echo_family(AF_INET);
 }
 
-/* reference §4.1 (loopback ::1): a TLS echo both ways */
+/* docs/zephyr-behaviour.md §4.1 (loopback ::1): a TLS echo both ways */
 TEST(test_echo_v6)
 {
 	echo_family(AF_INET6);
@@ -353,7 +353,7 @@ static void conn_try_start(struct conn_try *t, int family, uint16_t port)
 }
 
 /*
- * Zephyr test_connect_timeout, reference §3.3/§3.9. Three clients at once (one
+ * Zephyr test_connect_timeout, docs/zephyr-behaviour.md §3.3/§3.9. Three clients at once (one
  * 10 s wait in all): (a) a plain TCP server that accepts and never answers →
  * the handshake gives up after the 10 s connect timeout with ETIMEDOUT; (b) the
  * same on a non-blocking socket → EAGAIN; (c) a server whose accept queue is
@@ -395,7 +395,7 @@ TEST(test_connect_timeout_etimedout)
 	EXPECT_EQ(blk.err, ETIMEDOUT);
 	EXPECT_TRUE(blk.ms >= 9500 && blk.ms <= 14000);
 	EXPECT_EQ(nb.rc, -1);
-	EXPECT_EQ(nb.err, EAGAIN); /* reference §3.3: non-blocking handshake timeout */
+	EXPECT_EQ(nb.err, EAGAIN); /* non-blocking: docs/zephyr-behaviour.md §3.3 */
 	EXPECT_TRUE(nb.ms >= 9500 && nb.ms <= 14000);
 	EXPECT_EQ(syn.rc, -1);
 	EXPECT_EQ(syn.err, ETIMEDOUT);
@@ -487,7 +487,7 @@ static void connect_to_fake(enum fake_mode mode)
 	t0 = tf_now_ms();
 	EXPECT_ERRNO(zsock_connect(fd, (struct sockaddr *)&ss, len), ECONNABORTED);
 	EXPECT_TRUE(tf_now_ms() - t0 < 5000); /* a failure, not the 10 s timeout */
-	/* reference §3.3: the handshake error is latched */
+	/* docs/zephyr-behaviour.md §3.3: the handshake error is latched */
 	EXPECT_EQ(tf_get_int(fd, SOL_SOCKET, SO_ERROR), ECONNABORTED);
 	EXPECT_EQ(zsock_close(fd), 0);
 	tf_worker_must_join(&f.w, 10000);
@@ -530,7 +530,7 @@ TEST(test_accept_non_block_eagain)
 
 /*
  * Zephyr test_accept_invalid_handshake_data: a plain TCP client sends garbage →
- * accept() ECONNABORTED; reference §3.3: the failure costs that accept() only,
+ * accept() ECONNABORTED; docs/zephyr-behaviour.md §3.3: the failure costs that accept() only,
  * the listener then accepts a good client.
  */
 TEST(test_accept_invalid_handshake_data_econnaborted)
@@ -715,7 +715,7 @@ TEST(test_send_block_waits_for_window)
 }
 
 /*
- * Zephyr test_send_on_close, reference §4.1 and §3.9 ("send after peer
+ * Zephyr test_send_on_close, docs/zephyr-behaviour.md §4.1 and §3.9 ("send after peer
  * close_notify → ECONNABORTED (latched)"): after the peer closed, send() →
  * ECONNABORTED, then recv() → ECONNABORTED; in the other order recv() → 0,
  * then send() → ECONNABORTED.
@@ -862,7 +862,7 @@ static void *two_sends_main(void *p)
 }
 
 /*
- * Zephyr test_send_while_recv (PR #56324, reference §3.13): while a thread is
+ * Zephyr test_send_while_recv (PR #56324, docs/zephyr-behaviour.md §3.13): while a thread is
  * blocked in recv() on a socket, send() on the same socket from another thread
  * completes; the recv() then gets the peer's answer.
  */
@@ -890,14 +890,17 @@ TEST(test_send_while_recv_not_blocked)
 	tf_pair_close(&p);
 }
 
-/* ---- protocol versions (reference §1.1, PR #102570) ---- */
+/* ---- protocol versions (docs/zephyr-behaviour.md §1.1, PR #102570) ---- */
 
 static bool is_tls13_suite(int id)
 {
 	return id >= 0x1301 && id <= 0x1305;
 }
 
-/* reference §1.1: IPPROTO_TLS_1_2 is a minimum only; against a TLS_1_3 server 1.3 is negotiated */
+/*
+ * docs/zephyr-behaviour.md §1.1: IPPROTO_TLS_1_2 is a minimum only; against a TLS_1_3 server 1.3
+ * is negotiated
+ */
 TEST(test_version_tls12_client_tls13_server_negotiates_13)
 {
 	struct tf_cfg c = tf_cfg_cert(AF_INET);
@@ -912,7 +915,7 @@ TEST(test_version_tls12_client_tls13_server_negotiates_13)
 }
 
 /*
- * reference §1.1 (PR #102570 "Enforce minimum TLS version"): a TLS_1_3 client
+ * docs/zephyr-behaviour.md §1.1 (PR #102570 "Enforce minimum TLS version"): a TLS_1_3 client
  * against a server that can only do TLS 1.2 (TLS 1.2 suites only) does not
  * downgrade: connect() and accept() fail with ECONNABORTED. Also the mirror
  * case: a TLS_1_3 server against a client with TLS 1.2 suites only.
@@ -941,7 +944,7 @@ TEST(test_version_tls13_client_tls12_server_econnaborted)
 }
 
 /*
- * reference §1.1: IPPROTO_TLS_1_0 and _1_1 set no minimum (Mbed TLS speaks >= 1.2):
+ * docs/zephyr-behaviour.md §1.1: IPPROTO_TLS_1_0 and _1_1 set no minimum (Mbed TLS speaks >= 1.2):
  * accepted, and they negotiate 1.3 with a default server, 1.2 with a 1.2-only one.
  */
 TEST(test_version_tls10_tls11_negotiate_12_or_13)
@@ -1083,7 +1086,7 @@ TEST(test_psk_only_client_vs_cert_and_psk_server_default_suites)
 	psk_only_client_vs_cert_and_psk_server(IPPROTO_TLS_1_3);
 }
 
-/* reference §3.3: a wrong PSK (same identity, other key) → both sides ECONNABORTED */
+/* docs/zephyr-behaviour.md §3.3: a wrong PSK (same identity, other key) → ECONNABORTED, both */
 TEST(test_psk_wrong_key_econnaborted)
 {
 	struct tf_cfg c = cfg_psk(AF_INET, PSK_AES_256_CBC_SHA384);
@@ -1162,7 +1165,7 @@ static void expect_client_refused(struct tf_pair *p)
 		errno = 0;
 		n = zsock_recv(p->cli, &c, 1, 0);
 		EXPECT_EQ(n, -1);
-		/* ECONNABORTED, or EIO for a recv()-level alert (reference §3.4) */
+		/* ECONNABORTED, or EIO for a recv()-level alert (docs/zephyr-behaviour.md §3.4) */
 		EXPECT_TRUE(errno == ECONNABORTED || errno == EIO);
 	} else {
 		EXPECT_EQ(p->cli_err, ECONNABORTED);
@@ -1338,7 +1341,7 @@ TEST(test_large_transfer_blocking_1mib_each_way)
 }
 
 /*
- * reference §3.13 (PR #56324): on each socket one thread sends while another
+ * docs/zephyr-behaviour.md §3.13 (PR #56324): on each socket one thread sends while another
  * receives, both directions, for 2 s, random sizes; every byte arrives once and
  * in order. Run under TSan for the data races.
  */
@@ -1374,7 +1377,7 @@ static int64_t get_timeo_ms(int fd, int opt)
 }
 
 /*
- * reference §3.12: accept() clones the listener's options, SO_RCVTIMEO and
+ * docs/zephyr-behaviour.md §3.12: accept() clones the listener's options, SO_RCVTIMEO and
  * SO_SNDTIMEO included: the accepted socket reports them and a recv() on it
  * times out after the listener's SO_RCVTIMEO.
  */

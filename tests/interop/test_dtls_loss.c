@@ -19,8 +19,8 @@
  * length/pattern derived from them; the secsock server echoes each datagram; the client
  * retransmits message i when no reply came within SO_RCVTIMEO (a short timeout), drops
  * replies for j < i as duplicates, and requires reply i byte-exact. DTLS retransmission
- * runs on TLS_DTLS_HANDSHAKE_TIMEOUT_MIN/MAX = 200/10000 ms (reference 1.3 opts 8/9).
- * Reference: zephyr-secure-sockets.md 3.3-3.6. Whole file: ~1.5 min on 2 cores.
+ * runs on TLS_DTLS_HANDSHAKE_TIMEOUT_MIN/MAX = 200/10000 ms (docs/zephyr-behaviour.md §1.3,
+ * options 8, 9). Behaviour: docs/zephyr-behaviour.md §3.3-§3.6. Whole file: ~1.5 min on 2 cores.
  */
 #include <zephyr/net/socket.h>
 #include <zephyr/net/tls_credentials.h>
@@ -111,7 +111,7 @@ static bool peer_wait(struct pf_peer *p, const char *needle, int ms)
 	return true;
 }
 
-/* ---- secsock DTLS echo server: ONE socket for every client (reference 3.5) ---- */
+/* ---- secsock DTLS echo server: ONE socket for all clients (docs/zephyr-behaviour.md §3.5) ---- */
 
 struct echo_srv {
 	int fd;
@@ -153,7 +153,8 @@ static void *echo_srv_run(void *arg_)
 
 static bool dtls_opts(int fd, sec_tag_t tag, int rcvtimeo_ms)
 {
-	uint32_t tmin = 200, tmax = 10000; /* reference 1.3 opts 8/9: short, so loss is cheap */
+	/* docs/zephyr-behaviour.md §1.3 options 8, 9: short, so loss is cheap */
+	uint32_t tmin = 200, tmax = 10000;
 	struct zsock_timeval tv = {.tv_sec = rcvtimeo_ms / 1000,
 				   .tv_usec = (rcvtimeo_ms % 1000) * 1000};
 
@@ -646,7 +647,7 @@ static uint16_t server2_start(struct pf_peer *p)
 }
 
 /* Wait for every client thread, at most until the deadline; then close their sockets
- * (close from another thread unblocks a call, reference 3.8) and join within 15 s. */
+ * (close from another thread unblocks a call, docs/zephyr-behaviour.md §3.8), join within 15 s. */
 static bool join_clients(pthread_t *th, struct client *c, int n, atomic_bool *stop, int64_t end)
 {
 	bool all = true;

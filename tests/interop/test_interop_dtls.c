@@ -6,7 +6,7 @@
  * recvfrom/sendto echo in a thread); RFC 9146 Connection ID both ways with
  * ssl_server2/ssl_client2, proven on the wire by a counting relay, and the
  * NAT-rebinding case (the relay moves the client to a new source port).
- * Reference: zephyr-secure-sockets.md 1.3 (options 6, 8, 9, 14-18), 3.3-3.7.
+ * Behaviour: docs/zephyr-behaviour.md §1.3 (options 6, 8, 9, 14-18), §3.3-§3.7.
  * Every peer runs on a free loopback port, every wait is bounded, every
  * process is killed and reaped. The matrix is in docs/interop-dtls.md.
  */
@@ -157,7 +157,8 @@ static bool dtls_common_opts(int fd, const struct dtls_opts *o)
 	return true;
 }
 
-/* A secsock DTLS client connected (handshake done, reference 3.3) to 127.0.0.1:port, or -1. */
+/* A secsock DTLS client connected to 127.0.0.1:port (handshake done: docs/zephyr-behaviour.md
+ * §3.3), or -1. */
 static int dtls_client(const struct dtls_opts *o, uint16_t port)
 {
 	struct sockaddr_storage ss;
@@ -212,7 +213,8 @@ static ssize_t exchange(int fd, const char *msg, char *buf, size_t size)
 	return n;
 }
 
-/* ---- secsock DTLS echo server: one socket, recvfrom/sendto in a thread (reference 3.5) ---- */
+/* ---- secsock DTLS echo server: one socket, recvfrom/sendto in a thread ---- */
+/* (docs/zephyr-behaviour.md §3.5) */
 
 #define SRV_PORTS 8
 
@@ -266,7 +268,8 @@ static void *echo_srv_run(void *arg_)
 			int e = errno;
 
 			if (e == EAGAIN || e == EWOULDBLOCK) {
-				continue; /* SO_RCVTIMEO, or a session ended (reference 3.5) */
+				/* SO_RCVTIMEO, or a session ended: docs/zephyr-behaviour.md §3.5 */
+				continue;
 			}
 			atomic_fetch_add(&s->rx_errs, 1);
 			atomic_store(&s->last_errno, e);
@@ -697,7 +700,10 @@ TEST(test_openssl_server_psk)
 	openssl_server_case(true, -1);
 }
 
-/* issue 4 + reference 1.3 opt 15: CID offered to a peer without RFC 9146 -> STATUS DISABLED */
+/*
+ * issue 4 + docs/zephyr-behaviour.md §1.3 option 15: CID offered to a peer without RFC 9146 ->
+ * STATUS DISABLED
+ */
 TEST(test_openssl_server_cid_unsupported)
 {
 	NEED("openssl");
@@ -829,7 +835,7 @@ static void server2_case(bool psk, bool cid)
 			uint8_t v[32];
 			socklen_t vl = sizeof(v);
 
-			/* reference 1.3 options 15-17 */
+			/* docs/zephyr-behaviour.md §1.3 options 15-17 */
 			EXPECT_EQ(getopt_int(fd, TLS_DTLS_CID_STATUS, "TLS_DTLS_CID_STATUS"),
 				  TLS_DTLS_CID_STATUS_BIDIRECTIONAL);
 			EXPECT_OK(zsock_getsockopt(fd, SOL_TLS, TLS_DTLS_PEER_CID_VALUE, v, &vl));
@@ -1059,8 +1065,9 @@ static void client2_case(bool psk, int cid, bool addr_change)
 	struct echo_srv s;
 	struct relay r;
 	bool relayed = false;
-	/* without CID a new address is a new peer: the session must NOT follow (reference 3.5
-	 * matches by CID only when CID is on); the client then times out after 2 exchanges */
+	/* without CID a new address is a new peer: the session must NOT follow
+	 * (docs/zephyr-behaviour.md §3.5 matches by CID only when CID is on); the client then
+	 * times out after 2 exchanges */
 	bool follows = !addr_change || cid >= 0;
 	int exchanges = addr_change ? 6 : 3;
 	int echoed = follows ? exchanges : 2;
@@ -1130,7 +1137,7 @@ out:
 	EXPECT_EQ(atomic_load(&s.msgs), echoed);
 	EXPECT_EQ(atomic_load(&s.send_errs), 0);
 	if (cid >= 0) {
-		/* reference 1.3 opt 15: SUPPORTED = no own CID -> only the peer's (UPLINK) */
+		/* docs/zephyr-behaviour.md §1.3 option 15: SUPPORTED = no own CID -> UPLINK only */
 		int want = cid == TLS_DTLS_CID_ENABLED ? TLS_DTLS_CID_STATUS_BIDIRECTIONAL
 						       : TLS_DTLS_CID_STATUS_UPLINK;
 
@@ -1169,15 +1176,17 @@ TEST(test_ssl_client2_client_cid_enabled)
 	client2_case(false, TLS_DTLS_CID_ENABLED, false);
 }
 
-/* issue 4: "a client whose address changes keeps its session" (NAT rebinding, reference 3.5:
- * matched by CID, peer address updated): the relay moves ssl_client2 to a new source port */
+/* issue 4: "a client whose address changes keeps its session" (NAT rebinding,
+ * docs/zephyr-behaviour.md §3.5: matched by CID, peer address updated): the relay moves
+ * ssl_client2 to a new source port */
 TEST(test_ssl_client2_client_cid_addr_change)
 {
 	client2_case(false, TLS_DTLS_CID_ENABLED, true);
 }
 
-/* issue 4 / reference 3.5 (CID matching only with CID on): without CID, a client that moves
- * to a new port is a stranger; its records are dropped, its old session is not hijacked */
+/* issue 4 / docs/zephyr-behaviour.md §3.5 (CID matching only with CID on): without CID, a
+ * client that moves to a new port is a stranger; its records are dropped, its old session is
+ * not hijacked */
 TEST(test_ssl_client2_client_nocid_addr_change)
 {
 	client2_case(false, -1, true);

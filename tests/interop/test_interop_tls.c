@@ -956,7 +956,7 @@ TEST(test_openssl_secclient_tls13_rsa)
 }
 
 /*
- * Issue: TLS 1.3 negotiated from a 1.2-minimum socket (SPEC §2): an
+ * Issue: TLS 1.3 negotiated from a 1.2-minimum socket (docs/zephyr-behaviour.md §1.1): an
  * IPPROTO_TLS_1_2 socket against a server that speaks both gets TLS 1.3.
  */
 TEST(test_openssl_secclient_tls12sock_gets_tls13)
@@ -1051,7 +1051,7 @@ TEST(test_openssl_secclient_tls13_mutual_rsa)
 
 static const char *alpn_h2_http11[] = {"h2", "http/1.1", NULL};
 
-/* Issue: ALPN (SPEC §2): s_server sees our list and selects the one protocol both speak. */
+/* Issue: ALPN (README.md, "What works today"): s_server picks the one protocol both speak. */
 TEST(test_openssl_secclient_tls12_alpn)
 {
 	NEED("openssl");
@@ -1082,7 +1082,7 @@ TEST(test_openssl_secclient_tls13_alpn)
 }
 
 /*
- * Issue: SNI (SPEC §2, reference option 2): TLS_HOSTNAME is sent as SNI.
+ * Issue: SNI (docs/zephyr-behaviour.md §1.3 option 2, §3.11): TLS_HOSTNAME is sent as SNI.
  * s_server's default certificate is for the wrong host; only the SNI
  * "localhost" makes it switch to server.pem, which we then verify.
  */
@@ -1165,7 +1165,10 @@ TEST(test_openssl_secclient_reject_expired)
 	openssl_secclient_reject(x, &c, ECONNABORTED);
 }
 
-/* Issue: IPPROTO_TLS_1_3 never downgrades (reference §1.1): a 1.2-only server -> ECONNABORTED. */
+/*
+ * Issue: IPPROTO_TLS_1_3 never downgrades (docs/zephyr-behaviour.md §1.1): a 1.2-only server
+ * -> ECONNABORTED.
+ */
 TEST(test_openssl_secclient_reject_tls13sock_vs_tls12_server)
 {
 	NEED("openssl");
@@ -1408,14 +1411,14 @@ out:
 	}
 }
 
-/* Issue: server session cache (reference §3.10), TLS 1.2 session-ID resumption, s_client. */
+/* Issue: server session cache (docs/zephyr-behaviour.md §3.10), TLS 1.2 session IDs, s_client. */
 TEST(test_openssl_secserver_tls12_resume)
 {
 	NEED("openssl");
 	openssl_secserver_resume("-tls1_2", "Reused, TLSv1.2");
 }
 
-/* Issue: TLS 1.3 resumption (SPEC §2 "session tickets"), s_client -sess_out/-sess_in. */
+/* Issue: TLS 1.3 resumption (docs/session-cache.md), s_client -sess_out/-sess_in. */
 TEST(test_openssl_secserver_tls13_resume)
 {
 	NEED("openssl");
@@ -2249,7 +2252,7 @@ TEST(test_mbedtls_secserver_tls13_alpn)
 }
 
 /*
- * Issue: server session cache (reference §3.10), TLS 1.2: ssl_client2
+ * Issue: server session cache (docs/zephyr-behaviour.md §3.10), TLS 1.2: ssl_client2
  * reconnect=1 tickets=0 resumes by session ID (its debug output says "a
  * session has been resumed").
  */
@@ -2268,7 +2271,7 @@ TEST(test_mbedtls_secserver_tls12_resume_id)
 }
 
 /*
- * Issue: session tickets (SPEC §2), TLS 1.2: ssl_client2 reconnect=1
+ * Issue: session tickets (docs/session-cache.md), TLS 1.2: ssl_client2 reconnect=1
  * tickets=1 offers the ticket it got and the session is resumed.
  */
 TEST(test_mbedtls_secserver_tls12_resume_ticket)
@@ -2286,7 +2289,7 @@ TEST(test_mbedtls_secserver_tls12_resume_ticket)
 }
 
 /*
- * Issue: TLS 1.3 resumption (SPEC §2 "session tickets"): ssl_client2
+ * Issue: TLS 1.3 resumption with tickets (docs/session-cache.md): ssl_client2
  * reconnect=1 new_session_tickets=1 stores the server's NewSessionTicket,
  * comes back with it and the server accepts it (psk_ephemeral key exchange
  * on the second connection). Mbed TLS 3.6 clients discard TLS 1.3 tickets

@@ -1,5 +1,5 @@
 /*
- * Every constant of the reference inventory §1 (and the public struct layouts)
+ * Every constant of the docs/zephyr-behaviour.md §1 (and the public struct layouts)
  * checked at compile time, with the host's <sys/socket.h> included BEFORE the
  * Zephyr headers (glibc defines SOL_TLS 282 itself). test_constants_order.c
  * includes them the other way round. A wrong value fails the build.
@@ -16,7 +16,7 @@
 #include <zephyr/net/tls_credentials.h>
 #include <secsock/secsock.h>
 
-/* The public headers must not drag in Mbed TLS (STYLE 2.2: no backend type in a public header). */
+/* The public headers must not drag in Mbed TLS: no backend type appears in a public header. */
 #if defined(MBEDTLS_VERSION_NUMBER) || defined(MBEDTLS_SSL_H) || defined(MBEDTLS_BUILD_INFO_H) ||  \
 	defined(PSA_CRYPTO_H)
 #error "a public secsock header includes an Mbed TLS header"
@@ -30,7 +30,7 @@
 #define SAME2(a, b, v) _Static_assert((a) == (v) && (b) == (v), #a " and " #b " must be " #v)
 #define IS(a, v)       _Static_assert((a) == (v), #a " must be " #v)
 
-/* ---- reference §1.1: protocol numbers (enum net_ip_protocol_secure) ---- */
+/* ---- docs/zephyr-behaviour.md §1.1: protocol numbers (enum net_ip_protocol_secure) ---- */
 SAME2(NET_IPPROTO_TLS_1_0, IPPROTO_TLS_1_0, 256);
 SAME2(NET_IPPROTO_TLS_1_1, IPPROTO_TLS_1_1, 257);
 SAME2(NET_IPPROTO_TLS_1_2, IPPROTO_TLS_1_2, 258);
@@ -38,7 +38,7 @@ SAME2(NET_IPPROTO_TLS_1_3, IPPROTO_TLS_1_3, 259);
 SAME2(NET_IPPROTO_DTLS_1_0, IPPROTO_DTLS_1_0, 272);
 SAME2(NET_IPPROTO_DTLS_1_2, IPPROTO_DTLS_1_2, 273);
 
-/* Address families, socket types and TCP/UDP are the host's own (SPEC §1). */
+/* Address families, socket types and TCP/UDP are the host's own (docs/zephyr-behaviour.md §0). */
 IS(NET_AF_UNSPEC, AF_UNSPEC);
 IS(NET_AF_INET, AF_INET);
 IS(NET_AF_INET6, AF_INET6);
@@ -47,11 +47,11 @@ IS(NET_SOCK_DGRAM, SOCK_DGRAM);
 IS(NET_IPPROTO_TCP, IPPROTO_TCP);
 IS(NET_IPPROTO_UDP, IPPROTO_UDP);
 
-/* ---- reference §1.2: level ---- */
+/* ---- docs/zephyr-behaviour.md §1.2: level ---- */
 SAME2(ZSOCK_SOL_TLS, SOL_TLS, 282);
 IS(ZSOCK_SOL_SOCKET, SOL_SOCKET);
 
-/* ---- reference §1.3: SOL_TLS options 1-20 ---- */
+/* ---- docs/zephyr-behaviour.md §1.3: SOL_TLS options 1-20 ---- */
 SAME2(ZSOCK_TLS_SEC_TAG_LIST, TLS_SEC_TAG_LIST, 1);
 SAME2(ZSOCK_TLS_HOSTNAME, TLS_HOSTNAME, 2);
 SAME2(ZSOCK_TLS_CIPHERSUITE_LIST, TLS_CIPHERSUITE_LIST, 3);
@@ -73,7 +73,7 @@ SAME2(ZSOCK_TLS_DTLS_HANDSHAKE_ON_CONNECT, TLS_DTLS_HANDSHAKE_ON_CONNECT, 18);
 SAME2(ZSOCK_TLS_CERT_VERIFY_RESULT, TLS_CERT_VERIFY_RESULT, 19);
 SAME2(ZSOCK_TLS_CERT_VERIFY_CALLBACK, TLS_CERT_VERIFY_CALLBACK, 20);
 
-/* ---- reference §1.3: value constants ---- */
+/* ---- docs/zephyr-behaviour.md §1.3: value constants ---- */
 SAME2(ZSOCK_TLS_PEER_VERIFY_NONE, TLS_PEER_VERIFY_NONE, 0);
 SAME2(ZSOCK_TLS_PEER_VERIFY_OPTIONAL, TLS_PEER_VERIFY_OPTIONAL, 1);
 SAME2(ZSOCK_TLS_PEER_VERIFY_REQUIRED, TLS_PEER_VERIFY_REQUIRED, 2);
@@ -91,7 +91,7 @@ SAME2(ZSOCK_TLS_DTLS_CID_STATUS_DOWNLINK, TLS_DTLS_CID_STATUS_DOWNLINK, 1);
 SAME2(ZSOCK_TLS_DTLS_CID_STATUS_UPLINK, TLS_DTLS_CID_STATUS_UPLINK, 2);
 SAME2(ZSOCK_TLS_DTLS_CID_STATUS_BIDIRECTIONAL, TLS_DTLS_CID_STATUS_BIDIRECTIONAL, 3);
 
-/* ---- reference §2: credential types, tags ---- */
+/* ---- docs/zephyr-behaviour.md §2: credential types, tags ---- */
 IS(TLS_CREDENTIAL_NONE, 0);
 IS(TLS_CREDENTIAL_CA_CERTIFICATE, 1);
 IS(TLS_CREDENTIAL_PUBLIC_CERTIFICATE, 2);
@@ -185,7 +185,7 @@ TEST(test_sol_tls_glibc_first_is_282)
 	EXPECT_EQ(ZSOCK_SOL_TLS, 282);
 }
 
-/* Reference §1.3: options are numbered 1..20 without gaps, both spellings. */
+/* docs/zephyr-behaviour.md §1.3: options are numbered 1..20 without gaps, both spellings. */
 TEST(test_tls_options_dense_both_spellings)
 {
 	static const int zs[] = {
@@ -240,13 +240,13 @@ TEST(test_tls_options_dense_both_spellings)
 	}
 }
 
-/* secsock's extension options can never collide with Zephyr's (SPEC §2). */
+/* secsock's extension options can never collide with Zephyr's (include/secsock/secsock.h). */
 TEST(test_extension_range_above_zephyr)
 {
 	EXPECT_TRUE(SECSOCK_TLS_OPT_BASE > 255);
 }
 
-/* Reference §2: the enumerators are usable as values of the enum type. */
+/* docs/zephyr-behaviour.md §2: the enumerators are usable as values of the enum type. */
 TEST(test_credential_types_values)
 {
 	enum tls_credential_type t = TLS_CREDENTIAL_SERVER_CERTIFICATE;

@@ -2,7 +2,7 @@
  * The Zephyr headers included FIRST, then the host's socket headers a
  * program typically adds (glibc's <bits/socket.h> defines SOL_TLS 282 too;
  * the two definitions must agree and not clash). <linux/tls.h> is
- * deliberately not included (STYLE 2.2): its TLS_TX/TLS_RX use SOL_TLS 1-2.
+ * deliberately not included: its TLS_TX/TLS_RX use SOL_TLS 1-2.
  */
 #include <zephyr/net/socket.h>
 #include <zephyr/net/tls_credentials.h>
@@ -35,14 +35,14 @@ _Static_assert(TLS_SEC_TAG_LIST == 1 && TLS_CERT_VERIFY_CALLBACK == 20, "options
 _Static_assert(IPPROTO_TLS_1_2 == 258 && IPPROTO_DTLS_1_2 == 273, "protocols survive");
 _Static_assert(ZSOCK_POLLIN == POLLIN && ZSOCK_MSG_DONTWAIT == MSG_DONTWAIT, "host values");
 
-/* Reference §1.2: SOL_TLS is 282 whichever header came first. */
+/* docs/zephyr-behaviour.md §1.2: SOL_TLS is 282 whichever header came first. */
 TEST(test_sol_tls_zephyr_first_is_282)
 {
 	EXPECT_EQ(SOL_TLS, 282);
 	EXPECT_EQ(ZSOCK_SOL_TLS, 282);
 }
 
-/* Reference §1.1: the legacy protocol names are the 4.4+ enumerators. */
+/* docs/zephyr-behaviour.md §1.1: the legacy protocol names are the 4.4+ enumerators. */
 TEST(test_protocols_zephyr_first)
 {
 	EXPECT_EQ(IPPROTO_TLS_1_0, NET_IPPROTO_TLS_1_0);

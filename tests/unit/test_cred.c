@@ -1,7 +1,7 @@
 /*
  * Unit tests of the credential store (src/cred/store.c) and of credential
  * parsing (src/engine/mbedtls/cred_parse.c), against the errno values of
- * <zephyr/net/tls_credentials.h> and reference §2 / §1.3 option 1.
+ * <zephyr/net/tls_credentials.h> and docs/zephyr-behaviour.md §2 / §1.3 option 1.
  */
 #include "harness.h"
 
@@ -75,7 +75,7 @@ static int count_certs(const void *buf, size_t len, bool nocopy)
 	return rc < 0 ? rc : n;
 }
 
-/* reference §2: add, get, delete round trip */
+/* docs/zephyr-behaviour.md §2: add, get, delete round trip */
 TEST(test_cred_roundtrip_ok)
 {
 	static const char psk[] = {1, 2, 3, 4};
@@ -118,7 +118,7 @@ TEST(test_cred_get_exact_bytes)
 	free(pem);
 }
 
-/* reference §2: -EEXIST for same tag and type; same tag, other type is fine */
+/* docs/zephyr-behaviour.md §2: -EEXIST for same tag and type; same tag, other type is fine */
 TEST(test_cred_add_duplicate_eexist)
 {
 	EXPECT_EQ(tls_credential_add(TAG, TLS_CREDENTIAL_PSK, "k1", 2), 0);
@@ -135,7 +135,7 @@ TEST(test_cred_add_duplicate_eexist)
 	EXPECT_EQ(tls_credential_delete(TAG + 1, TLS_CREDENTIAL_PSK), 0);
 }
 
-/* reference §2.1: -ENOENT on get (credlen set to 0) and delete of a missing one */
+/* docs/zephyr-behaviour.md §2.1: -ENOENT on get (credlen set to 0) and delete of a missing one */
 TEST(test_cred_missing_enoent)
 {
 	char out[8];
@@ -158,7 +158,7 @@ TEST(test_cred_missing_enoent)
 	EXPECT_EQ(tls_credential_delete(TAG, TLS_CREDENTIAL_PSK_ID), -ENOENT);
 }
 
-/* reference §2: -EFBIG when the buffer is too small, *credlen = size needed */
+/* docs/zephyr-behaviour.md §2: -EFBIG when the buffer is too small, *credlen = size needed */
 TEST(test_cred_get_small_efbig)
 {
 	static const char id[] = "identity-0123456789";
@@ -203,7 +203,7 @@ TEST(test_cred_bad_args_einval)
 	EXPECT_EQ(tls_credential_delete(TAG, TLS_CREDENTIAL_PSK), -ENOENT);
 }
 
-/* reference §2.2: PRIVATE_KEY_PSA needs a PSA key store, which hosts lack */
+/* docs/zephyr-behaviour.md §2.2: PRIVATE_KEY_PSA needs a PSA key store, which hosts lack */
 TEST(test_cred_psa_enotsup)
 {
 	uint32_t key_id = 1;
@@ -214,7 +214,7 @@ TEST(test_cred_psa_enotsup)
 		  -ENOTSUP);
 }
 
-/* reference §2: -ENOMEM when no slot is free; a delete frees one */
+/* docs/zephyr-behaviour.md §2: -ENOMEM when no slot is free; a delete frees one */
 TEST(test_cred_capacity_enomem)
 {
 	int n = 0;
@@ -238,7 +238,7 @@ TEST(test_cred_capacity_enomem)
 	}
 }
 
-/* STYLE 2.6: secsock copies on add, unlike Zephyr's volatile backend */
+/* docs/zephyr-behaviour.md §2.1: secsock copies on add, unlike Zephyr's volatile backend */
 TEST(test_cred_caller_buffer_reuse_ok)
 {
 	char *buf = malloc(64);
@@ -345,7 +345,7 @@ static int worker_check_and_clear(const struct worker *w)
 	return errors;
 }
 
-/* reference §3.13: the store is shared by every thread (Zephyr: one mutex) */
+/* docs/zephyr-behaviour.md §3.13: the store is shared by every thread (Zephyr: one mutex) */
 TEST(test_cred_concurrent_consistent)
 {
 	struct worker w[THREADS];
@@ -386,7 +386,7 @@ static int visit_fn(void *arg, sec_tag_t tag, enum tls_credential_type type, con
 	return 0;
 }
 
-/* reference 1.3 option 1: every credential of a listed tag is used, in type order */
+/* docs/zephyr-behaviour.md §1.3 option 1: every credential of a listed tag is used, type order */
 TEST(test_cred_foreach_order_and_stop)
 {
 	static const enum tls_credential_type order[] = {
@@ -433,7 +433,7 @@ TEST(test_cred_generation_bumps)
 	EXPECT_EQ(zt_cred_generation(), g + 2);
 }
 
-/* reference §2.2: PEM needs its NUL in Zephyr; secsock takes it with or without */
+/* docs/zephyr-behaviour.md §2.2: PEM needs its NUL in Zephyr; secsock takes it with or without */
 TEST(test_cred_check_cert_formats)
 {
 	size_t pem_len = 0;
@@ -454,7 +454,7 @@ TEST(test_cred_check_cert_formats)
 	free(der);
 }
 
-/* reference §2: several CA certificates may be concatenated in one buffer */
+/* docs/zephyr-behaviour.md §2: several CA certificates may be concatenated in one buffer */
 TEST(test_cred_check_cert_bundles)
 {
 	/* "MIIB" decodes to the start of a DER SEQUENCE and nothing more */
@@ -501,7 +501,7 @@ TEST(test_cred_check_cert_bundles)
 	free(srvd);
 }
 
-/* reference 1.3 option 1: an unparseable certificate is -EINVAL */
+/* docs/zephyr-behaviour.md §1.3 option 1: an unparseable certificate is -EINVAL */
 TEST(test_cred_check_cert_garbage_einval)
 {
 	static const char garbage[] = "this is not a certificate";
@@ -525,7 +525,7 @@ TEST(test_cred_check_cert_garbage_einval)
 	free(der);
 }
 
-/* reference §2.2: keys go through mbedtls_pk_parse_key, in every usual encoding */
+/* docs/zephyr-behaviour.md §2.2: keys go through mbedtls_pk_parse_key, in every usual encoding */
 TEST(test_cred_check_key_formats)
 {
 	static const char *const files[] = {
@@ -552,7 +552,7 @@ TEST(test_cred_check_key_formats)
 	}
 }
 
-/* reference 1.3 option 1: an unparseable key is -EINVAL */
+/* docs/zephyr-behaviour.md §1.3 option 1: an unparseable key is -EINVAL */
 TEST(test_cred_check_key_garbage_einval)
 {
 	static const char garbage[] =
@@ -578,7 +578,7 @@ TEST(test_cred_check_key_garbage_einval)
 	free(crt);
 }
 
-/* reference 1.3 option 1: an empty PSK is -EINVAL; other types are unknown */
+/* docs/zephyr-behaviour.md §1.3 option 1: an empty PSK is -EINVAL; other types are unknown */
 TEST(test_cred_check_psk_and_types)
 {
 	EXPECT_EQ(zt_eng_cred_check(TLS_CREDENTIAL_PSK, "k", 1), 0);
@@ -589,7 +589,7 @@ TEST(test_cred_check_psk_and_types)
 	EXPECT_EQ(zt_eng_cred_check((enum tls_credential_type)7, "k", 1), -EINVAL);
 }
 
-/* reference §2.1: expiry is the first certificate's notAfter, as UTC time_t */
+/* docs/zephyr-behaviour.md §2.1: expiry is the first certificate's notAfter, as UTC time_t */
 TEST(test_cred_expiry_values)
 {
 	size_t len = 0;
@@ -633,7 +633,7 @@ TEST(test_cred_expiry_values)
 	free(der);
 }
 
-/* reference §2.1: expiry errors: -EINVAL (NULL, type, parse), -ENOENT */
+/* docs/zephyr-behaviour.md §2.1: expiry errors: -EINVAL (NULL, type, parse), -ENOENT */
 TEST(test_cred_expiry_errors)
 {
 	time_t t = 0;

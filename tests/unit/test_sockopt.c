@@ -1,9 +1,12 @@
 /*
  * Socket options of secure sockets (src/sock/opts.c, src/sock/sockopt.c):
- * every SOL_TLS option 1-20 of the reference table (reference 1.3), the
- * intercepted SOL_SOCKET options (1.4) and the defaults of a new socket
- * (3.2), through zsock_setsockopt/zsock_getsockopt. Write-only values are
+ * every SOL_TLS option 1-20 (docs/zephyr-behaviour.md §1.3), the
+ * intercepted SOL_SOCKET options (§1.4) and the defaults of a new socket
+ * (§3.2), through zsock_setsockopt/zsock_getsockopt. Write-only values are
  * checked by looking into struct zt_sock, as no getter exists for them.
+ *
+ * The bare numbers in the comments below are sections of
+ * docs/zephyr-behaviour.md: "1.3 row 5" is §1.3, option 5.
  */
 #include "harness.h"
 
@@ -111,9 +114,9 @@ static int add_psk(sec_tag_t tag)
 	return tls_credential_add(tag, TLS_CREDENTIAL_PSK_ID, id, strlen(id));
 }
 
-/* ---- defaults of a new socket (reference 3.2) ---- */
+/* ---- defaults of a new socket (docs/zephyr-behaviour.md §3.2) ---- */
 
-/* 3.2 "Defaults at allocation": verify -1, timeouts forever, DTLS 1000/60000, CID off,
+/* 3.2 "Defaults of a new socket": verify -1, timeouts forever, DTLS 1000/60000, CID off,
  * handshake on connect, role client, cache disabled. */
 TEST(test_opts_init_defaults)
 {
@@ -1420,7 +1423,7 @@ TEST(test_cert_verify_callback_bad_args_einval)
 	zsock_close(fd);
 }
 
-/* ---- SOL_SOCKET options intercepted by the TLS layer (reference 1.4) ---- */
+/* ---- SOL_SOCKET options intercepted by the TLS layer (docs/zephyr-behaviour.md §1.4) ---- */
 
 static struct zsock_timeval get_timeo(int fd, int opt, int *rc)
 {

@@ -68,7 +68,7 @@ static struct cache_entry *entry_find(const unsigned char *key, size_t key_len)
 	return NULL;
 }
 
-/* same key, else an empty slot, else the oldest (reference §3.10) */
+/* same key, else an empty slot, else the oldest (docs/zephyr-behaviour.md §3.10) */
 static struct cache_entry *entry_victim(const unsigned char *key, size_t key_len)
 {
 	struct cache_entry *c = entry_find(key, key_len), *oldest = &client_cache[0];

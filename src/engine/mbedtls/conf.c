@@ -2,7 +2,7 @@
  * struct zt_eng_conf: one mbedtls_ssl_config with the parsed credentials of
  * a socket's security tags, built from the socket layer's backend-neutral
  * struct zt_eng_cfg and the credentials it hands over. Built when a handshake
- * is about to start (docs/zephyr-behaviour.md), immutable afterwards, shared
+ * is about to start (docs/zephyr-behaviour.md §3.3), immutable afterwards, shared
  * by reference (a listener and its accepted sockets; clients with equal
  * options).
  */

@@ -196,7 +196,7 @@ int zt_mbed_cred_check(enum tls_credential_type type, const void *buf, size_t le
 		return check_key(buf, len);
 	case TLS_CREDENTIAL_PSK:
 	case TLS_CREDENTIAL_PSK_ID:
-		/* reference 1.3 option 1: an empty PSK is rejected with EINVAL */
+		/* docs/zephyr-behaviour.md §1.3 option 1: an empty PSK is rejected with EINVAL */
 		return buf != NULL && len > 0 ? 0 : -EINVAL;
 	case TLS_CREDENTIAL_PRIVATE_KEY_PSA:
 		return -ENOTSUP;

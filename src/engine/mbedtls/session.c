@@ -82,7 +82,7 @@ int zt_mbed_verify(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
 
 	/*
 	 * A client that never set TLS_HOSTNAME verifies against "" in Zephyr,
-	 * so the name check fails (docs/zephyr-behaviour.md). We send no SNI in
+	 * so the name check fails (docs/zephyr-behaviour.md §3.11). We send no SNI in
 	 * that case and flag the mismatch here (REQUIRED then fails inside
 	 * Mbed TLS's verification, which alerts the peer).
 	 */
