@@ -167,6 +167,14 @@ static void placeholder_open(void)
 
 int zt_fd_retire(struct zt_fd_obj *s)
 {
+	/*
+	 * The slot is a tombstone, so no new reference can be taken: if the
+	 * table's is the only one, no call is in flight and the last put closes
+	 * the number at once; no placeholder is needed.
+	 */
+	if (atomic_load(&s->refs) == 1) {
+		return 0;
+	}
 	pthread_once(&placeholder_once, placeholder_open);
 	if (placeholder >= 0 && dup3(placeholder, s->fd, O_CLOEXEC) >= 0) {
 		return 0;

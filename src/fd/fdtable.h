@@ -60,10 +60,12 @@ int zt_fd_insert(struct zt_fd_obj *o);
 struct zt_fd_obj *zt_fd_close(int fd);
 
 /**
- * After close() said goodbye: replace the kernel socket under o->fd by a
- * placeholder that fails every socket call with EBADF. The kernel socket is
- * closed now (once); the placeholder keeps the number until the last
- * reference goes. @retval 0, or -errno (the socket is then shut down instead).
+ * After close() said goodbye. With calls still in flight on o: replace the
+ * kernel socket under o->fd by a placeholder that fails every socket call
+ * with EBADF; the kernel socket is closed now (once), and the placeholder
+ * keeps the number until the last reference goes. With none (the table's
+ * reference is the only one): nothing to do, the caller's put closes the
+ * number at once. @retval 0, or -errno (the socket is then shut down instead).
  */
 int zt_fd_retire(struct zt_fd_obj *o);
 

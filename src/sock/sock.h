@@ -211,8 +211,9 @@ static inline void zt_fd_put(struct zt_sock *s)
  * Sleep until the kernel socket reports @p events, @p deadline (absolute ms,
  * ZT_FOREVER) passes, or the socket is closed or shut down for reading. A
  * FIN or RST the wait sees is remembered (s->peer_left).
- * @retval 0 ready; -EAGAIN deadline; -EINTR closed by another thread;
- *         -errno from SO_ERROR on POLLERR.
+ * @retval >0 the kernel socket is ready: its revents (of @p events, POLLHUP,
+ *         POLLRDHUP); 0 woken by another thread (re-check); -EAGAIN deadline;
+ *         -EINTR closed by another thread; -errno from SO_ERROR on POLLERR.
  */
 int zt_wait(struct zt_sock *s, short events, int64_t deadline);
 

@@ -18,25 +18,60 @@
 #define ZT_TCP_CONNECT_TIMEOUT_MS 3000
 
 /*
+ * The client cache key of a peer address: family, port, address (and IPv6
+ * scope), nothing else, so the connect() argument and getpeername() agree.
+ */
+static socklen_t cache_key_of(const struct sockaddr *a, socklen_t len, struct sockaddr_storage *key)
+{
+	memset(key, 0, sizeof(*key));
+	if (a->sa_family == AF_INET && len >= (socklen_t)sizeof(struct sockaddr_in)) {
+		const struct sockaddr_in *in = (const void *)a;
+		struct sockaddr_in *k = (void *)key;
+
+		k->sin_family = AF_INET;
+		k->sin_port = in->sin_port;
+		k->sin_addr = in->sin_addr;
+		return sizeof(*k);
+	}
+	if (a->sa_family == AF_INET6 && len >= (socklen_t)sizeof(struct sockaddr_in6)) {
+		const struct sockaddr_in6 *in = (const void *)a;
+		struct sockaddr_in6 *k = (void *)key;
+
+		k->sin6_family = AF_INET6;
+		k->sin6_port = in->sin6_port;
+		k->sin6_addr = in->sin6_addr;
+		k->sin6_scope_id = in->sin6_scope_id;
+		return sizeof(*k);
+	}
+	return 0;
+}
+
+/*
  * Under s->lock: a session on the socket's config (built or shared now:
  * credentials are loaded when the handshake starts), keyed for the client
- * session cache by the peer's address.
+ * session cache by the peer's address: @p peer (the connect() argument), or
+ * NULL to ask the kernel.
  */
-static int session_begin(struct zt_sock *s, bool server)
+static int session_begin(struct zt_sock *s, bool server, const struct sockaddr *peer,
+			 socklen_t peerlen)
 {
 	struct zt_eng_sess_cfg sc;
-	struct sockaddr_storage peer;
-	socklen_t plen = sizeof(peer);
+	struct sockaddr_storage got, key;
+	socklen_t glen = sizeof(got);
 	int rc = zt_sock_conf(s, server);
 
 	if (rc < 0) {
 		return rc;
 	}
 	zt_sock_sess_cfg(s, &sc);
-	if (!server && s->opts.session_cache == TLS_SESSION_CACHE_ENABLED &&
-	    getpeername(s->fd, (struct sockaddr *)&peer, &plen) == 0) {
-		sc.cache_key = &peer; /* the client cache is keyed by peer address (Zephyr) */
-		sc.cache_key_len = plen;
+	if (!server && s->opts.session_cache == TLS_SESSION_CACHE_ENABLED) {
+		if (peer == NULL && getpeername(s->fd, (struct sockaddr *)&got, &glen) == 0) {
+			peer = (const struct sockaddr *)&got;
+			peerlen = glen;
+		}
+		/* the client cache is keyed by peer address (Zephyr) */
+		sc.cache_key_len = peer != NULL ? cache_key_of(peer, peerlen, &key) : 0;
+		sc.cache_key = sc.cache_key_len > 0 ? &key : NULL;
 	}
 	rc = zt_session_start(&s->sess, s->conf, &sc);
 	if (rc == 0) {
@@ -87,7 +122,9 @@ static int progress(struct zt_sock *s, struct zt_want *w)
 			*w = (struct zt_want){POLLOUT, ZT_FOREVER, false};
 			return -EAGAIN;
 		}
-		if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) {
+		/* writable without an error or hang-up: connected, nothing to ask */
+		if ((p.revents & (POLLERR | POLLHUP)) != 0 &&
+		    getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) {
 			err = errno;
 		}
 		if (err != 0) {
@@ -95,7 +132,7 @@ static int progress(struct zt_sock *s, struct zt_want *w)
 			return -err;
 		}
 		s->state = ZT_CONNECTED;
-		rc = session_begin(s, false);
+		rc = session_begin(s, false, NULL, 0);
 		if (rc < 0) {
 			zt_sock_set_state(s, ZT_CONNECTED, -rc); /* reported by POLLERR, SO_ERROR */
 			return rc;
@@ -167,7 +204,6 @@ static int tcp_connect(struct zt_sock *s, const struct sockaddr *addr, socklen_t
 	}
 	deadline = zt_deadline(ZT_TCP_CONNECT_TIMEOUT_MS);
 	for (;;) {
-		struct pollfd p = {.fd = s->fd, .events = POLLOUT};
 		int err = 0;
 		socklen_t len = sizeof(err);
 
@@ -175,21 +211,25 @@ static int tcp_connect(struct zt_sock *s, const struct sockaddr *addr, socklen_t
 		if (rc == -EAGAIN) {
 			return -ETIMEDOUT;
 		}
-		if (rc < 0 && rc != -ECONNREFUSED) {
-			return rc;
+		if (rc < 0) {
+			return rc; /* SO_ERROR of the failed connect (ECONNREFUSED...), or EINTR */
 		}
-		if (poll(&p, 1, 0) == 0) {
+		if (rc == 0) {
 			continue; /* a wake-up that was not the connect */
+		}
+		if (!(rc & POLLHUP)) {
+			return 0; /* writable, no error: connected */
 		}
 		if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) {
 			return -errno;
 		}
-		return rc < 0 ? rc : -err;
+		return err != 0 ? -err : -ECONNREFUSED;
 	}
 }
 
 int zt_stream_connect(struct zt_sock *s, const struct sockaddr *addr, socklen_t addrlen)
 {
+	bool connected = false; /* by this call: addr is the peer */
 	int rc;
 
 	pthread_mutex_lock(&s->tx_lock);
@@ -218,9 +258,11 @@ int zt_stream_connect(struct zt_sock *s, const struct sockaddr *addr, socklen_t 
 			goto out;
 		}
 		s->state = ZT_CONNECTED;
+		connected = true;
 	}
 	pthread_mutex_lock(&s->lock);
-	rc = session_begin(s, false); /* -ENOENT, -EINVAL, -ENOMEM: as they are */
+	/* -ENOENT, -EINVAL, -ENOMEM: as they are */
+	rc = session_begin(s, false, connected ? addr : NULL, addrlen);
 	pthread_mutex_unlock(&s->lock);
 	if (rc < 0) {
 		goto out;

@@ -177,7 +177,7 @@ int zt_wait(struct zt_sock *s, short events, int64_t deadline)
 			break;
 		}
 		if (pfd[0].revents & (events | POLLHUP | POLLRDHUP)) {
-			n = 0;
+			n = pfd[0].revents & (events | POLLHUP | POLLRDHUP);
 			break;
 		}
 	}
