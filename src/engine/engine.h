@@ -10,8 +10,8 @@
  *
  * Every session call returns at once, as a pump: a result (>= 0), -EAGAIN
  * with zt_eng_status() saying what to wait for (readable, writable, a timer),
- * or a negative errno from the one error table (engine_errors.c of the
- * backend, checked by tests/unit/test_engine_errors.c).
+ * or a negative errno from the one error table (errors.c of the backend,
+ * checked by tests/unit/test_engine_errors.c).
  */
 #ifndef ZT_ENGINE_H
 #define ZT_ENGINE_H

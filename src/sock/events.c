@@ -74,7 +74,8 @@ static short async_events(struct zt_sock *s, short events)
 static short wake_readers(struct zt_sock *s, short rev)
 {
 	if (rev & (POLLIN | POLLHUP | POLLERR)) {
-		zt_wake_all(s);
+		atomic_fetch_add(&s->moved, 1);
+		zt_wake_others(s);
 	}
 	return rev;
 }
@@ -133,6 +134,9 @@ short zt_sock_poll_kernel_events(struct zt_sock *s, short events)
 		if (st.write_pending) {
 			kev |= POLLOUT; /* to push out a queued record */
 		}
+		if (events & POLLIN) {
+			kev |= POLLRDHUP; /* the peer's FIN, for send() (zt_sock_poll_update) */
+		}
 	}
 	pthread_mutex_unlock(&s->lock);
 	return kev;
@@ -157,6 +161,12 @@ short zt_sock_poll_update(struct zt_sock *s, short events, short kev)
 	}
 	struct zt_eng_status st;
 
+	if (kev & (POLLRDHUP | POLLHUP)) {
+		atomic_store(&s->peer_left, true);
+	} else if (events & POLLIN) {
+		/* asked with POLLRDHUP (kernel_events): the peer had not left just now */
+		atomic_store(&s->peer_check_ms, zt_now_ms());
+	}
 	zt_session_status(&s->sess, &st);
 	if ((kev & POLLOUT) && st.write_pending) {
 		(void)zt_eng_flush(s->sess.eng);

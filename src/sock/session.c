@@ -282,6 +282,7 @@ ssize_t zt_session_run(struct zt_session *ss, enum zt_op op, void *buf, size_t l
 {
 	struct zt_sock *s = ss->s;
 	struct zt_want w = {POLLIN, ZT_FOREVER, false};
+	unsigned seen = 0;
 	ssize_t n;
 	int rc;
 
@@ -299,6 +300,7 @@ ssize_t zt_session_run(struct zt_session *ss, enum zt_op op, void *buf, size_t l
 		} else {
 			n = zt_session_step(ss, op, buf, len, full, &w);
 		}
+		seen = atomic_load(&s->moved); /* what this step saw of the engine */
 		pthread_mutex_unlock(&s->lock);
 		if (op == ZT_OP_WRITE) {
 			ss->tx_queued = w.queued;
@@ -306,7 +308,7 @@ ssize_t zt_session_run(struct zt_session *ss, enum zt_op op, void *buf, size_t l
 		if (n != -EAGAIN || nowait) {
 			return n;
 		}
-		rc = zt_wait(s, w.events, zt_earliest(deadline, w.deadline));
+		rc = zt_wait_since(s, w.events, zt_earliest(deadline, w.deadline), seen);
 		if (rc == -EAGAIN && zt_remaining(deadline) == 0) {
 			return -EAGAIN; /* the caller's deadline, not a DTLS timer */
 		}

@@ -164,9 +164,10 @@ struct zt_sock {
 	atomic_bool closing;   /* close() called: waiters return EINTR */
 	atomic_bool shut_rd;   /* shutdown(SHUT_RD): recv returns 0; set without s->lock */
 	atomic_bool peer_left; /* a wait saw the peer's FIN or RST (POLLRDHUP/POLLHUP) */
-	_Atomic int64_t peer_check_ms; /* last time send() asked the kernel whether the peer left */
-	bool error_report;             /* asynchronous handshake: SO_ERROR reports error once */
-	uint32_t vflags;               /* TLS_CERT_VERIFY_RESULT of a handshake that failed */
+	_Atomic int64_t
+		peer_check_ms; /* last time the kernel said the peer had not left (send, poll) */
+	bool error_report;     /* asynchronous handshake: SO_ERROR reports error once */
+	uint32_t vflags;       /* TLS_CERT_VERIFY_RESULT of a handshake that failed */
 	bool vflags_kept;
 
 	struct zt_eng_conf *conf; /* engine config (listener: shared with children) */
@@ -178,6 +179,7 @@ struct zt_sock {
 	struct zt_waiter *waiters; /* threads sleeping in zt_wait() or zsock_poll(), for close() */
 	atomic_int wslot[ZT_WAIT_SLOTS]; /* eventfd + 1 of sleeping threads, 0: free */
 	atomic_int waking;               /* zt_wake_all() calls reading wslot now */
+	atomic_uint moved; /* bumped when poll's data check moved bytes into the engine */
 
 	struct zt_dtls *dtls; /* DTLS state (peer, sessions of a server), dtls.c */
 };
@@ -218,11 +220,21 @@ static inline void zt_fd_put(struct zt_sock *s)
 int zt_wait(struct zt_sock *s, short events, int64_t deadline);
 
 /**
+ * zt_wait() for a reader that looked at the engine when s->moved was @p seen:
+ * returns 0 at once if poll() moved data into the engine since (a wake-up
+ * sent before this thread was registered would be lost otherwise).
+ */
+int zt_wait_since(struct zt_sock *s, short events, int64_t deadline, unsigned seen);
+
+/**
  * Wake every thread in zt_wait() on @p s (close, shutdown, data moved into
  * the engine by another thread). zt_wait() may thus return 0 without the
  * kernel event: callers always re-check and loop.
  */
 void zt_wake_all(struct zt_sock *s);
+
+/** zt_wake_all() but for the calling thread's own eventfd (a poll() does not wake itself). */
+void zt_wake_others(struct zt_sock *s);
 
 /** This thread's wake-up eventfd (created on first use), or -errno. */
 int zt_thread_efd(void);

@@ -410,6 +410,9 @@ static int data_precheck(struct zt_sock *s)
 	return 0;
 }
 
+/* How stale "the peer has not left" may be when send() relies on it (ms). */
+#define PEER_CHECK_MS 10
+
 /* The peer shut its side of the TCP connection (FIN or RST). */
 static bool peer_gone(struct zt_sock *s)
 {
@@ -418,12 +421,18 @@ static bool peer_gone(struct zt_sock *s)
 	if (atomic_load(&s->peer_left)) {
 		return true;
 	}
-	/* the syscall at most once per millisecond, so small sends do not pay it each time */
+	/*
+	 * The syscall at most once per PEER_CHECK_MS (also skipped when a
+	 * zsock_poll() asked the kernel as recently), so small sends do not pay
+	 * it each time. A FIN arrives asynchronously anyway: a send right after
+	 * it may go out either way, on Zephyr as here.
+	 */
 	int64_t now = zt_now_ms();
 
-	if (atomic_exchange(&s->peer_check_ms, now) == now) {
+	if (now - atomic_load(&s->peer_check_ms) < PEER_CHECK_MS) {
 		return false;
 	}
+	atomic_store(&s->peer_check_ms, now);
 	return poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
 }
 

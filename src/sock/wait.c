@@ -88,7 +88,7 @@ void zt_waiter_del(struct zt_sock *s, struct zt_waiter *w)
 	pthread_mutex_unlock(&s->lock);
 }
 
-void zt_wake_all(struct zt_sock *s)
+static void wake(struct zt_sock *s, int except)
 {
 	uint64_t one = 1;
 
@@ -96,16 +96,30 @@ void zt_wake_all(struct zt_sock *s)
 	for (int i = 0; i < ZT_WAIT_SLOTS; i++) {
 		int v = atomic_load(&s->wslot[i]);
 
-		if (v != 0) {
+		if (v != 0 && v - 1 != except) {
 			(void)!write(v - 1, &one, sizeof(one));
 		}
 	}
 	atomic_fetch_sub(&s->waking, 1);
 	pthread_mutex_lock(&s->lock);
 	for (struct zt_waiter *w = s->waiters; w != NULL; w = w->next) {
-		(void)!write(w->efd, &one, sizeof(one));
+		if (w->efd != except) {
+			(void)!write(w->efd, &one, sizeof(one));
+		}
 	}
 	pthread_mutex_unlock(&s->lock);
+}
+
+void zt_wake_all(struct zt_sock *s)
+{
+	wake(s, -1);
+}
+
+void zt_wake_others(struct zt_sock *s)
+{
+	int self = zt_thread_efd();
+
+	wake(s, self >= 0 ? self : -1);
 }
 
 static int so_error(int fd)
@@ -120,6 +134,11 @@ static int so_error(int fd)
 }
 
 int zt_wait(struct zt_sock *s, short events, int64_t deadline)
+{
+	return zt_wait_since(s, events, deadline, atomic_load(&s->moved));
+}
+
+int zt_wait_since(struct zt_sock *s, short events, int64_t deadline, unsigned seen)
 {
 	struct zt_waiter w;
 	struct pollfd pfd[2];
@@ -136,6 +155,10 @@ int zt_wait(struct zt_sock *s, short events, int64_t deadline)
 		/* checked after registering, so a close() cannot slip between */
 		if (atomic_load(&s->closing)) {
 			n = -EINTR;
+			break;
+		}
+		if (atomic_load(&s->moved) != seen) {
+			n = 0; /* poll() put data in the engine: the caller re-checks */
 			break;
 		}
 		left = zt_remaining(deadline);
