@@ -64,7 +64,10 @@ pass "install (libdir ${libdir#"$prefix"/})"
 # ---- installed files ----
 missing=""
 for f in include/zephyr/net/socket.h include/zephyr/net/net_ip.h \
-	include/zephyr/net/tls_credentials.h include/secsock/secsock.h; do
+	include/zephyr/net/tls_credentials.h include/zephyr/net/net_compat.h \
+	include/zephyr/net/socket_types.h include/zephyr/net/socket_poll.h \
+	include/zephyr/net/socket_select.h include/zephyr/net/dns_resolve.h \
+	include/zephyr/sys/fdtable.h include/secsock/secsock.h; do
 	[ -f "$prefix/$f" ] || missing="$missing $f"
 done
 for f in libsecsock.a pkgconfig/secsock.pc cmake/secsock/secsockConfig.cmake \
@@ -85,7 +88,8 @@ else
 	pass "files (SONAME $soname)"
 fi
 # nothing private, nothing of Mbed TLS under include/
-extra=$(cd "$prefix/include" && find . -type f ! -path './zephyr/net/*.h' ! -path './secsock/*.h')
+extra=$(cd "$prefix/include" && find . -type f ! -path './zephyr/net/*.h' ! -path './zephyr/sys/*.h' \
+	! -path './secsock/*.h')
 if [ -n "$extra" ] || [ -d "$prefix/include/mbedtls" ] || [ -d "$prefix/include/psa" ]; then
 	fail files-private "unexpected files under include/: $extra"
 else
@@ -219,7 +223,7 @@ fi
 # (d) exported symbols: only the public prefixes, and exactly the committed list
 exports=$src/tests/unit/exports.txt
 nm -D --defined-only "$so" | awk 'NF >= 3 { print $3 }' | sed 's/@.*//' | sort -u >"$tmp/exports"
-bad=$(grep -Ev '^(zsock_|tls_credential_|secsock_)' "$tmp/exports" | head -n 20 | tr '\n' ' ')
+bad=$(grep -Ev '^(zsock_|tls_credential_|secsock_|net_)' "$tmp/exports" | head -n 20 | tr '\n' ' ')
 if [ -n "$bad" ]; then
 	fail "exports prefixes" "libsecsock.so exports non-public symbols: $bad"
 else
@@ -235,7 +239,7 @@ else
 fi
 # every function the installed headers declare is exported
 sed -n 's/^SECSOCK_API.*[ *]\([A-Za-z_][A-Za-z0-9_]*\)(.*/\1/p' "$prefix"/include/zephyr/net/*.h \
-	"$prefix"/include/secsock/*.h | sort -u >"$tmp/declared"
+	"$prefix"/include/zephyr/sys/*.h "$prefix"/include/secsock/*.h | sort -u >"$tmp/declared"
 notexp=$(comm -23 "$tmp/declared" "$tmp/exports" | tr '\n' ' ')
 if [ ! -s "$tmp/declared" ]; then
 	fail "exports declared" "found no SECSOCK_API declarations in the installed headers"
@@ -258,7 +262,9 @@ else
 fi
 
 # (e) the installed headers on their own: strict C11, GNU C, C++; no Mbed TLS reachable
-hdrs="zephyr/net/socket.h zephyr/net/net_ip.h zephyr/net/tls_credentials.h secsock/secsock.h"
+hdrs="zephyr/net/socket.h zephyr/net/net_ip.h zephyr/net/tls_credentials.h secsock/secsock.h
+	zephyr/net/net_compat.h zephyr/net/socket_types.h zephyr/net/socket_poll.h
+	zephyr/net/socket_select.h zephyr/net/dns_resolve.h zephyr/sys/fdtable.h"
 warn="-Wall -Wextra -Wpedantic -Wshadow -Wundef -Werror"
 hdr_fail=""
 for h in $hdrs all; do
@@ -293,6 +299,13 @@ if [ -n "$hdr_fail" ]; then
 	fail headers "public headers do not compile on their own in:$hdr_fail" "$tmp/hdr_log"
 else
 	pass "headers (C11, GNU C, C99+POSIX, C++11, GNU C++17; standalone and together)"
+fi
+
+# (f) the compile matrix of tests/compile against the installed headers
+if bash "$src/tests/compile/check_headers.sh" "$prefix/include" >"$log" 2>&1; then
+	pass "compile matrix on the installed headers ($(tail -n 1 "$log"))"
+else
+	fail "compile matrix" "tests/compile/check_headers.sh $prefix/include failed" "$log"
 fi
 
 finish
