@@ -773,6 +773,7 @@ SECSOCK_API int net_port_get(struct sockaddr *addr, uint16_t *port);
 /**
  * @brief Name of an address family, for messages ("AF_INET", "AF_INET6",
  *        "AF_PACKET", "AF_CAN", "AF_UNIX", "AF_UNSPEC").
+ * @param family Address family.
  * @return The name, or NULL for another family.
  */
 SECSOCK_API const char *net_family2str(sa_family_t family);

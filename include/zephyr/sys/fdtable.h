@@ -56,8 +56,16 @@ enum {
 };
 
 /**
- * @brief Zephyr's name of zsock_poll() (<zephyr/net/socket.h>).
- * @return As zsock_poll().
+ * @brief Wait for events on descriptors (documented in <zephyr/net/socket.h>).
+ *
+ * @param fds Descriptors and requested events; revents filled in.
+ * @param nfds Number of entries in @p fds.
+ * @param timeout Milliseconds; -1 waits without limit, 0 does not wait.
+ *
+ * @return Number of entries with events, 0 on timeout, -1 with errno set.
+ * @retval EINVAL @p nfds negative or above the host's limit.
+ * @retval EINTR A signal interrupted the wait.
+ * @retval ENOMEM Out of memory.
  */
 SECSOCK_API int zsock_poll(struct zvfs_pollfd *fds, int nfds, int timeout);
 
