@@ -281,6 +281,25 @@ TEST(test_fcntl_variadic_two_args)
 	EXPECT_ERRNO(zsock_fcntl(tls, F_GETFL), EBADF);
 }
 
+/* Zephyr's SOCKS5 option has a name, so Zephyr code compiles, and a number Linux refuses. */
+TEST(test_so_socks5_refused)
+{
+	struct sockaddr_in proxy = {.sin_family = AF_INET, .sin_port = net_htons(1080)};
+	int plain = zsock_socket(NET_AF_INET, NET_SOCK_STREAM, NET_IPPROTO_TCP);
+	int tls = zsock_socket(NET_AF_INET, NET_SOCK_STREAM, NET_IPPROTO_TLS_1_2);
+
+	ASSERT_TRUE(plain >= 0 && tls >= 0);
+	EXPECT_EQ(SO_SOCKS5, ZSOCK_SO_SOCKS5);
+	EXPECT_ERRNO(
+		zsock_setsockopt(plain, ZSOCK_SOL_SOCKET, ZSOCK_SO_SOCKS5, &proxy, sizeof(proxy)),
+		ENOPROTOOPT);
+	EXPECT_ERRNO(
+		zsock_setsockopt(tls, ZSOCK_SOL_SOCKET, ZSOCK_SO_SOCKS5, &proxy, sizeof(proxy)),
+		ENOPROTOOPT);
+	EXPECT_OK(zsock_close(plain));
+	EXPECT_OK(zsock_close(tls));
+}
+
 TEST(test_socketpair_plain_and_secure)
 {
 	int sv[2] = {-1, -1};

@@ -143,6 +143,9 @@
 #ifndef SO_TXTIME
 #define SO_TXTIME ZSOCK_SO_TXTIME
 #endif
+#ifndef SO_SOCKS5
+#define SO_SOCKS5 ZSOCK_SO_SOCKS5
+#endif
 #ifndef SCM_TXTIME
 #define SCM_TXTIME ZSOCK_SCM_TXTIME
 #endif

@@ -135,6 +135,13 @@ extern "C" {
 #define ZSOCK_SO_TXTIME 61
 #endif
 #define ZSOCK_SCM_TXTIME ZSOCK_SO_TXTIME /**< Control message type of SO_TXTIME */
+/**
+ * SOCKS5 proxying is Zephyr's own; Linux has no such option. The name exists so
+ * that Zephyr code compiles (echo_client sets it under if (IS_ENABLED(CONFIG_SOCKS))),
+ * with a number no Linux option has: setsockopt() fails with ENOPROTOOPT
+ * (Zephyr: 60, which is SO_ZEROCOPY on Linux).
+ */
+#define ZSOCK_SO_SOCKS5  0x5EC50
 
 /** Hardware receive time stamps (Linux SOF_TIMESTAMPING_RX_HARDWARE; Zephyr BIT(0)). */
 #define ZSOCK_SOF_TIMESTAMPING_RX_HARDWARE (1U << 2)
