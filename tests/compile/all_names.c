@@ -470,8 +470,8 @@ int secsock_use_every_call(void)
 	net_ipv6_addr_create_v4_mapped(&lo4, &in6);
 	n += net_ipv6_addr_is_v4_mapped(&in6);
 	net_ipv6_addr_get_v4_mapped(&in6, &in4);
-	n += net_sad(&ss) != NULL && net_sas(&sa) != NULL && net_sin(&sa) != NULL;
-	n += net_sin6(&sa) != NULL;
+	n += net_sad(&ss)->sa_family + net_sas(&sa)->ss_family + net_sin(&sa)->sin_port;
+	n += net_sin6(&sa)->sin6_port;
 	n += net_sockaddr_cmp(&sa, &sa) + net_tcp_seq_cmp(1, 2) + net_tcp_seq_greater(1, 2);
 	n += (int)net_vlan2priority(3) + net_priority2vlan(NET_PRIORITY_VO);
 	n += (int)net_family2size(NET_AF_INET6);

@@ -607,29 +607,16 @@ static inline void net_ipv6_addr_get_v4_mapped(const struct in6_addr *addr6, str
 	memcpy(&addr4->s_addr, addr6->s6_addr + 12, 4);
 }
 
-/** @brief @p addr as a struct net_sockaddr pointer. */
-static inline struct sockaddr *net_sad(const struct sockaddr_storage *addr)
-{
-	return (struct sockaddr *)(uintptr_t)addr;
-}
-
-/** @brief @p addr as a struct net_sockaddr_storage pointer. */
-static inline struct sockaddr_storage *net_sas(const struct sockaddr *addr)
-{
-	return (struct sockaddr_storage *)(uintptr_t)addr;
-}
-
-/** @brief @p addr as a struct net_sockaddr_in6 pointer. */
-static inline struct sockaddr_in6 *net_sin6(const struct sockaddr *addr)
-{
-	return (struct sockaddr_in6 *)(uintptr_t)addr;
-}
-
-/** @brief @p addr as a struct net_sockaddr_in pointer. */
-static inline struct sockaddr_in *net_sin(const struct sockaddr *addr)
-{
-	return (struct sockaddr_in *)(uintptr_t)addr;
-}
+/*
+ * Casts between the socket address types. Zephyr has always-inline functions
+ * taking const pointers; as such, GCC warns (-Wmaybe-uninitialized) when a
+ * storage not yet written is passed, the usual case before accept() or
+ * recvfrom(). Macros cast without that warning, from const and non-const.
+ */
+#define net_sad(addr)  ((struct sockaddr *)(addr))         /**< as struct net_sockaddr * */
+#define net_sas(addr)  ((struct sockaddr_storage *)(addr)) /**< as net_sockaddr_storage * */
+#define net_sin6(addr) ((struct sockaddr_in6 *)(addr))     /**< as net_sockaddr_in6 * */
+#define net_sin(addr)  ((struct sockaddr_in *)(addr))      /**< as net_sockaddr_in * */
 
 /**
  * @brief Whether two socket addresses have the same family, address and port.
@@ -641,15 +628,15 @@ static inline bool net_sockaddr_cmp(const struct sockaddr *a, const struct socka
 		return false;
 	}
 	if (a->sa_family == AF_INET) {
-		const struct sockaddr_in *a4 = net_sin(a);
-		const struct sockaddr_in *b4 = net_sin(b);
+		const struct sockaddr_in *a4 = (const struct sockaddr_in *)a;
+		const struct sockaddr_in *b4 = (const struct sockaddr_in *)b;
 
 		return a4->sin_port == b4->sin_port &&
 		       net_ipv4_addr_cmp(&a4->sin_addr, &b4->sin_addr);
 	}
 	if (a->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *a6 = net_sin6(a);
-		const struct sockaddr_in6 *b6 = net_sin6(b);
+		const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)a;
+		const struct sockaddr_in6 *b6 = (const struct sockaddr_in6 *)b;
 
 		return a6->sin6_port == b6->sin6_port &&
 		       net_ipv6_addr_cmp(&a6->sin6_addr, &b6->sin6_addr);
