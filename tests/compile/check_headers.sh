@@ -45,7 +45,7 @@ compile() {
 		>"$tmp/log" 2>&1
 }
 
-modes="c:c99:-pedantic c:c11:-pedantic c:gnu11: c++:c++17:-pedantic"
+modes="c:c99:-pedantic c:c11:-pedantic c:gnu11:-pedantic c++:c++17:-pedantic"
 for mode in $modes; do
 	lang=${mode%%:*}
 	rest=${mode#*:}
