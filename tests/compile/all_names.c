@@ -16,6 +16,10 @@
 #include <zephyr/sys/fdtable.h>
 #include <secsock/secsock.h>
 
+/* struct net_sockaddr_ll / net_sockaddr_un are the host's: their headers */
+#include <netpacket/packet.h>
+#include <sys/un.h>
+
 /* integer constants: each must exist and be an integer constant expression */
 static const long int_names[] = {
 	/* net_ip.h: families, protocols, types */
@@ -319,7 +323,7 @@ static const long int_names[] = {
 	IPPROTO_TCP,
 	IPPROTO_UDP,
 	IPPROTO_ETH_P_ALL,
-	IFNAMSIZ,
+
 	AI_PASSIVE,
 	AI_CANONNAME,
 	AI_NUMERICHOST,

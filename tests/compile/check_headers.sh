@@ -100,6 +100,31 @@ else
 	passed=$((passed + 1))
 fi
 
+# Kernel headers an application may include next to ours, before or after: the
+# public headers must not include a C library header that conflicts with them
+# (<netinet/tcp.h>, <net/if.h>, <netpacket/packet.h>, <fcntl.h>).
+bad=""
+for k in linux/tcp.h linux/if.h linux/if_packet.h linux/un.h linux/net_tstamp.h; do
+	printf '#include <%s>\n#include <zephyr/net/socket.h>\nint secsock_kernel_first;\n' "$k" \
+		>"$tmp/k1.c"
+	printf '#include <zephyr/net/socket.h>\n#include <%s>\nint secsock_kernel_after;\n' "$k" \
+		>"$tmp/k2.c"
+	for f in k1 k2; do
+		if ! compile c gnu11 "" "$tmp/$f.c"; then
+			bad="$bad $k($f)"
+			cp "$tmp/log" "$tmp/bad.log"
+		fi
+	done
+done
+if [ -n "$bad" ]; then
+	echo "[ FAIL ] next to kernel headers:$bad"
+	sed -e 's/^/    | /' "$tmp/bad.log" | head -n 20
+	failed=$((failed + 1))
+else
+	echo "[  OK  ] next to <linux/tcp.h>, <linux/if.h>, <linux/if_packet.h>, <linux/un.h>, <linux/net_tstamp.h>"
+	passed=$((passed + 1))
+fi
+
 # facilities a host does not have: a clear error, not a missing file
 for h in $refused; do
 	printf '#include <%s>\n' "$h" >"$tmp/refused.c"

@@ -7,6 +7,8 @@
 #include <zephyr/net/socket.h>
 #include <zephyr/net/tls_credentials.h>
 
+#include <fcntl.h> /* Zephyr code: <zephyr/posix/fcntl.h> */
+
 int posix_style_client(const char *host);
 int posix_style_client(const char *host)
 {

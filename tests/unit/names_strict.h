@@ -33,7 +33,11 @@
 	X(SO_PROTOCOL, SO_PROTOCOL)                                                                \
 	X(AI_PASSIVE, AI_PASSIVE)                                                                  \
 	X(NI_MAXHOST, NI_MAXHOST)                                                                  \
-	X(IFNAMSIZ, IFNAMSIZ)                                                                      \
+	X(ZVFS_O_NONBLOCK, O_NONBLOCK)                                                             \
+	X(TCP_NODELAY, TCP_NODELAY)                                                                \
+	X(TCP_KEEPIDLE, TCP_KEEPIDLE)                                                              \
+	X(TCP_KEEPINTVL, TCP_KEEPINTVL)                                                            \
+	X(TCP_KEEPCNT, TCP_KEEPCNT)                                                                \
 	X(NET_IFNAMSIZ, IFNAMSIZ)                                                                  \
 	X(ZSOCK_IP_LOCAL_PORT_RANGE, 51)                                                           \
 	X(DNS_EAI_AGAIN, EAI_AGAIN)                                                                \

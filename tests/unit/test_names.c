@@ -11,8 +11,13 @@
 #include <zephyr/net/dns_resolve.h>
 #include <zephyr/sys/fdtable.h>
 
+#include <fcntl.h>
 #include <linux/net_tstamp.h>
+#include <net/if.h>
+#include <netinet/tcp.h>
+#include <netpacket/packet.h>
 #include <sys/ioctl.h>
+#include <sys/un.h>
 
 #include "harness.h"
 #include "names_strict.h"
@@ -83,6 +88,8 @@ HOST(ZSOCK_AI_NUMERICSERV, AI_NUMERICSERV);
 HOST(ZSOCK_NI_MAXHOST, NI_MAXHOST);
 HOST(ZVFS_O_NONBLOCK, O_NONBLOCK);
 HOST(ZVFS_F_GETFL, F_GETFL);
+HOST(ZVFS_F_SETFL, F_SETFL);
+HOST(ZVFS_F_DUPFD, F_DUPFD);
 HOST(ZFD_IOCTL_FIONREAD, FIONREAD);
 HOST(ZFD_IOCTL_FIONBIO, FIONBIO);
 HOST(ZFD_IOCTL_FIONWRITE, TIOCOUTQ);
@@ -199,6 +206,10 @@ TEST(test_ipaddr_parse_and_ports)
 	EXPECT_STREQ(net_family2str(AF_INET6), "AF_INET6");
 	EXPECT_TRUE(net_family2str(12345) == NULL);
 	EXPECT_EQ(net_family2size(AF_INET), sizeof(struct sockaddr_in));
+	EXPECT_EQ(net_family2size(AF_INET6), sizeof(struct sockaddr_in6));
+	EXPECT_EQ(net_family2size(AF_PACKET), sizeof(struct sockaddr_ll));
+	EXPECT_EQ(net_family2size(AF_UNIX), sizeof(struct sockaddr_un));
+	EXPECT_EQ(net_family2size(AF_CAN), 0);
 }
 
 TEST(test_address_helpers)

@@ -12,6 +12,8 @@
  *   (AI_PASSIVE, NI_NUMERICHOST, SO_PROTOCOL, ... under -std=c11), each only
  *   if it is not defined already, with the same value.
  *
+ * IFNAMSIZ is the C library's (<net/if.h>), not defined here.
+ *
  * Unlike Zephyr's, it may be included directly; <zephyr/net/socket.h>
  * includes it at its end. A name maps to a ZSOCK_* or NET_* name of
  * <zephyr/net/socket.h>. IPPROTO_TLS_1_0 ... IPPROTO_DTLS_1_2 are in
@@ -21,7 +23,6 @@
 #ifndef SECSOCK_ZEPHYR_NET_NET_COMPAT_H
 #define SECSOCK_ZEPHYR_NET_NET_COMPAT_H
 
-#include <net/if.h>
 #include <netdb.h>
 #include <sys/socket.h>
 #include <zephyr/net/socket.h>
@@ -77,8 +78,22 @@
 #ifndef IPPROTO_ETH_P_ALL
 #define IPPROTO_ETH_P_ALL NET_IPPROTO_ETH_P_ALL
 #endif
-#ifndef IFNAMSIZ
-#define IFNAMSIZ NET_IFNAMSIZ
+/*
+ * TCP_* with exactly the tokens of glibc's <netinet/tcp.h> and the kernel's
+ * <linux/tcp.h>, so either may still be included afterwards (neither is included
+ * here: the two conflict with each other).
+ */
+#ifndef TCP_NODELAY
+#define TCP_NODELAY 1
+#endif
+#ifndef TCP_KEEPIDLE
+#define TCP_KEEPIDLE 4
+#endif
+#ifndef TCP_KEEPINTVL
+#define TCP_KEEPINTVL 5
+#endif
+#ifndef TCP_KEEPCNT
+#define TCP_KEEPCNT 6
 #endif
 
 #ifndef AI_PASSIVE

@@ -9,6 +9,10 @@
  * Where a value differs from Zephyr's and which names are absent:
  * docs/zephyr-names.md.
  *
+ * Like Zephyr's, this header does not give fcntl()'s F_GETFL and O_NONBLOCK
+ * (Zephyr code includes <zephyr/posix/fcntl.h>; on a host include <fcntl.h>);
+ * ZVFS_F_GETFL and ZVFS_O_NONBLOCK of <zephyr/sys/fdtable.h> are the same numbers.
+ *
  * Link with libsecsock (pkg-config secsock). Code written for Zephyr's POSIX
  * API (socket(), connect(), close() with IPPROTO_TLS_1_2) compiles against
  * this header too, but its calls reach the C library, not secsock, until
@@ -24,7 +28,6 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
 #include <unistd.h>
@@ -34,7 +37,6 @@
 #include <sys/time.h>
 #include <sys/types.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <zephyr/net/net_ip.h>
 #include <zephyr/net/socket_types.h>
 #include <zephyr/net/socket_poll.h>
@@ -150,10 +152,12 @@ extern "C" {
 
 /* ---- TCP level (NET_IPPROTO_TCP): the host's numbers ---- */
 
-#define ZSOCK_TCP_NODELAY   TCP_NODELAY   /**< Send without delay (Nagle off) */
-#define ZSOCK_TCP_KEEPIDLE  TCP_KEEPIDLE  /**< Idle seconds before keep-alives (Zephyr 2) */
-#define ZSOCK_TCP_KEEPINTVL TCP_KEEPINTVL /**< Seconds between keep-alives (Zephyr 3) */
-#define ZSOCK_TCP_KEEPCNT   TCP_KEEPCNT   /**< Keep-alives before dropping (Zephyr 4) */
+/* Linux's numbers (include/uapi/linux/tcp.h, the same on every architecture);
+ * <netinet/tcp.h> is not included: it conflicts with <linux/tcp.h> */
+#define ZSOCK_TCP_NODELAY   1 /**< Send without delay (Nagle off) */
+#define ZSOCK_TCP_KEEPIDLE  4 /**< Idle seconds before keep-alives (Zephyr 2) */
+#define ZSOCK_TCP_KEEPINTVL 5 /**< Seconds between keep-alives (Zephyr 3) */
+#define ZSOCK_TCP_KEEPCNT   6 /**< Keep-alives before dropping (Zephyr 4) */
 
 /* ---- IPv4 level (NET_IPPROTO_IP): the host's numbers ---- */
 

@@ -11,7 +11,6 @@
 #ifndef SECSOCK_ZEPHYR_SYS_FDTABLE_H
 #define SECSOCK_ZEPHYR_SYS_FDTABLE_H
 
-#include <fcntl.h>
 #include <poll.h>
 #include <stddef.h>
 #include <sys/select.h>
@@ -26,10 +25,22 @@ extern "C" {
 #define SECSOCK_API __attribute__((visibility("default")))
 #endif
 
+/*
+ * Linux's fcntl numbers, without <fcntl.h> (it conflicts with <linux/fcntl.h>);
+ * include <fcntl.h> for F_GETFL and O_NONBLOCK themselves, as Zephyr code
+ * includes <zephyr/posix/fcntl.h>.
+ */
+#if defined(O_NONBLOCK)
 #define ZVFS_O_NONBLOCK O_NONBLOCK /**< Non-blocking mode (host value; Zephyr 0x4000) */
-#define ZVFS_F_DUPFD    F_DUPFD    /**< fcntl: duplicate a descriptor */
-#define ZVFS_F_GETFL    F_GETFL    /**< fcntl: get the status flags */
-#define ZVFS_F_SETFL    F_SETFL    /**< fcntl: set the status flags */
+#elif defined(__x86_64__) || defined(__i386__) || defined(__aarch64__) || defined(__arm__) ||      \
+	defined(__riscv) || defined(__s390__) || defined(__powerpc__) || defined(__loongarch__)
+#define ZVFS_O_NONBLOCK 04000
+#else
+#error "secsock: include <fcntl.h> before <zephyr/sys/fdtable.h> on this architecture"
+#endif
+#define ZVFS_F_DUPFD 0 /**< fcntl: duplicate a descriptor */
+#define ZVFS_F_GETFL 3 /**< fcntl: get the status flags */
+#define ZVFS_F_SETFL 4 /**< fcntl: set the status flags */
 
 #define ZVFS_POLLIN   POLLIN   /**< Readable */
 #define ZVFS_POLLPRI  POLLPRI  /**< Exceptional condition */
