@@ -187,3 +187,154 @@ const char *net_family2str(sa_family_t family)
 		return NULL;
 	}
 }
+
+int net_mask_len_to_netmask(sa_family_t family, uint8_t mask_len, struct sockaddr *mask)
+{
+	uint8_t *bytes;
+	unsigned int size;
+
+	if (mask == NULL) {
+		return -EINVAL;
+	}
+	if (family == AF_INET && mask_len <= 32) {
+		struct sockaddr_in *m4 = net_sin(mask);
+
+		memset(m4, 0, sizeof(*m4));
+		m4->sin_family = AF_INET;
+		bytes = (uint8_t *)&m4->sin_addr;
+		size = 4;
+	} else if (family == AF_INET6 && mask_len <= 128) {
+		struct sockaddr_in6 *m6 = net_sin6(mask);
+
+		memset(m6, 0, sizeof(*m6));
+		m6->sin6_family = AF_INET6;
+		bytes = m6->sin6_addr.s6_addr;
+		size = 16;
+	} else {
+		return -EINVAL;
+	}
+	for (unsigned int i = 0; i < size; i++) {
+		unsigned int bits = mask_len > 8 * i ? mask_len - 8 * i : 0;
+
+		bytes[i] = bits >= 8 ? 0xff : (uint8_t)(0xff00U >> bits);
+	}
+	return 0;
+}
+
+int net_netmask_to_mask_len(sa_family_t family, struct sockaddr *mask, uint8_t *mask_len)
+{
+	const uint8_t *bytes;
+	unsigned int size, len = 0;
+	bool ended = false;
+
+	if (mask == NULL || mask_len == NULL) {
+		return -EINVAL;
+	}
+	if (family == AF_INET) {
+		bytes = (const uint8_t *)&net_sin(mask)->sin_addr;
+		size = 4;
+	} else if (family == AF_INET6) {
+		bytes = net_sin6(mask)->sin6_addr.s6_addr;
+		size = 16;
+	} else {
+		return -EINVAL;
+	}
+	/* leading ones, then zeros only */
+	for (unsigned int i = 0; i < size * 8; i++) {
+		bool one = (bytes[i / 8] & (0x80U >> (i % 8))) != 0;
+
+		if (one && ended) {
+			return -EINVAL;
+		}
+		if (one) {
+			len++;
+		} else {
+			ended = true;
+		}
+	}
+	*mask_len = (uint8_t)len;
+	return 0;
+}
+
+/* one address with an optional "/len", up to a ',' or ' ' or the end */
+const char *net_ipaddr_parse_mask(const char *str, size_t str_len, struct sockaddr *addr,
+				  uint8_t *mask_len)
+{
+	size_t len, item, alen;
+	const char *slash;
+	unsigned long bits = 0;
+
+	if (str == NULL || addr == NULL || mask_len == NULL) {
+		return NULL;
+	}
+	len = strnlen(str, str_len);
+	for (item = 0; item < len && str[item] != ',' && str[item] != ' '; item++) {
+	}
+	slash = memchr(str, '/', item);
+	alen = slash != NULL ? (size_t)(slash - str) : item;
+	if (alen == 0 || memchr(str, '[', alen) != NULL || !net_ipaddr_parse(str, alen, addr) ||
+	    (addr->sa_family == AF_INET && memchr(str, ':', alen))) {
+		return NULL; /* an address without a port */
+	}
+	if (slash != NULL) {
+		size_t n = item - alen - 1;
+
+		if (n == 0 || n > 3) {
+			return NULL;
+		}
+		for (size_t i = 1; i <= n; i++) {
+			if (slash[i] < '0' || slash[i] > '9') {
+				return NULL;
+			}
+			bits = bits * 10 + (unsigned long)(slash[i] - '0');
+		}
+		if (bits > (addr->sa_family == AF_INET ? 32U : 128U)) {
+			return NULL;
+		}
+	} else {
+		bits = addr->sa_family == AF_INET ? 32U : 128U;
+	}
+	*mask_len = (uint8_t)bits;
+	return item < len ? str + item + 1 : "";
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9') {
+		return c - '0';
+	}
+	if (c >= 'a' && c <= 'f') {
+		return c - 'a' + 10;
+	}
+	if (c >= 'A' && c <= 'F') {
+		return c - 'A' + 10;
+	}
+	return -1;
+}
+
+int net_bytes_from_str(uint8_t *buf, int buf_len, const char *src)
+{
+	const char *p = src;
+
+	if (buf == NULL || src == NULL || buf_len <= 0) {
+		return -EINVAL;
+	}
+	/* exactly buf_len two-digit hex bytes separated by ':' ("ab:02:98:fa:42:01") */
+	for (int i = 0; i < buf_len; i++) {
+		int hi = hex_digit(p[0]);
+		int lo = hi < 0 ? -1 : hex_digit(p[1]);
+
+		if (lo < 0) {
+			return -EINVAL;
+		}
+		buf[i] = (uint8_t)(hi << 4 | lo);
+		p += 2;
+		if (i + 1 < buf_len) {
+			if (*p != ':') {
+				return -EINVAL;
+			}
+			p++;
+		}
+	}
+	return *p == '\0' ? 0 : -EINVAL;
+}

@@ -484,6 +484,10 @@ int secsock_use_every_call(void)
 	n += net_ipaddr_parse("[::1]:4242", 10, &sa);
 	n += net_port_set(&sa, 1) + net_port_set_default(&sa, 2) + net_port_get(&sa, &port);
 	n += net_family2str(NET_AF_INET) != NULL;
+	n += net_ipaddr_parse_mask("192.0.2.1/24", 12, &sa, out) != NULL;
+	n += net_mask_len_to_netmask(NET_AF_INET, 24, &sa);
+	n += net_netmask_to_mask_len(NET_AF_INET, &sa, out);
+	n += net_bytes_from_str(out, 6, "ab:02:98:fa:42:01");
 	n += ZSOCK_IN6_IS_ADDR_UNSPECIFIED(&in6) + ZSOCK_IN6_IS_ADDR_LOOPBACK(&in6);
 	n += ZSOCK_IN6_IS_ADDR_MULTICAST(&in6) + ZSOCK_IN6_IS_ADDR_LINKLOCAL(&in6);
 	n += ZSOCK_IN6_IS_ADDR_SITELOCAL(&in6) + ZSOCK_IN6_IS_ADDR_V4MAPPED(&in6);

@@ -212,6 +212,58 @@ TEST(test_ipaddr_parse_and_ports)
 	EXPECT_EQ(net_family2size(AF_CAN), 0);
 }
 
+TEST(test_masks_and_bytes)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr *sa = net_sad(&ss);
+	char buf[NET_INET6_ADDRSTRLEN];
+	uint8_t len = 0;
+	uint8_t mac[6];
+	const char *next;
+
+	EXPECT_EQ(net_mask_len_to_netmask(AF_INET, 20, sa), 0);
+	EXPECT_EQ(sa->sa_family, AF_INET);
+	EXPECT_EQ(net_sin(sa)->sin_addr.s_addr, htonl(0xfffff000));
+	EXPECT_EQ(net_netmask_to_mask_len(AF_INET, sa, &len), 0);
+	EXPECT_EQ(len, 20);
+	EXPECT_EQ(net_mask_len_to_netmask(AF_INET6, 68, sa), 0);
+	EXPECT_TRUE(net_addr_ntop(AF_INET6, &net_sin6(sa)->sin6_addr, buf, sizeof(buf)) != NULL);
+	EXPECT_STREQ(buf, "ffff:ffff:ffff:ffff:f000::");
+	EXPECT_EQ(net_netmask_to_mask_len(AF_INET6, sa, &len), 0);
+	EXPECT_EQ(len, 68);
+	EXPECT_EQ(net_mask_len_to_netmask(AF_INET, 0, sa), 0);
+	EXPECT_EQ(net_sin(sa)->sin_addr.s_addr, 0);
+	EXPECT_EQ(net_mask_len_to_netmask(AF_INET, 33, sa), -EINVAL);
+	EXPECT_EQ(net_mask_len_to_netmask(AF_INET6, 129, sa), -EINVAL);
+	net_sin(sa)->sin_addr.s_addr = htonl(0xff00ff00);
+	EXPECT_EQ(net_netmask_to_mask_len(AF_INET, sa, &len), -EINVAL);
+
+	next = net_ipaddr_parse_mask("2001:db8::1/64,192.0.2.1 10.0.0.1/8", 35, sa, &len);
+	ASSERT_TRUE(next != NULL);
+	EXPECT_EQ(sa->sa_family, AF_INET6);
+	EXPECT_EQ(len, 64);
+	EXPECT_STREQ(next, "192.0.2.1 10.0.0.1/8");
+	next = net_ipaddr_parse_mask(next, strlen(next), sa, &len);
+	ASSERT_TRUE(next != NULL);
+	EXPECT_EQ(sa->sa_family, AF_INET);
+	EXPECT_EQ(len, 32);
+	next = net_ipaddr_parse_mask(next, strlen(next), sa, &len);
+	ASSERT_TRUE(next != NULL);
+	EXPECT_EQ(len, 8);
+	EXPECT_STREQ(next, "");
+	EXPECT_TRUE(net_ipaddr_parse_mask("192.0.2.1/33", 12, sa, &len) == NULL);
+	EXPECT_TRUE(net_ipaddr_parse_mask("192.0.2.1:80/24", 15, sa, &len) == NULL);
+	EXPECT_TRUE(net_ipaddr_parse_mask("nonsense", 8, sa, &len) == NULL);
+
+	EXPECT_EQ(net_bytes_from_str(mac, sizeof(mac), "ab:02:98:fa:42:01"), 0);
+	EXPECT_EQ(mac[0], 0xab);
+	EXPECT_EQ(mac[5], 0x01);
+	EXPECT_EQ(net_bytes_from_str(mac, sizeof(mac), "ab:02:98:fa:42"), -EINVAL);
+	EXPECT_EQ(net_bytes_from_str(mac, sizeof(mac), "ab:02:98:fa:42:01:07"), -EINVAL);
+	EXPECT_EQ(net_bytes_from_str(mac, sizeof(mac), "ab-02-98-fa-42-01"), -EINVAL);
+	EXPECT_EQ(net_bytes_from_str(mac, 2, "zz:00"), -EINVAL);
+}
+
 TEST(test_address_helpers)
 {
 	struct in6_addr a6;

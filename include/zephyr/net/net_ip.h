@@ -730,6 +730,59 @@ SECSOCK_API char *net_addr_ntop(sa_family_t family, const void *src, char *dst, 
 SECSOCK_API bool net_ipaddr_parse(const char *str, size_t str_len, struct sockaddr *addr);
 
 /**
+ * @brief Parse the first of a list of addresses with optional prefix lengths:
+ *        "192.0.2.1/24", "2001:db8::1/64", separated by ',' or ' '.
+ *
+ * @param str Text; need not be NUL-terminated.
+ * @param str_len Number of characters of @p str to look at.
+ * @param addr Receives the family and address (large enough for IPv6).
+ * @param mask_len Receives the prefix length; 32 or 128 when the text has none.
+ *
+ * @return The text after the separator, "" at the end of the text, or NULL
+ *         when the first item is not an address (with a port, it is not).
+ */
+SECSOCK_API const char *net_ipaddr_parse_mask(const char *str, size_t str_len,
+					      struct sockaddr *addr, uint8_t *mask_len);
+
+/**
+ * @brief Netmask of a prefix length.
+ *
+ * @param family NET_AF_INET or NET_AF_INET6.
+ * @param mask_len Prefix length, at most 32 or 128.
+ * @param mask Receives a struct net_sockaddr_in or net_sockaddr_in6 holding the mask.
+ *
+ * @retval 0 Done.
+ * @retval -EINVAL Another family, a length too long, or @p mask NULL.
+ */
+SECSOCK_API int net_mask_len_to_netmask(sa_family_t family, uint8_t mask_len,
+					struct sockaddr *mask);
+
+/**
+ * @brief Prefix length of a netmask.
+ *
+ * @param family NET_AF_INET or NET_AF_INET6.
+ * @param mask A struct net_sockaddr_in or net_sockaddr_in6 holding the mask.
+ * @param mask_len Receives the number of leading one bits.
+ *
+ * @retval 0 Done.
+ * @retval -EINVAL Another family, a NULL argument, or a mask whose ones are not contiguous.
+ */
+SECSOCK_API int net_netmask_to_mask_len(sa_family_t family, struct sockaddr *mask,
+					uint8_t *mask_len);
+
+/**
+ * @brief Bytes from colon-separated hex text, as "ab:02:98:fa:42:01".
+ *
+ * @param buf Receives the bytes.
+ * @param buf_len Number of bytes the text must hold exactly.
+ * @param src NUL-terminated text, two hex digits per byte.
+ *
+ * @retval 0 Done.
+ * @retval -EINVAL Not exactly @p buf_len bytes of two hex digits separated by ':'.
+ */
+SECSOCK_API int net_bytes_from_str(uint8_t *buf, int buf_len, const char *src);
+
+/**
  * @brief Set the port of an IPv4 or IPv6 socket address.
  * @param addr Socket address.
  * @param port Port in host byte order.
