@@ -425,17 +425,70 @@ int zsock_getsockopt(int sock, int level, int optname, void *optval, socklen_t *
 	return ret_int(rc);
 }
 
-int zsock_fcntl(int sock, int cmd, int flags)
+/* What the third argument of an fcntl command is (fcntl(2)); most take an int. */
+enum fcntl_arg {
+	FCNTL_NONE,
+	FCNTL_INT,
+	FCNTL_PTR
+};
+
+static enum fcntl_arg fcntl_arg_kind(int cmd)
 {
-	struct zt_sock *s = zt_fd_get(sock);
+	switch (cmd) {
+	case F_GETFD:
+	case F_GETFL:
+	case F_GETOWN:
+	case F_GETSIG:
+	case F_GETLEASE:
+	case F_GETPIPE_SZ:
+	case F_GET_SEALS:
+		return FCNTL_NONE;
+	case F_GETLK:
+	case F_SETLK:
+	case F_SETLKW:
+	case F_OFD_GETLK:
+	case F_OFD_SETLK:
+	case F_OFD_SETLKW:
+	case F_GETOWN_EX:
+	case F_SETOWN_EX:
+	case F_GET_RW_HINT:
+	case F_SET_RW_HINT:
+	case F_GET_FILE_RW_HINT:
+	case F_SET_FILE_RW_HINT:
+		return FCNTL_PTR;
+	default:
+		return FCNTL_INT;
+	}
+}
+
+/* docs/zephyr-behaviour.md §0: variadic as Zephyr's zsock_fcntl (F_GETFL takes no third argument)
+ */
+int zsock_fcntl(int sock, int cmd, ...)
+{
+	enum fcntl_arg kind = fcntl_arg_kind(cmd);
+	struct zt_sock *s;
+	void *ptr = NULL;
+	int flags = 0;
+	va_list ap;
 	int rc;
 
+	va_start(ap, cmd);
+	if (kind == FCNTL_INT) {
+		flags = va_arg(ap, int);
+	} else if (kind == FCNTL_PTR) {
+		ptr = va_arg(ap, void *);
+	}
+	va_end(ap);
+	s = zt_fd_get(sock);
 	if (s == NULL) {
 		if (zt_fd_closed(sock)) {
 			errno = EBADF; /* fcntl() would see the placeholder */
 			return -1;
 		}
-		return fcntl(sock, cmd, flags);
+		if (kind == FCNTL_PTR) {
+			return fcntl(sock, cmd, ptr);
+		}
+		return kind == FCNTL_INT ? fcntl(sock, cmd, flags) : fcntl(sock, cmd);
 	}
 	switch (cmd) {
 	case F_GETFL:
@@ -454,23 +507,26 @@ int zsock_fcntl(int sock, int cmd, int flags)
 		}
 		break;
 	default:
-		rc = fcntl(s->fd, cmd, flags) < 0 ? -errno : 0;
+		if (kind == FCNTL_PTR) {
+			rc = fcntl(s->fd, cmd, ptr);
+		} else if (kind == FCNTL_INT) {
+			rc = fcntl(s->fd, cmd, flags);
+		} else {
+			rc = fcntl(s->fd, cmd);
+		}
+		rc = rc < 0 ? -errno : rc;
 		break;
 	}
 	zt_fd_put(s);
 	return ret_int(rc);
 }
 
-int zsock_ioctl(int sock, unsigned long request, ...)
+int zsock_ioctl_impl(int sock, unsigned long request, va_list ap)
 {
 	struct zt_sock *s;
-	va_list ap;
-	void *arg;
+	void *arg = va_arg(ap, void *);
 	int rc;
 
-	va_start(ap, request);
-	arg = va_arg(ap, void *);
-	va_end(ap);
 	s = zt_fd_get(sock);
 	if (s == NULL) {
 		return ioctl(sock, request, arg);
@@ -483,6 +539,17 @@ int zsock_ioctl(int sock, unsigned long request, ...)
 	}
 	zt_fd_put(s);
 	return ret_int(rc);
+}
+
+int zsock_ioctl(int sock, unsigned long request, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, request);
+	rc = zsock_ioctl_impl(sock, request, ap);
+	va_end(ap);
+	return rc;
 }
 
 int zsock_getsockname(int sock, struct sockaddr *addr, socklen_t *addrlen)
@@ -505,15 +572,96 @@ char *zsock_inet_ntop(sa_family_t family, const void *src, char *dst, size_t siz
 	return (char *)inet_ntop(family, src, dst, (socklen_t)size);
 }
 
+/*
+ * Zephyr's struct zsock_addrinfo keeps the address and the name inside each
+ * entry (include/zephyr/net/socket.h); the host's list is copied into one
+ * array of them, so zsock_freeaddrinfo() is one free().
+ */
+static int addrinfo_copy(const struct addrinfo *host, struct zsock_addrinfo **res)
+{
+	struct zsock_addrinfo *out;
+	size_t n = 0, i = 0;
+
+	for (const struct addrinfo *h = host; h != NULL; h = h->ai_next) {
+		n++;
+	}
+	out = calloc(n > 0 ? n : 1, sizeof(*out));
+	if (out == NULL) {
+		return EAI_MEMORY;
+	}
+	for (const struct addrinfo *h = host; h != NULL; h = h->ai_next, i++) {
+		struct zsock_addrinfo *z = &out[i];
+
+		z->ai_next = i + 1 < n ? &out[i + 1] : NULL;
+		z->ai_flags = h->ai_flags;
+		z->ai_family = h->ai_family;
+		z->ai_socktype = h->ai_socktype;
+		z->ai_protocol = h->ai_protocol;
+		z->ai_addrlen =
+			h->ai_addrlen <= sizeof(z->_ai_addr) ? h->ai_addrlen : sizeof(z->_ai_addr);
+		if (h->ai_addr != NULL) {
+			memcpy(&z->_ai_addr, h->ai_addr, z->ai_addrlen);
+			z->ai_addr = (struct sockaddr *)&z->_ai_addr;
+		}
+		if (h->ai_canonname != NULL) {
+			snprintf(z->_ai_canonname, sizeof(z->_ai_canonname), "%s", h->ai_canonname);
+			z->ai_canonname = z->_ai_canonname;
+		}
+	}
+	*res = n > 0 ? out : NULL;
+	if (n == 0) {
+		free(out);
+	}
+	return 0;
+}
+
 int zsock_getaddrinfo(const char *host, const char *service, const struct zsock_addrinfo *hints,
 		      struct zsock_addrinfo **res)
 {
-	return getaddrinfo(host, service, hints, res);
+	struct addrinfo h = {0};
+	struct addrinfo *list = NULL;
+	int rc;
+
+	if (res == NULL) {
+		errno = EINVAL;
+		return EAI_SYSTEM;
+	}
+	*res = NULL;
+	if (hints != NULL) {
+		/* AI_EXTFLAGS and ai_eflags (RFC 5014) mean nothing to the host resolver */
+		h.ai_flags = hints->ai_flags & ~ZSOCK_AI_EXTFLAGS;
+		h.ai_family = hints->ai_family;
+		h.ai_socktype = hints->ai_socktype;
+		h.ai_protocol = hints->ai_protocol;
+	}
+	rc = getaddrinfo(host, service, hints != NULL ? &h : NULL, &list);
+	if (rc != 0) {
+		return rc;
+	}
+	rc = addrinfo_copy(list, res);
+	freeaddrinfo(list);
+	return rc;
 }
 
 void zsock_freeaddrinfo(struct zsock_addrinfo *ai)
 {
-	freeaddrinfo(ai);
+	free(ai); /* one array: addrinfo_copy() */
+}
+
+int zsock_getnameinfo(const struct sockaddr *addr, socklen_t addrlen, char *host, socklen_t hostlen,
+		      char *serv, socklen_t servlen, int flags)
+{
+	return getnameinfo(addr, addrlen, host, hostlen, serv, servlen, flags);
+}
+
+/* A socket pair is the host's; TLS and DTLS need a network peer. */
+int zsock_socketpair(int family, int type, int proto, int *sv)
+{
+	if (is_tls_proto(proto) || is_dtls_proto(proto)) {
+		errno = EPROTONOSUPPORT;
+		return -1;
+	}
+	return socketpair(family, type, proto, sv);
 }
 
 const char *zsock_gai_strerror(int errcode)

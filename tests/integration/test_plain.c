@@ -699,13 +699,14 @@ TEST(test_ioctl_fionread_plain)
 TEST(test_getaddrinfo_localhost)
 {
 	struct zsock_addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
+	struct addrinfo hhints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
 	struct zsock_addrinfo *res = NULL;
-	struct zsock_addrinfo *hres = NULL;
+	struct addrinfo *hres = NULL;
 	int n = 0;
 	int hn = 0;
 
 	ASSERT_TRUE(zsock_getaddrinfo("localhost", "443", &hints, &res) == 0);
-	ASSERT_TRUE(getaddrinfo("localhost", "443", &hints, &hres) == 0);
+	ASSERT_TRUE(getaddrinfo("localhost", "443", &hhints, &hres) == 0);
 	for (struct zsock_addrinfo *ai = res; ai != NULL; ai = ai->ai_next, n++) {
 		struct sockaddr_storage ss;
 
@@ -725,17 +726,19 @@ TEST(test_getaddrinfo_localhost)
 
 	/* failures: same EAI_* code and message as the host (no network needed) */
 	hints.ai_flags = AI_NUMERICHOST;
+	hhints.ai_flags = AI_NUMERICHOST;
 	res = NULL;
 	int zr = zsock_getaddrinfo("not-an-address", "443", &hints, &res);
 
-	EXPECT_EQ(zr, getaddrinfo("not-an-address", "443", &hints, &hres));
+	EXPECT_EQ(zr, getaddrinfo("not-an-address", "443", &hhints, &hres));
 	EXPECT_TRUE(zr != 0);
 	EXPECT_TRUE(res == NULL);
 	EXPECT_STREQ(zsock_gai_strerror(zr), gai_strerror(zr));
 	EXPECT_STREQ(zsock_gai_strerror(EAI_NONAME), gai_strerror(EAI_NONAME));
 	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+	hhints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
 	EXPECT_EQ(zsock_getaddrinfo("::1", "https", &hints, &res),
-		  getaddrinfo("::1", "https", &hints, &hres));
+		  getaddrinfo("::1", "https", &hhints, &hres));
 	EXPECT_EQ(zsock_getaddrinfo("127.0.0.1", "80", &hints, &res), 0);
 	ASSERT_TRUE(res != NULL);
 	EXPECT_EQ(res->ai_family, AF_INET);

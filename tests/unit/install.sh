@@ -64,7 +64,10 @@ pass "install (libdir ${libdir#"$prefix"/})"
 # ---- installed files ----
 missing=""
 for f in include/zephyr/net/socket.h include/zephyr/net/net_ip.h \
-	include/zephyr/net/tls_credentials.h include/secsock/secsock.h; do
+	include/zephyr/net/tls_credentials.h include/zephyr/net/net_compat.h \
+	include/zephyr/net/socket_types.h include/zephyr/net/socket_poll.h \
+	include/zephyr/net/socket_select.h include/zephyr/net/dns_resolve.h \
+	include/zephyr/sys/fdtable.h include/secsock/secsock.h; do
 	[ -f "$prefix/$f" ] || missing="$missing $f"
 done
 for f in libsecsock.a pkgconfig/secsock.pc cmake/secsock/secsockConfig.cmake \
@@ -84,8 +87,9 @@ if [ -n "$missing" ]; then
 else
 	pass "files (SONAME $soname)"
 fi
-# nothing private, nothing of Mbed TLS under include/
-extra=$(cd "$prefix/include" && find . -type f ! -path './zephyr/net/*.h' ! -path './secsock/*.h')
+# nothing private; Mbed TLS only in secsock's own directory (the opt-in component)
+extra=$(cd "$prefix/include" && find . -type f ! -path './zephyr/net/*.h' ! -path './zephyr/sys/*.h' \
+	! -path './secsock/*.h' ! -path './secsock/mbedtls/mbedtls/*.h' ! -path './secsock/mbedtls/psa/*.h')
 if [ -n "$extra" ] || [ -d "$prefix/include/mbedtls" ] || [ -d "$prefix/include/psa" ]; then
 	fail files-private "unexpected files under include/: $extra"
 else
@@ -219,7 +223,7 @@ fi
 # (d) exported symbols: only the public prefixes, and exactly the committed list
 exports=$src/tests/unit/exports.txt
 nm -D --defined-only "$so" | awk 'NF >= 3 { print $3 }' | sed 's/@.*//' | sort -u >"$tmp/exports"
-bad=$(grep -Ev '^(zsock_|tls_credential_|secsock_)' "$tmp/exports" | head -n 20 | tr '\n' ' ')
+bad=$(grep -Ev '^(zsock_|tls_credential_|secsock_|net_)' "$tmp/exports" | head -n 20 | tr '\n' ' ')
 if [ -n "$bad" ]; then
 	fail "exports prefixes" "libsecsock.so exports non-public symbols: $bad"
 else
@@ -235,7 +239,7 @@ else
 fi
 # every function the installed headers declare is exported
 sed -n 's/^SECSOCK_API.*[ *]\([A-Za-z_][A-Za-z0-9_]*\)(.*/\1/p' "$prefix"/include/zephyr/net/*.h \
-	"$prefix"/include/secsock/*.h | sort -u >"$tmp/declared"
+	"$prefix"/include/zephyr/sys/*.h "$prefix"/include/secsock/*.h | sort -u >"$tmp/declared"
 notexp=$(comm -23 "$tmp/declared" "$tmp/exports" | tr '\n' ' ')
 if [ ! -s "$tmp/declared" ]; then
 	fail "exports declared" "found no SECSOCK_API declarations in the installed headers"
@@ -258,7 +262,9 @@ else
 fi
 
 # (e) the installed headers on their own: strict C11, GNU C, C++; no Mbed TLS reachable
-hdrs="zephyr/net/socket.h zephyr/net/net_ip.h zephyr/net/tls_credentials.h secsock/secsock.h"
+hdrs="zephyr/net/socket.h zephyr/net/net_ip.h zephyr/net/tls_credentials.h secsock/secsock.h
+	zephyr/net/net_compat.h zephyr/net/socket_types.h zephyr/net/socket_poll.h
+	zephyr/net/socket_select.h zephyr/net/dns_resolve.h zephyr/sys/fdtable.h"
 warn="-Wall -Wextra -Wpedantic -Wshadow -Wundef -Werror"
 hdr_fail=""
 for h in $hdrs all; do
@@ -295,4 +301,71 @@ else
 	pass "headers (C11, GNU C, C99+POSIX, C++11, GNU C++17; standalone and together)"
 fi
 
+# (f) the compile matrix of tests/compile against the installed headers
+if bash "$src/tests/compile/check_headers.sh" "$prefix/include" >"$log" 2>&1; then
+	pass "compile matrix on the installed headers ($(tail -n 1 "$log"))"
+else
+	fail "compile matrix" "tests/compile/check_headers.sh $prefix/include failed" "$log"
+fi
+
+
+# (g) the opt-in Mbed TLS component: tests/unit/verify_cb.c, whose
+# TLS_CERT_VERIFY_CALLBACK reads the certificate subjects with
+# mbedtls_x509_dn_gets, built through pkg-config (secsock-mbedtls) and CMake
+# (secsock::mbedtls); the headers are the engine's exact configuration and
+# never shadow another Mbed TLS.
+mbedpc() {
+	pkg-config --define-variable=prefix="$prefix" "$@" secsock-mbedtls
+}
+certs=$src/tests/lib/certs
+if [ ! -f "$libdir/pkgconfig/secsock-mbedtls.pc" ]; then
+	fail "mbedtls component" "no secsock-mbedtls.pc (secsock built on a system Mbed TLS?)"
+	finish
+fi
+# shellcheck disable=SC2046 # pkg-config output is meant to be split
+if $cc -Wall -Wextra -Werror $(mbedpc --cflags) "$src/tests/unit/verify_cb.c" \
+	-o "$tmp/verify_pc" $(mbedpc --libs) >"$log" 2>&1; then
+	if LD_LIBRARY_PATH=$libdir "$tmp/verify_pc" "$certs" >"$log" 2>&1; then
+		pass "mbedtls component, pkg-config: $(grep '^subject' "$log"); $(grep '^issuer' "$log")"
+	else
+		fail "mbedtls component, pkg-config" "the verify callback did not read the subjects" "$log"
+	fi
+else
+	fail "mbedtls component, pkg-config" "compile/link with secsock-mbedtls failed" "$log"
+fi
+mkdir -p "$tmp/verify"
+cp "$src/tests/unit/verify_cb.c" "$tmp/verify/main.c"
+printf '%s\n' 'cmake_minimum_required(VERSION 3.20)' 'project(verify LANGUAGES C)' \
+	'find_package(secsock REQUIRED COMPONENTS mbedtls)' 'add_executable(verify main.c)' \
+	'target_link_libraries(verify PRIVATE secsock::mbedtls)' >"$tmp/verify/CMakeLists.txt"
+if cmake -S "$tmp/verify" -B "$tmp/verify/build" -DCMAKE_PREFIX_PATH="$prefix" >"$log" 2>&1 &&
+	cmake --build "$tmp/verify/build" >>"$log" 2>&1 &&
+	LD_LIBRARY_PATH=$libdir "$tmp/verify/build/verify" "$certs" >>"$log" 2>&1; then
+	pass "mbedtls component, find_package(secsock COMPONENTS mbedtls)"
+else
+	fail "mbedtls component, cmake" "configure/build/run of a secsock::mbedtls project failed" "$log"
+fi
+if cmp -s "$prefix/include/secsock/mbedtls/mbedtls/mbedtls_config.h" \
+	"$src/config/mbedtls_config.h"; then
+	pass "mbedtls component: its mbedtls_config.h is config/mbedtls_config.h"
+else
+	fail "mbedtls component" "installed mbedtls_config.h differs from config/mbedtls_config.h"
+fi
+# Never shadowing: an Mbed TLS 2.28 searched after the compiler's own directories (as
+# /usr/include is) stays the one found with secsock's flags alone, and secsock-mbedtls
+# gives the 3.6 headers of the engine.
+mkdir -p "$tmp/sys/mbedtls"
+printf '#define MBEDTLS_VERSION_NUMBER 0x021C0300\n' >"$tmp/sys/mbedtls/build_info.h"
+printf '#include <mbedtls/build_info.h>\n#if MBEDTLS_VERSION_NUMBER != 0x021C0300\n#error not 2.28\n#endif\n' \
+	>"$tmp/v228.c"
+printf '#include <mbedtls/build_info.h>\n#if MBEDTLS_VERSION_NUMBER >> 16 != 0x0306\n#error not 3.6\n#endif\n' \
+	>"$tmp/v36.c"
+# shellcheck disable=SC2046
+if ! $cc $(pc --cflags) -idirafter "$tmp/sys" -fsyntax-only "$tmp/v228.c" >"$log" 2>&1; then
+	fail "mbedtls component shadowing" "secsock's own flags reach another Mbed TLS than the system's" "$log"
+elif ! $cc $(mbedpc --cflags) -idirafter "$tmp/sys" -fsyntax-only "$tmp/v36.c" >"$log" 2>&1; then
+	fail "mbedtls component shadowing" "secsock-mbedtls does not give the engine's 3.6 headers" "$log"
+else
+	pass "mbedtls component: never shadows another Mbed TLS, gives 3.6 when asked"
+fi
 finish

@@ -28,7 +28,7 @@
 
 /* Both spellings equal the value (Zephyr 4.4+ names and the net_compat.h legacy aliases). */
 #define SAME2(a, b, v) _Static_assert((a) == (v) && (b) == (v), #a " and " #b " must be " #v)
-#define IS(a, v)       _Static_assert((a) == (v), #a " must be " #v)
+#define IS(a, v)       _Static_assert((int)(a) == (int)(v), #a " must be " #v)
 
 /* ---- docs/zephyr-behaviour.md §1.1: protocol numbers (enum net_ip_protocol_secure) ---- */
 SAME2(NET_IPPROTO_TLS_1_0, IPPROTO_TLS_1_0, 256);
@@ -140,7 +140,17 @@ _Static_assert(sizeof(((struct zsock_tls_cert_verify_cb *)0)->cb) == sizeof(void
 _Static_assert(sizeof(((struct zsock_tls_cert_verify_cb *)0)->ctx) == sizeof(void *), "ctx ptr");
 _Static_assert(sizeof(struct tls_cert_verify_cb) == sizeof(struct zsock_tls_cert_verify_cb),
 	       "legacy name tls_cert_verify_cb");
-_Static_assert(sizeof(struct zsock_addrinfo) == sizeof(struct addrinfo), "zsock_addrinfo");
+/* Zephyr's field order; the address and the name live inside each entry */
+_Static_assert(offsetof(struct zsock_addrinfo, ai_next) == 0, "zsock_addrinfo: ai_next first");
+_Static_assert(offsetof(struct zsock_addrinfo, ai_flags) <
+			       offsetof(struct zsock_addrinfo, ai_eflags) &&
+		       offsetof(struct zsock_addrinfo, ai_eflags) <
+			       offsetof(struct zsock_addrinfo, ai_addrlen) &&
+		       offsetof(struct zsock_addrinfo, ai_addr) <
+			       offsetof(struct zsock_addrinfo, ai_canonname),
+	       "zsock_addrinfo: Zephyr's field order");
+_Static_assert(sizeof(((struct zsock_addrinfo *)0)->_ai_addr) == sizeof(struct sockaddr_storage),
+	       "zsock_addrinfo: room for any address");
 
 /* ---- Zephyr's signatures (a type change breaks Zephyr code that takes their address) ---- */
 /* NOLINTNEXTLINE(bugprone-macro-parentheses): a type name cannot be parenthesised */
@@ -163,7 +173,12 @@ SIG(zsock_getsockopt, int (*)(int, int, int, void *, socklen_t *));
 SIG(zsock_poll, int (*)(struct zsock_pollfd *, int, int));
 SIG(zsock_select,
     int (*)(int, zsock_fd_set *, zsock_fd_set *, zsock_fd_set *, struct zsock_timeval *));
-SIG(zsock_fcntl, int (*)(int, int, int));
+SIG(zsock_fcntl, int (*)(int, int, ...));
+SIG(zsock_socketpair, int (*)(int, int, int, int *));
+SIG(zsock_getnameinfo,
+    int (*)(const struct sockaddr *, socklen_t, char *, socklen_t, char *, socklen_t, int));
+SIG(net_addr_pton, int (*)(sa_family_t, const char *, void *));
+SIG(net_addr_ntop, char *(*)(sa_family_t, const void *, char *, size_t));
 SIG(zsock_ioctl, int (*)(int, unsigned long, ...));
 SIG(zsock_getsockname, int (*)(int, struct sockaddr *, socklen_t *));
 SIG(zsock_getpeername, int (*)(int, struct sockaddr *, socklen_t *));

@@ -77,6 +77,9 @@ SECSOCK_API int tls_credential_get(sec_tag_t tag, enum tls_credential_type type,
 /**
  * @brief Delete a credential; its copy is zeroized before it is freed.
  *
+ * @param tag  Security tag.
+ * @param type Credential type.
+ *
  * @retval 0       Deleted.
  * @retval -EINVAL Unknown type.
  * @retval -ENOENT No such credential.
@@ -87,6 +90,10 @@ SECSOCK_API int tls_credential_delete(sec_tag_t tag, enum tls_credential_type ty
  * @brief Expiry time (notAfter, UTC) of a certificate credential.
  *
  * For a buffer with several certificates, the first one's.
+ *
+ * @param tag    Security tag.
+ * @param type   TLS_CREDENTIAL_CA_CERTIFICATE or TLS_CREDENTIAL_PUBLIC_CERTIFICATE.
+ * @param expiry Receives the notAfter time.
  *
  * @retval 0       *expiry set.
  * @retval -EINVAL NULL @p expiry, a type that is not a certificate, or a
