@@ -139,8 +139,8 @@ int zsock_poll(struct zsock_pollfd *fds, int nfds, int timeout)
 				c.pre[i] = POLLNVAL;
 				c.kfds[i].fd = -1;
 			} else {
-				c.pre[i] = zt_sock_poll_ready(s, fds[i].events);
-				c.kfds[i].events = zt_sock_poll_kernel_events(s, fds[i].events);
+				c.pre[i] =
+					zt_sock_poll_prepare(s, fds[i].events, &c.kfds[i].events);
 			}
 			ready += c.pre[i] != 0;
 		}

@@ -1,9 +1,10 @@
 /*
  * What a secure socket reports to poll() and select() (docs/zephyr-behaviour.md
- * §3.7), called by the multiplexer in src/poll/poll.c in three phases:
- * ready (events the engine can tell without the kernel: buffered plaintext,
- * a whole record, close_notify, a latched error), kernel_events (what to ask
- * the kernel for) and update (after the kernel answered: a data check turns
+ * §3.7), called by the multiplexer in src/poll/poll.c in two phases, one
+ * lock each: prepare (events the engine can tell without the kernel:
+ * buffered plaintext, a whole record, close_notify, a latched error; and
+ * what to ask the kernel for) and update (after the kernel answered, and only
+ * for a socket it reported something on: a data check turns
  * kernel readability into POLLIN only for application data, never for a
  * partial record or a handshake message). An asynchronous handshake
  * (SECSOCK_TLS_ASYNC_HANDSHAKE) advances here: POLLOUT once it is done,
@@ -80,12 +81,39 @@ static short wake_readers(struct zt_sock *s, short rev)
 	return rev;
 }
 
-short zt_sock_poll_ready(struct zt_sock *s, short events)
+/* Under s->lock: what a stream socket asks the kernel for. */
+static short stream_kernel_events(struct zt_sock *s, short events)
+{
+	struct zt_eng_status st;
+
+	if (s->state == ZT_CONNECTING) {
+		return POLLOUT; /* the TCP connect completes */
+	}
+	if (async_pending(s)) {
+		zt_session_status(&s->sess, &st);
+		return st.want; /* the next handshake flight, or room to send ours */
+	}
+	if (!has_session(s)) {
+		return events;
+	}
+	zt_session_status(&s->sess, &st);
+	if (st.write_pending) {
+		events |= POLLOUT; /* to push out a queued record */
+	}
+	if (events & POLLIN) {
+		events |= POLLRDHUP; /* the peer's FIN, for send() (zt_sock_poll_update) */
+	}
+	return events;
+}
+
+short zt_sock_poll_prepare(struct zt_sock *s, short events, short *kev)
 {
 	short rev = 0;
 
 	if (s->type == SOCK_DGRAM) {
-		return wake_readers(s, zt_dtls_poll_ready(s, events));
+		rev = wake_readers(s, zt_dtls_poll_ready(s, events));
+		*kev = zt_dtls_poll_kernel_events(s, events);
+		return rev;
 	}
 	pthread_mutex_lock(&s->lock);
 	if (s->error != 0 || s->broken) {
@@ -97,10 +125,7 @@ short zt_sock_poll_ready(struct zt_sock *s, short events)
 	} else if (s->state == ZT_CONNECTED && s->opts.async_handshake != 0) {
 		rev = POLLHUP; /* a failed asynchronous connect whose SO_ERROR was read */
 	} else if (has_session(s)) {
-		struct zt_eng_status st;
-
-		zt_session_status(&s->sess, &st);
-		if (st.write_pending) {
+		if (zt_eng_write_queued(s->sess.eng)) {
 			(void)zt_eng_flush(s->sess.eng);
 		}
 		/* Zephyr PR #115310: a whole record may be buffered already */
@@ -108,38 +133,9 @@ short zt_sock_poll_ready(struct zt_sock *s, short events)
 			rev = data_check_events(s);
 		}
 	}
+	*kev = stream_kernel_events(s, events);
 	pthread_mutex_unlock(&s->lock);
 	return wake_readers(s, rev);
-}
-
-short zt_sock_poll_kernel_events(struct zt_sock *s, short events)
-{
-	short kev = events;
-
-	if (s->type == SOCK_DGRAM) {
-		return zt_dtls_poll_kernel_events(s, events);
-	}
-	pthread_mutex_lock(&s->lock);
-	if (s->state == ZT_CONNECTING) {
-		kev = POLLOUT; /* the TCP connect completes */
-	} else if (async_pending(s)) {
-		struct zt_eng_status st;
-
-		zt_session_status(&s->sess, &st);
-		kev = st.want; /* the next handshake flight, or room to send ours */
-	} else if (has_session(s)) {
-		struct zt_eng_status st;
-
-		zt_session_status(&s->sess, &st);
-		if (st.write_pending) {
-			kev |= POLLOUT; /* to push out a queued record */
-		}
-		if (events & POLLIN) {
-			kev |= POLLRDHUP; /* the peer's FIN, for send() (zt_sock_poll_update) */
-		}
-	}
-	pthread_mutex_unlock(&s->lock);
-	return kev;
 }
 
 short zt_sock_poll_update(struct zt_sock *s, short events, short kev)
@@ -148,6 +144,14 @@ short zt_sock_poll_update(struct zt_sock *s, short events, short kev)
 
 	if (s->type == SOCK_DGRAM) {
 		return wake_readers(s, zt_dtls_poll_update(s, events, kev));
+	}
+	if (kev == 0) {
+		/* nothing from the kernel: nothing to check, and no lock to take */
+		if ((events & POLLIN) && s->state == ZT_ESTABLISHED) {
+			/* asked with POLLRDHUP (kernel_events): the peer had not left just now */
+			atomic_store(&s->peer_check_ms, zt_now_ms());
+		}
+		return 0;
 	}
 	pthread_mutex_lock(&s->lock);
 	if (async_pending(s)) {

@@ -43,11 +43,10 @@ int64_t zt_dtls_poll_timeout(struct zt_sock *s);
 
 /**
  * poll() support (events.c): the events a secure socket reports without
- * asking the kernel (buffered plaintext, close_notify, latched error), and
- * the events to ask the kernel for.
+ * asking the kernel (buffered plaintext, close_notify, latched error); sets
+ * @p kev to the events to ask the kernel for.
  */
-short zt_sock_poll_ready(struct zt_sock *s, short events);
-short zt_sock_poll_kernel_events(struct zt_sock *s, short events);
+short zt_sock_poll_prepare(struct zt_sock *s, short events, short *kev);
 /** After the kernel reported @p kev: the events to report to the application. */
 short zt_sock_poll_update(struct zt_sock *s, short events, short kev);
 /** Milliseconds poll() may sleep before a timer of @p s needs service; ZT_FOREVER if none. */
