@@ -8,58 +8,11 @@
 # Environment (set by CTest): SECSOCK_SOURCE_DIR, SECSOCK_BINARY_DIR.
 set -u
 
-if [ -n "${SECSOCK_SANITIZE:-}" ]; then
-	echo "SKIP: sanitizer build (libsecsock needs the sanitizer runtime); the plain build runs this test"
-	exit 77
-fi
-set -o pipefail
-export LC_ALL=C
-
-src=${SECSOCK_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-bin=${SECSOCK_BINARY_DIR:?SECSOCK_BINARY_DIR must name the build tree}
-cc=${CC:-cc}
-cxx=${CXX:-c++}
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/secsock-install.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
-prefix=$tmp/prefix
-log=$tmp/log
-
-passed=0
-failed=0
-
-pass() {
-	echo "[  OK  ] $1"
-	passed=$((passed + 1))
-}
-
-# fail NAME MESSAGE [LOGFILE]: prints the message and the tail of the log
-fail() {
-	echo "[ FAIL ] $1: $2"
-	if [ -n "${3:-}" ] && [ -s "$3" ]; then
-		sed -e 's/^/    | /' "$3" | tail -n 40
-	fi
-	failed=$((failed + 1))
-}
-
-finish() {
-	echo "$passed passed, $failed failed"
-	[ "$failed" -eq 0 ]
-	exit $?
-}
+# shellcheck source-path=SCRIPTDIR source=../lib/install_tree.sh
+. "$(dirname "$0")/../lib/install_tree.sh"
 
 # ---- install ----
-if ! cmake --install "$bin" --prefix "$prefix" >"$log" 2>&1; then
-	fail install "cmake --install $bin --prefix $prefix failed (is the tree built?)" "$log"
-	finish
-fi
-so=$(find "$prefix" -name 'libsecsock.so' \( -type f -o -type l \) | head -n 1)
-if [ -z "$so" ]; then
-	fail install "no libsecsock.so under $prefix"
-	finish
-fi
-libdir=$(dirname "$so")
-pass "install (libdir ${libdir#"$prefix"/})"
+it_install || finish
 
 # ---- installed files ----
 missing=""
@@ -97,8 +50,6 @@ else
 fi
 
 # ---- pkg-config ----
-export PKG_CONFIG_PATH=$libdir/pkgconfig
-export PKG_CONFIG_LIBDIR=$libdir/pkgconfig
 pcprefix=$(pkg-config --variable=prefix secsock 2>"$log")
 if [ "$pcprefix" = "$prefix" ] || [ "$(cd "$pcprefix" 2>/dev/null && pwd -P)" = "$(cd "$prefix" && pwd -P)" ]; then
 	pass "pkg-config prefix"
@@ -106,10 +57,8 @@ else
 	fail "pkg-config prefix" "secsock.pc says prefix=${pcprefix:-?} but the package was installed \
 with --prefix $prefix: the .pc is not relocatable (use prefix=\${pcfiledir}/<relative path>)" "$log"
 fi
-# The remaining checks use the real install location even when the .pc is not relocatable.
-pc() {
-	pkg-config --define-variable=prefix="$prefix" "$@" secsock
-}
+# The remaining checks use the real install location even when the .pc is not relocatable
+# (pc, mbedpc in tests/lib/install_tree.sh).
 
 cat >"$tmp/consumer.c" <<'EOF'
 #include <zephyr/net/socket.h>
@@ -314,9 +263,6 @@ fi
 # mbedtls_x509_dn_gets, built through pkg-config (secsock-mbedtls) and CMake
 # (secsock::mbedtls); the headers are the engine's exact configuration and
 # never shadow another Mbed TLS.
-mbedpc() {
-	pkg-config --define-variable=prefix="$prefix" "$@" secsock-mbedtls
-}
 certs=$src/tests/lib/certs
 if [ ! -f "$libdir/pkgconfig/secsock-mbedtls.pc" ]; then
 	fail "mbedtls component" "no secsock-mbedtls.pc (secsock built on a system Mbed TLS?)"
