@@ -115,6 +115,16 @@ short zt_sock_poll_prepare(struct zt_sock *s, short events, short *kev)
 		*kev = zt_dtls_poll_kernel_events(s, events);
 		return rev;
 	}
+	if (s->state == ZT_ESTABLISHED && !atomic_load(&s->poll_busy) && s->error == 0 &&
+	    !s->broken && !atomic_load(&s->shut_rd)) {
+		/*
+		 * Nothing buffered in the engine, nothing queued to send (every step
+		 * says so in s->poll_busy): only the kernel can report something,
+		 * so this needs no lock; the locked path would find the same.
+		 */
+		*kev = events | ((events & POLLIN) ? POLLRDHUP : 0);
+		return 0;
+	}
 	pthread_mutex_lock(&s->lock);
 	if (s->error != 0 || s->broken) {
 		rev = POLLERR;
@@ -199,6 +209,9 @@ int64_t zt_sock_poll_timeout(struct zt_sock *s)
 
 	if (s->type == SOCK_DGRAM) {
 		return zt_dtls_poll_timeout(s);
+	}
+	if (s->state != ZT_CONNECTED) {
+		return t; /* only a handshake in progress has a deadline */
 	}
 	pthread_mutex_lock(&s->lock);
 	if (async_pending(s) && s->state == ZT_CONNECTED) {

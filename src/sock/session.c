@@ -231,15 +231,12 @@ static ssize_t want(const struct zt_session *ss, struct zt_want *w)
 	return -EAGAIN;
 }
 
-ssize_t zt_session_step(struct zt_session *ss, enum zt_op op, void *buf, size_t len, size_t *full,
-			struct zt_want *w)
+static ssize_t step_once(struct zt_session *ss, enum zt_op op, void *buf, size_t len, size_t *full,
+			 struct zt_want *w)
 {
 	size_t ignored;
 	ssize_t n;
 
-	if (ss->eng == NULL) {
-		return -ENOTCONN;
-	}
 	if (!ss->established) {
 		n = zt_eng_handshake(ss->eng);
 		if (n == -EAGAIN || n == 1) {
@@ -277,6 +274,41 @@ ssize_t zt_session_step(struct zt_session *ss, enum zt_op op, void *buf, size_t 
 	return n == -EAGAIN ? want(ss, w) : n;
 }
 
+/*
+ * After every step, under s->lock: whether a poll() must look inside the
+ * engine (zt_sock_poll_prepare's lock-free path trusts this). A socket that
+ * just became busy wakes the polls sleeping on it, once s->lock is released
+ * (zt_session_wake_pollers).
+ */
+static void note_busy(struct zt_session *ss)
+{
+	bool busy = !ss->established || zt_session_readable(ss) || zt_eng_write_queued(ss->eng);
+
+	if (!ss->dgram && !atomic_exchange(&ss->s->poll_busy, busy) && busy) {
+		atomic_store(&ss->s->wake_pollers, true);
+	}
+}
+
+ssize_t zt_session_step(struct zt_session *ss, enum zt_op op, void *buf, size_t len, size_t *full,
+			struct zt_want *w)
+{
+	ssize_t n;
+
+	if (ss->eng == NULL) {
+		return -ENOTCONN;
+	}
+	n = step_once(ss, op, buf, len, full, w);
+	note_busy(ss);
+	return n;
+}
+
+void zt_session_wake_pollers(struct zt_sock *s)
+{
+	if (atomic_load(&s->wake_pollers) && atomic_exchange(&s->wake_pollers, false)) {
+		zt_wake_others(s);
+	}
+}
+
 ssize_t zt_session_run(struct zt_session *ss, enum zt_op op, void *buf, size_t len, size_t *full,
 		       int64_t deadline, bool nowait)
 {
@@ -302,6 +334,7 @@ ssize_t zt_session_run(struct zt_session *ss, enum zt_op op, void *buf, size_t l
 		}
 		seen = atomic_load(&s->moved); /* what this step saw of the engine */
 		pthread_mutex_unlock(&s->lock);
+		zt_session_wake_pollers(s);
 		if (op == ZT_OP_WRITE) {
 			ss->tx_queued = w.queued;
 		}

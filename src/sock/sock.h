@@ -179,7 +179,9 @@ struct zt_sock {
 	struct zt_waiter *waiters; /* threads sleeping in zt_wait() or zsock_poll(), for close() */
 	atomic_int wslot[ZT_WAIT_SLOTS]; /* eventfd + 1 of sleeping threads, 0: free */
 	atomic_int waking;               /* zt_wake_all() calls reading wslot now */
-	atomic_uint moved; /* bumped when poll's data check moved bytes into the engine */
+	atomic_uint moved;        /* bumped when poll's data check moved bytes into the engine */
+	atomic_bool poll_busy;    /* stream: poll() must look inside the engine (note_busy) */
+	atomic_bool wake_pollers; /* poll_busy just became true: wake sleeping polls */
 
 	struct zt_dtls *dtls; /* DTLS state (peer, sessions of a server), dtls.c */
 };
@@ -280,6 +282,12 @@ ssize_t zt_session_step(struct zt_session *ss, enum zt_op op, void *buf, size_t 
  */
 ssize_t zt_session_run(struct zt_session *ss, enum zt_op op, void *buf, size_t len, size_t *full,
 		       int64_t deadline, bool nowait);
+
+/**
+ * After releasing s->lock: wake the polls sleeping on @p s if a step made the
+ * engine hold something the kernel will not signal (s->wake_pollers).
+ */
+void zt_session_wake_pollers(struct zt_sock *s);
 
 /** Under s->lock: something to read without the kernel (plaintext, a buffered record, stash). */
 bool zt_session_readable(const struct zt_session *ss);
