@@ -745,6 +745,19 @@ static int file_lines(const char *path, char *buf, size_t size)
 	return lines;
 }
 
+/*
+ * In a sanitizer build ext_peer has ASan linked in, and pf_peer_start() puts
+ * stdbuf (an LD_PRELOAD library) in front: ASan must not insist on coming
+ * first in the library list.
+ */
+static void asan_env(struct pf_argv *a)
+{
+	const char *o = getenv("ASAN_OPTIONS");
+
+	pf_arg(a, "ASAN_OPTIONS=%s%sverify_asan_link_order=0", o != NULL ? o : "",
+	       o != NULL && o[0] != '\0' ? ":" : "");
+}
+
 /* ext_peer client in its own process, SSLKEYLOGFILE=@p keylog (NULL: unset). */
 static bool ext_client(struct pf_peer *c, enum kind k, uint16_t port, const char *keylog, int count,
 		       const char *msg)
@@ -752,11 +765,13 @@ static bool ext_client(struct pf_peer *c, enum kind k, uint16_t port, const char
 	struct pf_argv a = {0};
 
 	pf_arg(&a, "env");
+	if (keylog == NULL) {
+		pf_arg(&a, "-u"); /* options before assignments */
+		pf_arg(&a, "SSLKEYLOGFILE");
+	}
+	asan_env(&a);
 	if (keylog != NULL) {
 		pf_arg(&a, "SSLKEYLOGFILE=%s", keylog);
-	} else {
-		pf_arg(&a, "-u");
-		pf_arg(&a, "SSLKEYLOGFILE");
 	}
 	pf_arg(&a, "%s", ZT_EXT_PEER);
 	pf_arg(&a, "client");
@@ -1015,6 +1030,7 @@ static uint16_t ticket_server(struct pf_peer *p, const char *name, enum kind k, 
 	int64_t end = now_ms() + WAIT_MS;
 
 	pf_arg(&a, "env");
+	asan_env(&a);
 	pf_arg(&a, "SECSOCK_TICKET_KEY_FILE=%s", keys);
 	pf_arg(&a, "%s", ZT_EXT_PEER);
 	pf_arg(&a, "ticket-server");
