@@ -51,12 +51,13 @@ extern "C" {
  * @c 0x0303 for TLS 1.2, @c 0x0304 for TLS 1.3, @c 0xFEFD for DTLS 1.2. On a
  * DTLS server socket it describes the peer whose handshake completed last,
  * as TLS_CIPHERSUITE_USED does. On a socket that is not a secure socket,
- * SOL_TLS goes to the kernel, which answers @c ENOPROTOOPT.
+ * SOL_TLS goes to the kernel: Linux answers @c EOPNOTSUPP for every getter below.
  *
  * @retval 0 Success.
  * @retval EINVAL @c optval or @c optlen is NULL, or @c *optlen is not @c sizeof(int).
  * @retval ENOTCONN No handshake has completed on this socket.
- * @retval ENOPROTOOPT Passed to @c setsockopt() (read-only), or a plain socket.
+ * @retval ENOPROTOOPT Passed to @c setsockopt() (read-only).
+ * @retval EOPNOTSUPP Not a secure socket (the kernel's answer at SOL_TLS).
  */
 #define SECSOCK_TLS_VERSION_USED (SECSOCK_TLS_OPT_BASE + 2)
 
@@ -72,7 +73,8 @@ extern "C" {
  * @retval EINVAL @c optval or @c optlen is NULL.
  * @retval ERANGE @c *optlen is below the size needed, which is stored in @c *optlen.
  * @retval ENOTCONN No handshake has completed on this socket.
- * @retval ENOPROTOOPT Passed to @c setsockopt() (read-only), or a plain socket.
+ * @retval ENOPROTOOPT Passed to @c setsockopt() (read-only).
+ * @retval EOPNOTSUPP Not a secure socket (the kernel's answer at SOL_TLS).
  */
 #define SECSOCK_TLS_ALPN_USED (SECSOCK_TLS_OPT_BASE + 3)
 
@@ -88,7 +90,8 @@ extern "C" {
  * @retval ERANGE @c *optlen is below the certificate's length, which is stored in @c *optlen.
  * @retval ENOENT The peer sent no certificate (PSK, or a server that asked for none).
  * @retval ENOTCONN No handshake has completed on this socket.
- * @retval ENOPROTOOPT Passed to @c setsockopt() (read-only), or a plain socket.
+ * @retval ENOPROTOOPT Passed to @c setsockopt() (read-only).
+ * @retval EOPNOTSUPP Not a secure socket (the kernel's answer at SOL_TLS).
  */
 #define SECSOCK_TLS_PEER_CERT (SECSOCK_TLS_OPT_BASE + 4)
 
@@ -126,7 +129,8 @@ extern "C" {
  * @retval EINVAL @c optval or @c optlen is NULL.
  * @retval ERANGE @c *optlen is below the size needed, which is stored in @c *optlen.
  * @retval ENOTCONN No handshake has ended (completed or failed) on this socket.
- * @retval ENOPROTOOPT Passed to @c setsockopt() (read-only), or a plain socket.
+ * @retval ENOPROTOOPT Passed to @c setsockopt() (read-only).
+ * @retval EOPNOTSUPP Not a secure socket (the kernel's answer at SOL_TLS).
  */
 #define SECSOCK_TLS_FAILURE_REASON (SECSOCK_TLS_OPT_BASE + 6)
 
@@ -143,8 +147,9 @@ extern "C" {
  * @retval EINVAL @c optval or @c optlen is NULL, or @c *optlen is not @c sizeof(int).
  * @retval EAGAIN The peer has not ended the stream (session) yet.
  * @retval ENOTCONN No handshake has completed on this socket.
- * @retval EOPNOTSUPP A DTLS server socket (each peer's end is a POLLHUP).
- * @retval ENOPROTOOPT Passed to @c setsockopt() (read-only), or a plain socket.
+ * @retval EOPNOTSUPP A DTLS server socket (each peer's end is a POLLHUP), or not a secure
+ *         socket (the kernel's answer at SOL_TLS).
+ * @retval ENOPROTOOPT Passed to @c setsockopt() (read-only).
  */
 #define SECSOCK_TLS_CLOSE_NOTIFY_RECEIVED (SECSOCK_TLS_OPT_BASE + 7)
 
