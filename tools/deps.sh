@@ -4,7 +4,7 @@
 set -euo pipefail
 
 pkgs=(build-essential dpkg-dev bzip2 xz-utils cmake pkg-config ca-certificates debian-archive-keyring
-	openssl gnutls-bin curl valgrind python3 testssl.sh)
+	openssl gnutls-bin curl valgrind python3 testssl.sh tshark)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
@@ -18,6 +18,7 @@ if [ "$(id -u)" != 0 ]; then
 	exit 1
 fi
 echo "deps.sh: installing ${missing[*]}" >&2
+# noninteractive: wireshark-common's question (may non-root users capture?) keeps its default
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq >&2
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2

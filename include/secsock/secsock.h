@@ -45,6 +45,57 @@ extern "C" {
 #define SECSOCK_TLS_ASYNC_HANDSHAKE (SECSOCK_TLS_OPT_BASE + 1)
 
 /**
+ * @brief The protocol version on the wire (getsockopt only).
+ *
+ * Level SOL_TLS, argument an @c int, @c optlen exactly @c sizeof(int):
+ * @c 0x0303 for TLS 1.2, @c 0x0304 for TLS 1.3, @c 0xFEFD for DTLS 1.2. On a
+ * DTLS server socket it describes the peer whose handshake completed last,
+ * as TLS_CIPHERSUITE_USED does. On a socket that is not a secure socket,
+ * SOL_TLS goes to the kernel: Linux answers @c EOPNOTSUPP for every getter below.
+ *
+ * @retval 0 Success.
+ * @retval EINVAL @c optval or @c optlen is NULL, or @c *optlen is not @c sizeof(int).
+ * @retval ENOTCONN No handshake has completed on this socket.
+ * @retval ENOPROTOOPT Passed to @c setsockopt() (read-only).
+ * @retval EOPNOTSUPP Not a secure socket (the kernel's answer at SOL_TLS).
+ */
+#define SECSOCK_TLS_VERSION_USED (SECSOCK_TLS_OPT_BASE + 2)
+
+/**
+ * @brief The negotiated ALPN protocol (getsockopt only).
+ *
+ * Level SOL_TLS, argument a @c char buffer: the protocol the handshake agreed
+ * on (TLS_ALPN_LIST), NUL-terminated, or "" when none was negotiated.
+ * @c *optlen is set to the length written, NUL included. Never cut short: a
+ * buffer too small fails with @c ERANGE and @c *optlen holds the size needed.
+ *
+ * @retval 0 Success.
+ * @retval EINVAL @c optval or @c optlen is NULL.
+ * @retval ERANGE @c *optlen is below the size needed, which is stored in @c *optlen.
+ * @retval ENOTCONN No handshake has completed on this socket.
+ * @retval ENOPROTOOPT Passed to @c setsockopt() (read-only).
+ * @retval EOPNOTSUPP Not a secure socket (the kernel's answer at SOL_TLS).
+ */
+#define SECSOCK_TLS_ALPN_USED (SECSOCK_TLS_OPT_BASE + 3)
+
+/**
+ * @brief The DER of the peer's end-entity certificate (getsockopt only).
+ *
+ * Level SOL_TLS, argument a byte buffer; @c *optlen is set to the DER's
+ * length. Never cut short: a buffer too small fails with @c ERANGE and
+ * @c *optlen holds the size needed, so a caller can ask with 0 first.
+ *
+ * @retval 0 Success.
+ * @retval EINVAL @c optval or @c optlen is NULL.
+ * @retval ERANGE @c *optlen is below the certificate's length, which is stored in @c *optlen.
+ * @retval ENOENT The peer sent no certificate (PSK, or a server that asked for none).
+ * @retval ENOTCONN No handshake has completed on this socket.
+ * @retval ENOPROTOOPT Passed to @c setsockopt() (read-only).
+ * @retval EOPNOTSUPP Not a secure socket (the kernel's answer at SOL_TLS).
+ */
+#define SECSOCK_TLS_PEER_CERT (SECSOCK_TLS_OPT_BASE + 4)
+
+/**
  * @brief Whether this connection resumed a cached session (getsockopt only).
  *
  * Level SOL_TLS, argument an @c int, @c optlen exactly @c sizeof(int): 1 when
@@ -60,6 +111,83 @@ extern "C" {
  * @retval ENOPROTOOPT Passed to @c setsockopt() (read-only).
  */
 #define SECSOCK_TLS_SESSION_RESUMED (SECSOCK_TLS_OPT_BASE + 5)
+
+/**
+ * @brief Why the last handshake failed, as short text (getsockopt only).
+ *
+ * Level SOL_TLS, argument a @c char buffer: a NUL-terminated line naming the
+ * certificate checks that failed, the fatal alert received or sent with its
+ * number, and the engine's error, e.g. "certificate: The certificate validity
+ * has expired; sent fatal alert 45 (certificate_expired); X509 - Certificate
+ * verification failed, e.g. CRL, CA or signature check failed (-0x2700)".
+ * "" once a handshake succeeded after it. A listener tells why its last
+ * accept() failed, a DTLS server socket why its last peer's handshake did.
+ * Never cut short: a buffer too small fails with @c ERANGE and @c *optlen
+ * holds the size needed (at most 512).
+ *
+ * @retval 0 Success; @c *optlen is the text's length with its NUL.
+ * @retval EINVAL @c optval or @c optlen is NULL.
+ * @retval ERANGE @c *optlen is below the size needed, which is stored in @c *optlen.
+ * @retval ENOTCONN No handshake has ended (completed or failed) on this socket.
+ * @retval ENOPROTOOPT Passed to @c setsockopt() (read-only).
+ * @retval EOPNOTSUPP Not a secure socket (the kernel's answer at SOL_TLS).
+ */
+#define SECSOCK_TLS_FAILURE_REASON (SECSOCK_TLS_OPT_BASE + 6)
+
+/**
+ * @brief How the peer ended the stream (getsockopt only).
+ *
+ * Level SOL_TLS, argument an @c int, @c optlen exactly @c sizeof(int). On a
+ * TLS socket, once recv() returned 0 for the peer's end: 1 when the peer sent
+ * close_notify, 0 when the stream ended with a bare TCP FIN (the data may
+ * have been truncated by an attacker or a crash). On a DTLS client: 1 once
+ * the peer's close_notify ended the session.
+ *
+ * @retval 0 Success.
+ * @retval EINVAL @c optval or @c optlen is NULL, or @c *optlen is not @c sizeof(int).
+ * @retval EAGAIN The peer has not ended the stream (session) yet.
+ * @retval ENOTCONN No handshake has completed on this socket.
+ * @retval EOPNOTSUPP A DTLS server socket (each peer's end is a POLLHUP), or not a secure
+ *         socket (the kernel's answer at SOL_TLS).
+ * @retval ENOPROTOOPT Passed to @c setsockopt() (read-only).
+ */
+#define SECSOCK_TLS_CLOSE_NOTIFY_RECEIVED (SECSOCK_TLS_OPT_BASE + 7)
+
+/** Environment variable naming a session-ticket key file loaded by the first secure socket. */
+#define SECSOCK_TICKET_KEY_FILE_ENV "SECSOCK_TICKET_KEY_FILE"
+
+/**
+ * @brief Load the session-ticket keys of every secsock TLS server in this
+ *        process from a file, so that servers sharing it resume each
+ *        other's sessions.
+ *
+ * The file is text, one key per line: 64 hexadecimal digits (32 random
+ * bytes, e.g. from <tt>openssl rand -hex 32</tt>); blank lines and lines
+ * starting with '#' are skipped, at most 32 keys, at most 64 KiB. The first
+ * key issues tickets; every key decrypts them, so a new key goes first and
+ * the old ones stay a while: keys rotate without losing sessions. Keys are
+ * derived per security context (README, "Session cache"), so a ticket still
+ * never resumes in another context. Servers with TLS_SESSION_CACHE use them
+ * from their next ticket on. A new load replaces the whole set at once;
+ * a file that fails leaves the current keys. @p path NULL goes back to random
+ * keys of this process. Ticket ages are checked on the wall clock, so the
+ * clocks of servers sharing keys should agree within a minute.
+ *
+ * The environment variable SECSOCK_TICKET_KEY_FILE names a file loaded the
+ * same way when the process makes its first secure socket (a failure is
+ * reported once on stderr and random keys are used). Key material is wiped
+ * from memory once it is no longer needed; nothing of it is ever printed.
+ *
+ * @param path The key file, or NULL.
+ * @return 0 on success, -1 with errno set on failure.
+ * @retval EINVAL A line is not exactly 64 hexadecimal digits, or the file holds no key.
+ * @retval E2BIG More than 32 keys.
+ * @retval EFBIG The file is larger than 64 KiB.
+ * @retval ENOMEM Out of memory.
+ * @retval ENOENT The file does not exist (or any other errno of open(2) and read(2),
+ *         e.g. EACCES, EISDIR).
+ */
+SECSOCK_API int secsock_ticket_keys_load(const char *path);
 
 /**
  * @brief Library version and the exact engine it runs on, e.g.

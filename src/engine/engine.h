@@ -43,6 +43,16 @@ struct zt_eng_io {
 #define ZT_ENG_PEER_ID   32 /* longest DTLS client transport id (a sockaddr_in6 fits) */
 #define ZT_ENG_NO_VERIFY (-1)
 
+/** Session-ticket keys from a file (secsock_ticket_keys_load): bytes per key, most keys. */
+#define ZT_TICKET_KEY_LEN  32
+#define ZT_TICKET_KEYS_MAX 32
+
+/**
+ * Where key log lines go (SSLKEYLOGFILE): one NSS key log line, '\n'
+ * included, in a buffer the engine wipes after the call.
+ */
+typedef void (*zt_eng_keylog_fn)(const char *line, size_t len);
+
 /** A configuration, built by the socket layer from a socket's options. */
 struct zt_eng_cfg {
 	bool server;
@@ -125,6 +135,14 @@ struct zt_eng_ops {
 	int (*cred_check)(enum tls_credential_type type, const void *buf, size_t len);
 	int (*cert_expiry)(const void *buf, size_t len, int64_t *not_after);
 	void (*cache_purge)(void);
+	/* every session made from now on hands its secrets to @p sink (NULL: none) */
+	void (*keylog_set)(zt_eng_keylog_fn sink);
+	/*
+	 * Server ticket keys from now on: @p n keys of ZT_TICKET_KEY_LEN bytes,
+	 * the first issues, every one decrypts; n 0: random keys of our own.
+	 * Copied (the caller wipes its copy). 0, -EINVAL, -ENOMEM.
+	 */
+	int (*ticket_keys_set)(const unsigned char (*keys)[ZT_TICKET_KEY_LEN], int n);
 
 	/* configurations */
 	int (*conf_new)(struct zt_eng_conf **out, const struct zt_eng_cfg *cfg,
@@ -140,6 +158,12 @@ struct zt_eng_ops {
 	int (*handshake)(struct zt_eng *e);
 	/* plaintext; stream: bytes, 0 at EOF; datagram: one record, *full its length */
 	ssize_t (*read)(struct zt_eng *e, void *buf, size_t len, size_t *full);
+	/*
+	 * read() that leaves the data for the next read: copies from the
+	 * decrypted record at the head (decrypting one if a whole one waits);
+	 * 0 at EOF or close_notify; *full: that record's bytes not yet read
+	 */
+	ssize_t (*peek)(struct zt_eng *e, void *buf, size_t len, size_t *full);
 	/* at most one record; a queued record counts as written */
 	ssize_t (*write)(struct zt_eng *e, const void *buf, size_t len);
 	int (*flush)(struct zt_eng *e);
@@ -208,6 +232,16 @@ static inline void zt_eng_cache_purge(void)
 	ZT_ENGINE->cache_purge();
 }
 
+static inline void zt_eng_keylog_set(zt_eng_keylog_fn sink)
+{
+	ZT_ENGINE->keylog_set(sink);
+}
+
+static inline int zt_eng_ticket_keys_set(const unsigned char (*keys)[ZT_TICKET_KEY_LEN], int n)
+{
+	return ZT_ENGINE->ticket_keys_set(keys, n);
+}
+
 static inline int zt_eng_conf_new(struct zt_eng_conf **out, const struct zt_eng_cfg *cfg,
 				  const struct zt_eng_cred *creds, int ncreds)
 {
@@ -243,6 +277,11 @@ static inline int zt_eng_handshake(struct zt_eng *e)
 static inline ssize_t zt_eng_read(struct zt_eng *e, void *buf, size_t len, size_t *full)
 {
 	return ZT_ENGINE->read(e, buf, len, full);
+}
+
+static inline ssize_t zt_eng_peek(struct zt_eng *e, void *buf, size_t len, size_t *full)
+{
+	return ZT_ENGINE->peek(e, buf, len, full);
 }
 
 static inline ssize_t zt_eng_write(struct zt_eng *e, const void *buf, size_t len)

@@ -102,6 +102,9 @@ static int client_drop(struct zt_sock *s, int rc)
 	} else {
 		zt_session_fail(&s->sess);
 	}
+	if (rc == -ENOTCONN && s->state == ZT_ESTABLISHED) {
+		s->peer_notified = true; /* SECSOCK_TLS_CLOSE_NOTIFY_RECEIVED */
+	}
 	if (rc == -ENOTCONN || rc == -ETIMEDOUT || rc == -ENOMEM) {
 		err = -rc;
 	} else {
@@ -149,8 +152,14 @@ static int client_handshake_end(struct zt_sock *s, int rc, int expired)
 	s->dtls->hs_busy = false;
 	if (rc == 0) {
 		s->eng = s->sess.eng;
+		s->hs_done = true;
+		s->fail_text[0] = '\0';
+		s->peer_notified = false;
 		zt_sock_set_state(s, ZT_ESTABLISHED, 0);
 		return 0;
+	}
+	if (rc != -EINTR) {
+		zt_session_note_failure(&s->sess, rc == -EAGAIN ? -ETIMEDOUT : rc);
 	}
 	if (rc == -EINTR) {
 		zt_session_close(&s->sess,
@@ -333,7 +342,9 @@ static ssize_t client_sendto(struct zt_sock *s, const void *buf, size_t len, int
 	pthread_mutex_lock(&s->tx_lock);
 	pthread_mutex_lock(&s->lock);
 	rc = client_claim(s);
-	if (rc == 0 && dest == NULL && s->dtls->peer_len == 0) {
+	if (rc == 0 && atomic_load(&s->shut_wr)) {
+		rc = -EPIPE; /* shutdown(SHUT_WR) (POSIX; no SIGPIPE) */
+	} else if (rc == 0 && dest == NULL && s->dtls->peer_len == 0) {
 		rc = -EDESTADDRREQ;
 	} else if (rc == 0 && dest != NULL && s->dtls->peer_len == 0) {
 		need_peer = true; /* sendto() without connect() names the peer */
@@ -397,7 +408,9 @@ static ssize_t client_recvfrom(struct zt_sock *s, void *buf, size_t len, int fla
 	if (s->error != 0) {
 		return -s->error;
 	}
-	n = zt_session_run(&s->sess, ZT_OP_READ, buf, len, &full, deadline, nowait);
+	/* MSG_PEEK (secsock extension): the datagram stays for the next recvfrom() */
+	n = zt_session_run(&s->sess, (flags & MSG_PEEK) ? ZT_OP_PEEK : ZT_OP_READ, buf, len, &full,
+			   deadline, nowait);
 	if (n > 0 || (n == 0 && full > 0)) {
 		zt_dtls_addr_out(&s->dtls->peer, s->dtls->peer_len, src, srclen);
 		return (flags & MSG_TRUNC) ? (ssize_t)full : n;
@@ -453,9 +466,6 @@ ssize_t zt_dtls_recvfrom(struct zt_sock *s, void *buf, size_t len, int flags, st
 	ssize_t n;
 	bool server;
 
-	if (flags & MSG_PEEK) {
-		return -ENOTSUP; /* Zephyr has no peek buffer */
-	}
 	pthread_mutex_lock(&s->rx_lock);
 	pthread_mutex_lock(&s->lock);
 	server = is_server(s);
@@ -478,11 +488,60 @@ void zt_dtls_close(struct zt_sock *s)
 	pthread_mutex_lock(&s->lock);
 	if (s->dtls != NULL && s->dtls->mode == ZT_DTLS_SERVER) {
 		zt_dtls_srv_close(s);
-	} else if (s->sess.eng != NULL && s->state == ZT_ESTABLISHED) {
+	} else if (s->sess.eng != NULL && s->state == ZT_ESTABLISHED && !atomic_load(&s->shut_wr)) {
 		zt_eng_close_notify(s->sess.eng);
 	}
 	pthread_mutex_unlock(&s->lock);
 	pthread_mutex_unlock(&s->tx_lock);
+}
+
+int zt_dtls_shutdown_wr(struct zt_sock *s)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&s->tx_lock);
+	pthread_mutex_lock(&s->lock);
+	if (s->dtls == NULL || s->dtls->mode != ZT_DTLS_CLIENT || s->dtls->peer_len == 0) {
+		rc = -ENOTCONN; /* a server socket or no peer: no connection to shut (POSIX) */
+	} else if (!atomic_load(&s->shut_wr)) {
+		if (s->sess.eng != NULL && s->state == ZT_ESTABLISHED) {
+			zt_eng_close_notify(s->sess.eng);
+		}
+		atomic_store(&s->shut_wr, true);
+	}
+	pthread_mutex_unlock(&s->lock);
+	pthread_mutex_unlock(&s->tx_lock);
+	return rc;
+}
+
+static short client_check(struct zt_sock *s, short events);
+
+int zt_dtls_fionread(struct zt_sock *s, int *avail)
+{
+	struct zt_eng_status st;
+	bool moved = false;
+	int n = 0;
+
+	pthread_mutex_lock(&s->lock);
+	if (is_server(s)) {
+		n = zt_dtls_srv_fionread(s);
+		moved = n > 0;
+	} else if (s->state == ZT_ESTABLISHED && s->sess.eng != NULL && s->error == 0 &&
+		   !s->dtls->hs_busy) {
+		short rev = client_check(s, POLLIN);
+
+		zt_session_status(&s->sess, &st);
+		n = (rev & POLLIN) && st.plaintext < INT32_MAX ? (int)st.plaintext : 0;
+		moved = rev != 0;
+	}
+	pthread_mutex_unlock(&s->lock);
+	if (moved) {
+		/* as poll(): a reader blocked on the kernel socket must look at the engine again */
+		atomic_fetch_add(&s->moved, 1);
+		zt_wake_others(s);
+	}
+	*avail = n < 0 ? 0 : n;
+	return n < 0 ? n : 0;
 }
 
 void zt_dtls_destroy(struct zt_sock *s)

@@ -88,6 +88,7 @@ struct zt_dtls {
 	bool rx_hello;                        /* ... which is a ClientHello with this random */
 	unsigned char rx_random[ZT_DTLS_RANDOM_LEN];
 	struct zt_dtls_sess *last_rx; /* peer of the last recvfrom (sendto without address) */
+	struct zt_dtls_sess *peeked;  /* its record was peeked (MSG_PEEK, FIONREAD): read it next */
 	bool hup_pending;             /* a peer closed or expired: next poll says POLLHUP */
 	bool err_pending;             /* a peer failed: next poll says POLLERR */
 	unsigned char *scratch;       /* 2 x ZT_DTLS_DGRAM_MAX: peeked datagram + work copy */
@@ -112,6 +113,8 @@ ssize_t zt_dtls_srv_sendto(struct zt_sock *s, const void *buf, size_t len, int f
 			   const struct sockaddr *dest, socklen_t destlen);
 /* under s->lock */
 void zt_dtls_srv_close(struct zt_sock *s);
+/** FIONREAD: the length of the datagram the next recvfrom() returns, 0 if none (no waiting). */
+int zt_dtls_srv_fionread(struct zt_sock *s);
 void zt_dtls_srv_free(struct zt_sock *s);
 short zt_dtls_srv_poll_ready(struct zt_sock *s, short events);
 short zt_dtls_srv_poll_update(struct zt_sock *s, short events, short kev);

@@ -198,6 +198,9 @@ static void sess_free(struct zt_sock *s, struct zt_dtls_sess *ss)
 	if (d->last_rx == ss) {
 		d->last_rx = NULL;
 	}
+	if (d->peeked == ss) {
+		d->peeked = NULL;
+	}
 	if (s->eng == ss->sess.eng) {
 		s->eng = NULL;
 		zt_session_close(&ss->sess, false);
@@ -221,6 +224,8 @@ static void sess_end(struct zt_sock *s, struct zt_dtls_sess *ss, int rc)
 	} else if (ss->open) {
 		s->error = rc == -ENOMEM ? ENOMEM : ECONNABORTED;
 		d->err_pending = true;
+	} else {
+		zt_session_note_failure(&ss->sess, rc); /* silent, but SECSOCK_TLS_FAILURE_REASON */
 	}
 	sess_free(s, ss);
 }
@@ -520,6 +525,9 @@ static struct zt_dtls_sess *settle(struct zt_sock *s)
 	struct zt_dtls *d = s->dtls;
 	struct zt_link *l, *next;
 
+	if (d->peeked != NULL && pending(d->peeked) > 0) {
+		return d->peeked; /* MSG_PEEK or FIONREAD showed this one: it comes next */
+	}
 	for (l = d->ready.next; l != &d->ready; l = next) {
 		struct zt_dtls_sess *ss = SESS_OF(l, ready);
 
@@ -610,7 +618,8 @@ static ssize_t sess_read(struct zt_sock *s, struct zt_dtls_sess *ss, void *buf, 
 {
 	struct zt_want w;
 	size_t full = 0;
-	ssize_t n = zt_session_step(&ss->sess, ZT_OP_READ, buf, len, &full, &w);
+	bool peek = (flags & MSG_PEEK) != 0;
+	ssize_t n = zt_session_step(&ss->sess, peek ? ZT_OP_PEEK : ZT_OP_READ, buf, len, &full, &w);
 
 	if (n == 0 && full == 0) {
 		n = -ENOTCONN; /* close_notify: the peer is gone */
@@ -623,6 +632,7 @@ static ssize_t sess_read(struct zt_sock *s, struct zt_dtls_sess *ss, void *buf, 
 	}
 	zt_dtls_addr_out(&ss->peer, ss->peer_len, src, srclen);
 	s->dtls->last_rx = ss;
+	s->dtls->peeked = peek ? ss : NULL;
 	activity(s->dtls, ss);
 	ready_update(s->dtls, ss);
 	return (flags & MSG_TRUNC) ? (ssize_t)full : n;
@@ -789,6 +799,34 @@ short zt_dtls_srv_poll_update(struct zt_sock *s, short events, short kev)
 		}
 	}
 	return rev | take_pending(s->dtls);
+}
+
+int zt_dtls_srv_fionread(struct zt_sock *s)
+{
+	struct zt_dtls_sess *ss = NULL;
+	int rc = zt_sock_conf(s, true);
+
+	if (rc == 0) {
+		rc = srv_init(s->dtls);
+	}
+	if (rc < 0) {
+		return rc;
+	}
+	service(s);
+	/* what recvfrom() would find without waiting: a record ready, or datagrams queued */
+	for (int i = 0; i < ZT_DTLS_BATCH && (ss = settle(s)) == NULL; i++) {
+		if (dispatch_one(s) == -EAGAIN) {
+			break;
+		}
+	}
+	if (ss == NULL) {
+		ss = settle(s);
+	}
+	if (ss == NULL) {
+		return 0;
+	}
+	s->dtls->peeked = ss; /* the next recvfrom() returns this record */
+	return pending(ss) > INT32_MAX ? INT32_MAX : (int)pending(ss);
 }
 
 void zt_dtls_srv_close(struct zt_sock *s)

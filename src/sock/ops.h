@@ -20,6 +20,10 @@ ssize_t zt_stream_send(struct zt_sock *s, const void *buf, size_t len, int flags
 ssize_t zt_stream_recv(struct zt_sock *s, void *buf, size_t len, int flags);
 /** close(): close_notify (best effort) before the kernel socket goes. */
 void zt_stream_close(struct zt_sock *s);
+/** shutdown(SHUT_WR): close_notify, then the TCP half-close; recv() goes on. */
+int zt_stream_shutdown_wr(struct zt_sock *s);
+/** ioctl(FIONREAD): plaintext recv() can return now without waiting (one record at most). */
+int zt_stream_fionread(struct zt_sock *s, int *avail);
 /**
  * Under s->lock: advance a handshake that is not done (asynchronous
  * connect or accept). @retval 0 established; -EAGAIN (*w: what to wait
@@ -33,6 +37,10 @@ ssize_t zt_dtls_sendto(struct zt_sock *s, const void *buf, size_t len, int flags
 ssize_t zt_dtls_recvfrom(struct zt_sock *s, void *buf, size_t len, int flags, struct sockaddr *src,
 			 socklen_t *srclen);
 void zt_dtls_close(struct zt_sock *s);
+/** shutdown(SHUT_WR) of a DTLS client: close_notify; sendto() then fails with EPIPE. */
+int zt_dtls_shutdown_wr(struct zt_sock *s);
+/** ioctl(FIONREAD): the length of the next datagram recvfrom() returns, 0 if none. */
+int zt_dtls_fionread(struct zt_sock *s, int *avail);
 /** Free s->dtls when the last reference goes (after zt_dtls_close). */
 void zt_dtls_destroy(struct zt_sock *s);
 /* poll() for DTLS sockets: same contract as zt_sock_poll_* below */

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -194,6 +195,22 @@ void zt_session_close(struct zt_session *ss, bool notify)
 	ss->stash_len = ss->stash_off = 0;
 }
 
+void zt_session_note_failure(struct zt_session *ss, int rc)
+{
+	struct zt_sock *s = ss->s;
+	size_t len = sizeof(s->fail_text);
+
+	s->hs_done = true;
+	if (ss->eng == NULL || zt_eng_info(ss->eng, ZT_INFO_FAILURE, s->fail_text, &len) < 0 ||
+	    s->fail_text[0] == '\0') {
+		/* nothing from the engine: the transport or the clock ended it */
+		snprintf(s->fail_text, sizeof(s->fail_text), "%s",
+			 rc == -ETIMEDOUT ? "handshake timed out"
+			 : rc == 0        ? "handshake failed"
+					  : strerror(-rc));
+	}
+}
+
 void zt_session_fail(struct zt_session *ss)
 {
 	struct zt_sock *s = ss->s;
@@ -267,6 +284,9 @@ static ssize_t step_once(struct zt_session *ss, enum zt_op op, void *buf, size_t
 	case ZT_OP_CHECK:
 		n = zt_eng_data_check(ss->eng);
 		break;
+	case ZT_OP_PEEK:
+		n = zt_eng_peek(ss->eng, buf, len, full != NULL ? full : &ignored);
+		break;
 	default:
 		n = -EINVAL;
 		break;
@@ -319,11 +339,13 @@ ssize_t zt_session_run(struct zt_session *ss, enum zt_op op, void *buf, size_t l
 	int rc;
 
 	for (;;) {
-		if (op == ZT_OP_READ && atomic_load(&s->shut_rd)) {
+		bool reader = op == ZT_OP_READ || op == ZT_OP_PEEK;
+
+		if (reader && atomic_load(&s->shut_rd)) {
 			return -ESHUTDOWN; /* shutdown(SHUT_RD): the reader stops here */
 		}
 		pthread_mutex_lock(&s->lock);
-		if (!nowait && op == ZT_OP_READ && ss->rx_empty && ss->eng != NULL &&
+		if (!nowait && reader && ss->rx_empty && ss->eng != NULL &&
 		    !zt_session_readable(ss)) {
 			/* the kernel had nothing a moment ago: wait, rather than read EAGAIN */
 			ss->rx_empty = false;

@@ -129,7 +129,11 @@ enum zt_op {
 	ZT_OP_WRITE,     /* handshake if needed, then one record */
 	ZT_OP_FLUSH,     /* a record the kernel refused earlier */
 	ZT_OP_CHECK,     /* poll's data check: 1 plaintext ready, 0 end */
+	ZT_OP_PEEK,      /* READ that leaves the data for the next READ (MSG_PEEK) */
 };
+
+/** Longest SECSOCK_TLS_FAILURE_REASON text, NUL included. */
+#define ZT_FAIL_TEXT_MAX 512
 
 /** Waiters registered without a lock (zt_waiter_add); more go to the s->waiters list. */
 #define ZT_WAIT_SLOTS 4
@@ -163,12 +167,17 @@ struct zt_sock {
 	bool nonblock;         /* O_NONBLOCK as the application set it */
 	atomic_bool closing;   /* close() called: waiters return EINTR */
 	atomic_bool shut_rd;   /* shutdown(SHUT_RD): recv returns 0; set without s->lock */
+	atomic_bool shut_wr;   /* shutdown(SHUT_WR): close_notify sent, send fails with EPIPE */
 	atomic_bool peer_left; /* a wait saw the peer's FIN or RST (POLLRDHUP/POLLHUP) */
 	_Atomic int64_t
 		peer_check_ms; /* last time the kernel said the peer had not left (send, poll) */
 	bool error_report;     /* asynchronous handshake: SO_ERROR reports error once */
 	uint32_t vflags;       /* TLS_CERT_VERIFY_RESULT of a handshake that failed */
 	bool vflags_kept;
+	/* SECSOCK_TLS_FAILURE_REASON: why the last handshake failed ("": none failed) */
+	char fail_text[ZT_FAIL_TEXT_MAX];
+	bool hs_done;       /* a handshake completed or failed on this socket */
+	bool peer_notified; /* DTLS client: the session ended with the peer's close_notify */
 
 	struct zt_eng_conf *conf; /* engine config (listener: shared with children) */
 	uint64_t conf_opts_gen;   /* opts_gen and credential generation conf was built from */
@@ -259,9 +268,17 @@ void zt_session_close(struct zt_session *ss, bool notify);
 
 /**
  * Under s->lock: a handshake failed; keep what the application may still ask
- * about it (TLS_CERT_VERIFY_RESULT) and free the engine.
+ * about it (TLS_CERT_VERIFY_RESULT, SECSOCK_TLS_FAILURE_REASON) and free the
+ * engine.
  */
 void zt_session_fail(struct zt_session *ss);
+
+/**
+ * Under s->lock: keep why @p ss's handshake failed (SECSOCK_TLS_FAILURE_REASON)
+ * in its socket; @p rc the handshake's errno, for a failure the engine has no
+ * text for (a timeout, the peer leaving).
+ */
+void zt_session_note_failure(struct zt_session *ss, int rc);
 
 /**
  * The pump, under s->lock: advance the session by what is possible now -
@@ -294,6 +311,25 @@ bool zt_session_readable(const struct zt_session *ss);
 
 /** Under s->lock: the engine's status (zeroed when there is no engine). */
 void zt_session_status(const struct zt_session *ss, struct zt_eng_status *st);
+
+/* ---- process-wide extensions (keylog.c, ticket_keys.c) ---- */
+
+/** SSLKEYLOGFILE: open it and hand the engine its sink (first secure socket). */
+void zt_keylog_init(void);
+
+/**
+ * Parse a session-ticket key file (secsock_ticket_keys_load()): one key of
+ * 64 hex digits per line; blank lines and '#' lines skipped. @p keys gets
+ * up to ZT_TICKET_KEYS_MAX keys. @retval number of keys (> 0); -EINVAL a
+ * bad line or no key; -E2BIG too many keys.
+ */
+int zt_ticket_keys_parse(const char *text, size_t len, unsigned char (*keys)[ZT_TICKET_KEY_LEN]);
+
+/** Read, parse and install the keys of @p path (NULL: random keys). 0 or -errno. */
+int zt_ticket_keys_load(const char *path);
+
+/** SECSOCK_TICKET_KEY_FILE: load it (first secure socket); failure told once on stderr. */
+void zt_ticket_keys_init(void);
 
 /* ---- configurations (confs.c) ---- */
 

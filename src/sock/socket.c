@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/ioctl.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <zephyr/net/socket.h>
@@ -122,6 +124,9 @@ static void hooks_init(void)
 {
 	/* a deleted credential leaves no parsed copy in the shared configs */
 	zt_cred_on_delete(zt_sock_confs_flush);
+	/* the environment's extensions: SSLKEYLOGFILE, SECSOCK_TICKET_KEY_FILE */
+	zt_keylog_init();
+	zt_ticket_keys_init();
 }
 
 /* docs/zephyr-behaviour.md §3.2: protocol checks, then a real kernel socket underneath */
@@ -211,16 +216,23 @@ int zsock_shutdown(int sock, int how)
 	if (s == NULL) {
 		return shutdown(sock, how);
 	}
-	if (how == SHUT_RD) {
+	if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR) {
+		rc = -EINVAL;
+	} else if (how == SHUT_RD) {
+		rc = 0;
+	} else {
+		/*
+		 * SHUT_WR, SHUT_RDWR: close_notify, then (TLS) the TCP half-close.
+		 * Zephyr answers ENOTSUP (issue #105740); secsock does what POSIX
+		 * says (docs/zephyr-behaviour.md, Deliberate differences).
+		 */
+		rc = is_dgram(s) ? zt_dtls_shutdown_wr(s) : zt_stream_shutdown_wr(s);
+	}
+	if (rc == 0 && how != SHUT_WR) {
 		/* docs/zephyr-behaviour.md §3.8: recv then returns 0, blocked readers wake */
 		atomic_store(&s->shut_rd, true);
 		(void)shutdown(s->fd, SHUT_RD);
 		zt_wake_all(s);
-		rc = 0;
-	} else if (how == SHUT_WR || how == SHUT_RDWR) {
-		rc = -ENOTSUP; /* as Zephyr (issue #105740) */
-	} else {
-		rc = -EINVAL;
 	}
 	zt_fd_put(s);
 	return ret_int(rc);
@@ -380,16 +392,149 @@ ssize_t zsock_sendmsg(int sock, const struct msghdr *msg, int flags)
 	return ret_ssize(rc);
 }
 
+/* Largest plaintext one record carries (MBEDTLS_SSL_IN_CONTENT_LEN of config/mbedtls_config.h). */
+#define RECORD_MAX 16384
+
+/* Copy @p n bytes of @p src into the iovecs of @p msg, in order. */
+static void scatter(const struct msghdr *msg, const unsigned char *src, size_t n)
+{
+	for (size_t i = 0; i < (size_t)msg->msg_iovlen && n > 0; i++) {
+		size_t k = msg->msg_iov[i].iov_len < n ? msg->msg_iov[i].iov_len : n;
+
+		memcpy(msg->msg_iov[i].iov_base, src, k);
+		src += k;
+		n -= k;
+	}
+}
+
+/*
+ * recvmsg() on TLS: the iovecs are filled in order, as a stream; the first
+ * non-empty one waits as recv() does, the next ones take only what is
+ * there (all of it with MSG_WAITALL). MSG_PEEK reads one record's worth
+ * into a buffer and scatters it, as the data must stay.
+ */
+static ssize_t stream_recvmsg(struct zt_sock *s, struct msghdr *msg, size_t total, int flags)
+{
+	ssize_t got = 0, n = 0;
+
+	if ((flags & MSG_PEEK) && msg->msg_iovlen > 1) {
+		size_t cap = total < RECORD_MAX ? total : RECORD_MAX;
+		unsigned char *tmp = malloc(cap > 0 ? cap : 1);
+
+		if (tmp == NULL) {
+			return -ENOMEM;
+		}
+		n = zt_stream_recv(s, tmp, cap, flags);
+		if (n > 0) {
+			scatter(msg, tmp, (size_t)n);
+		}
+		zt_wipe(tmp, cap);
+		free(tmp);
+		return n;
+	}
+	for (size_t i = 0; i < (size_t)msg->msg_iovlen; i++) {
+		const struct iovec *v = &msg->msg_iov[i];
+
+		if (v->iov_len == 0) {
+			continue;
+		}
+		n = zt_stream_recv(s, v->iov_base, v->iov_len,
+				   got > 0 && !(flags & MSG_WAITALL) ? flags | MSG_DONTWAIT
+								     : flags);
+		if (n <= 0) {
+			break;
+		}
+		got += n;
+		if ((size_t)n < v->iov_len) {
+			break;
+		}
+	}
+	return got > 0 ? got : n;
+}
+
+/*
+ * recvmsg() on DTLS: one datagram over the iovecs; MSG_TRUNC in msg_flags
+ * when it did not fit, msg_name the peer (on a server socket: which peer).
+ */
+static ssize_t dgram_recvmsg(struct zt_sock *s, struct msghdr *msg, size_t total, int flags)
+{
+	struct sockaddr *name = msg->msg_name;
+	socklen_t namelen = name != NULL ? msg->msg_namelen : 0;
+	unsigned char *tmp = NULL;
+	size_t cap = total < RECORD_MAX ? total : RECORD_MAX;
+	ssize_t full;
+
+	if (msg->msg_iovlen > 1) {
+		tmp = malloc(cap > 0 ? cap : 1);
+		if (tmp == NULL) {
+			return -ENOMEM;
+		}
+	}
+	/* MSG_TRUNC inside: the datagram's whole length, to tell whether it was cut */
+	full = zt_dtls_recvfrom(
+		s, tmp != NULL ? tmp : (msg->msg_iovlen > 0 ? msg->msg_iov[0].iov_base : NULL),
+		tmp != NULL ? cap : total, flags | MSG_TRUNC, name, name != NULL ? &namelen : NULL);
+	if (full >= 0) {
+		size_t copied = (size_t)full < cap ? (size_t)full : cap;
+
+		if (tmp != NULL) {
+			scatter(msg, tmp, copied);
+		}
+		if ((size_t)full > total) {
+			msg->msg_flags |= MSG_TRUNC;
+		}
+		msg->msg_namelen = name != NULL ? namelen : 0;
+		full = (flags & MSG_TRUNC) ? full : (ssize_t)copied;
+	}
+	if (tmp != NULL) {
+		zt_wipe(tmp, cap);
+		free(tmp);
+	}
+	return full;
+}
+
 ssize_t zsock_recvmsg(int sock, struct msghdr *msg, int flags)
 {
 	struct zt_sock *s = zt_fd_get(sock);
-	ssize_t rc;
+	size_t total = 0;
+	ssize_t rc = 0;
 
 	if (s == NULL) {
 		return recvmsg(sock, msg, flags);
 	}
-	/* Zephyr has no recvmsg on secure sockets (docs/zephyr-behaviour.md §3.4) */
-	rc = -EOPNOTSUPP;
+	/* Zephyr has no recvmsg on secure sockets: a secsock extension (docs/zephyr-behaviour.md)
+	 */
+	if (msg == NULL || (msg->msg_iovlen > 0 && msg->msg_iov == NULL)) {
+		rc = -EINVAL;
+	} else if (msg->msg_iovlen > IOV_MAX) {
+		rc = -EMSGSIZE;
+	}
+	for (size_t i = 0; rc == 0 && i < (size_t)msg->msg_iovlen; i++) {
+		if (msg->msg_iov[i].iov_base == NULL && msg->msg_iov[i].iov_len > 0) {
+			rc = -EFAULT;
+		} else if (msg->msg_iov[i].iov_len > SSIZE_MAX - total) {
+			rc = -EINVAL;
+		} else {
+			total += msg->msg_iov[i].iov_len;
+		}
+	}
+	if (rc == 0) {
+		msg->msg_flags = 0;
+		msg->msg_controllen = 0; /* no ancillary data */
+		if (is_dgram(s)) {
+			rc = dgram_recvmsg(s, msg, total, flags);
+		} else {
+			rc = stream_recvmsg(s, msg, total, flags);
+			if (msg->msg_name != NULL) {
+				/* as recvfrom() on a TLS socket: the peer */
+				socklen_t nl = msg->msg_namelen;
+
+				msg->msg_namelen =
+					rc >= 0 && getpeername(s->fd, msg->msg_name, &nl) == 0 ? nl
+											       : 0;
+			}
+		}
+	}
 	zt_fd_put(s);
 	return ret_ssize(rc);
 }
@@ -534,8 +679,13 @@ int zsock_ioctl_impl(int sock, unsigned long request, va_list ap)
 	if (request == FIONBIO && arg != NULL) {
 		s->nonblock = *(int *)arg != 0;
 		rc = 0;
+	} else if (request == FIONREAD && arg != NULL) {
+		/* Zephyr: EOPNOTSUPP; a secsock extension (docs/zephyr-behaviour.md) */
+		rc = is_dgram(s) ? zt_dtls_fionread(s, arg) : zt_stream_fionread(s, arg);
+	} else if (request == FIONREAD) {
+		rc = -EFAULT;
 	} else {
-		rc = -EOPNOTSUPP; /* docs/zephyr-behaviour.md §3.4: no FIONREAD on secure sockets */
+		rc = -EOPNOTSUPP; /* docs/zephyr-behaviour.md §3.4 */
 	}
 	zt_fd_put(s);
 	return ret_int(rc);
@@ -672,6 +822,11 @@ const char *zsock_gai_strerror(int errcode)
 int zsock_gethostname(char *buf, size_t len)
 {
 	return gethostname(buf, len);
+}
+
+int secsock_ticket_keys_load(const char *path)
+{
+	return ret_int(zt_ticket_keys_load(path));
 }
 
 static char version_buf[256];

@@ -30,6 +30,99 @@ static int resumed_get(struct zt_sock *s, void *optval, socklen_t *optlen)
 	return rc;
 }
 
+/* SECSOCK_TLS_VERSION_USED */
+static int version_get(struct zt_sock *s, void *optval, socklen_t *optlen)
+{
+	int v;
+
+	if (*optlen != sizeof(int)) {
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&s->lock);
+	v = s->eng != NULL ? zt_eng_info_int(s->eng, ZT_INFO_VERSION) : -ENOTCONN;
+	pthread_mutex_unlock(&s->lock);
+	if (v < 0) {
+		return v;
+	}
+	memcpy(optval, &v, sizeof(v));
+	return 0;
+}
+
+/*
+ * A byte string of the session (ALPN, peer certificate): never cut short -
+ * a buffer too small fails with ERANGE and *optlen says how much it needs
+ * (as the kernel's SO_PEERSEC).
+ */
+static int bytes_get(struct zt_sock *s, enum zt_eng_info what, void *optval, socklen_t *optlen)
+{
+	size_t len = *optlen;
+	int rc;
+
+	pthread_mutex_lock(&s->lock);
+	rc = s->eng != NULL ? zt_eng_info(s->eng, what, optval, &len) : -ENOTCONN;
+	pthread_mutex_unlock(&s->lock);
+	if (rc == -EINVAL && len > *optlen) {
+		*optlen = (socklen_t)len;
+		return -ERANGE;
+	}
+	if (rc == 0) {
+		*optlen = (socklen_t)len;
+	}
+	return rc;
+}
+
+/* SECSOCK_TLS_FAILURE_REASON: the text the last failed handshake left (sock.h: fail_text). */
+static int failure_get(struct zt_sock *s, void *optval, socklen_t *optlen)
+{
+	size_t n;
+	int rc = 0;
+
+	pthread_mutex_lock(&s->lock);
+	if (!s->hs_done) {
+		rc = -ENOTCONN; /* no handshake has ended on this socket */
+	} else {
+		n = strlen(s->fail_text) + 1;
+		if (n > *optlen) {
+			rc = -ERANGE;
+		} else {
+			memcpy(optval, s->fail_text, n);
+		}
+		*optlen = (socklen_t)n;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+/* SECSOCK_TLS_CLOSE_NOTIFY_RECEIVED */
+static int close_notify_get(struct zt_sock *s, void *optval, socklen_t *optlen)
+{
+	struct zt_eng_status st;
+	int v = -EAGAIN;
+
+	if (*optlen != sizeof(int)) {
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&s->lock);
+	if (s->type == SOCK_DGRAM && s->opts.dtls_role == TLS_DTLS_ROLE_SERVER) {
+		v = -EOPNOTSUPP; /* many peers: each one's end is a POLLHUP
+				    (docs/zephyr-behaviour.md §3.5) */
+	} else if (s->type == SOCK_DGRAM) {
+		/* a DTLS client: the session the peer's close_notify ended */
+		v = s->peer_notified ? 1 : !s->hs_done ? -ENOTCONN : -EAGAIN;
+	} else if (s->sess.eng == NULL || !s->hs_done) {
+		v = -ENOTCONN; /* no established session */
+	} else {
+		zt_session_status(&s->sess, &st);
+		v = st.close_notify_rcvd ? 1 : st.eof_truncated ? 0 : -EAGAIN;
+	}
+	pthread_mutex_unlock(&s->lock);
+	if (v < 0) {
+		return v;
+	}
+	memcpy(optval, &v, sizeof(v));
+	return 0;
+}
+
 /* An int option: exactly sizeof(int), 0 or 1. */
 static int bool_set(struct zt_sock *s, int *field, const void *optval, socklen_t optlen)
 {
@@ -67,7 +160,7 @@ int zt_sockopt_ext_set(struct zt_sock *s, int optname, const void *optval, sockl
 	switch (optname) {
 	case SECSOCK_TLS_ASYNC_HANDSHAKE:
 		return bool_set(s, &s->opts.async_handshake, optval, optlen);
-	default: /* unknown, or read-only: SECSOCK_TLS_SESSION_RESUMED */
+	default: /* unknown, or read-only: every getter below */
 		return -ENOPROTOOPT;
 	}
 }
@@ -79,6 +172,16 @@ int zt_sockopt_ext_get(struct zt_sock *s, int optname, void *optval, socklen_t *
 		return int_get(s, &s->opts.async_handshake, optval, optlen);
 	case SECSOCK_TLS_SESSION_RESUMED:
 		return resumed_get(s, optval, optlen);
+	case SECSOCK_TLS_VERSION_USED:
+		return version_get(s, optval, optlen);
+	case SECSOCK_TLS_ALPN_USED:
+		return bytes_get(s, ZT_INFO_ALPN, optval, optlen);
+	case SECSOCK_TLS_PEER_CERT:
+		return bytes_get(s, ZT_INFO_PEER_CERT, optval, optlen);
+	case SECSOCK_TLS_FAILURE_REASON:
+		return failure_get(s, optval, optlen);
+	case SECSOCK_TLS_CLOSE_NOTIFY_RECEIVED:
+		return close_notify_get(s, optval, optlen);
 	default:
 		return -ENOPROTOOPT;
 	}

@@ -85,8 +85,13 @@ static int handshake_end(struct zt_sock *s, int rc)
 {
 	if (rc == 0) {
 		s->eng = s->sess.eng;
+		s->hs_done = true;
+		s->fail_text[0] = '\0';
 		zt_sock_set_state(s, ZT_ESTABLISHED, 0);
 		return 0;
+	}
+	if (rc != -EINTR) {
+		zt_session_note_failure(&s->sess, rc);
 	}
 	zt_session_fail(&s->sess);
 	if (rc == -EINTR) {
@@ -387,6 +392,13 @@ int zt_stream_accept(struct zt_sock *l, struct sockaddr *addr, socklen_t *addrle
 	}
 	if (rc < 0) {
 		/* a failed handshake costs this accept() only (Zephyr) */
+		if (c->hs_done) {
+			/* the listener tells why (SECSOCK_TLS_FAILURE_REASON) */
+			pthread_mutex_lock(&l->lock);
+			memcpy(l->fail_text, c->fail_text, sizeof(l->fail_text));
+			l->hs_done = true;
+			pthread_mutex_unlock(&l->lock);
+		}
 		zt_sock_destroy(c);
 		return rc == -EINTR || rc == -ENOMEM ? rc : -ECONNABORTED;
 	}
@@ -464,7 +476,9 @@ ssize_t zt_stream_send(struct zt_sock *s, const void *buf, size_t len, int flags
 	pthread_mutex_lock(&s->tx_lock);
 	deadline = nowait ? 0 : zt_deadline(zt_timeo(s, false));
 	rc = data_precheck(s);
-	if (rc == 0 && s->state == ZT_CLOSED) {
+	if (rc == 0 && atomic_load(&s->shut_wr)) {
+		rc = -EPIPE; /* shutdown(SHUT_WR) (POSIX; no SIGPIPE) */
+	} else if (rc == 0 && s->state == ZT_CLOSED) {
 		rc = -ECONNABORTED; /* the peer sent close_notify (Zephyr) */
 	} else if (rc == 0 && s->state == ZT_ESTABLISHED && peer_gone(s)) {
 		/*
@@ -521,9 +535,6 @@ ssize_t zt_stream_recv(struct zt_sock *s, void *buf, size_t len, int flags)
 	ssize_t n;
 	int rc;
 
-	if (flags & MSG_PEEK) {
-		return -ENOTSUP; /* Zephyr has no peek buffer */
-	}
 	pthread_mutex_lock(&s->rx_lock);
 	deadline = nowait ? 0 : zt_deadline(zt_timeo(s, true));
 	rc = data_precheck(s);
@@ -534,8 +545,18 @@ ssize_t zt_stream_recv(struct zt_sock *s, void *buf, size_t len, int flags)
 		pthread_mutex_unlock(&s->rx_lock);
 		return rc;
 	}
+	if (flags & MSG_PEEK) {
+		/*
+		 * secsock extension (docs/zephyr-behaviour.md, Deliberate
+		 * differences): the rest of the record at the head, left in the
+		 * engine for the next recv; MSG_WAITALL does not make it wait for
+		 * more than that record holds.
+		 */
+		flags &= ~MSG_WAITALL;
+	}
 	for (;;) {
-		n = zt_session_run(&s->sess, ZT_OP_READ, p + got, len - got, NULL, deadline,
+		n = zt_session_run(&s->sess, (flags & MSG_PEEK) ? ZT_OP_PEEK : ZT_OP_READ, p + got,
+				   len - got, NULL, deadline,
 				   nowait || (got > 0 && !(flags & MSG_WAITALL)));
 		if (n > 0) {
 			got += (size_t)n;
@@ -574,11 +595,80 @@ void zt_stream_close(struct zt_sock *s)
 	/* a sender blocked in zt_wait() has been woken and leaves tx_lock */
 	pthread_mutex_lock(&s->tx_lock);
 	pthread_mutex_lock(&s->lock);
-	if (s->sess.eng != NULL && s->state == ZT_ESTABLISHED) {
+	if (s->sess.eng != NULL && s->state == ZT_ESTABLISHED && !atomic_load(&s->shut_wr)) {
 		zt_eng_close_notify(s->sess.eng);
 	}
 	pthread_mutex_unlock(&s->lock);
 	pthread_mutex_unlock(&s->tx_lock);
+}
+
+int zt_stream_shutdown_wr(struct zt_sock *s)
+{
+	int rc = 0;
+
+	/* after every send in progress: close_notify follows the last record */
+	pthread_mutex_lock(&s->tx_lock);
+	pthread_mutex_lock(&s->lock);
+	if (s->state != ZT_ESTABLISHED && s->state != ZT_CLOSED) {
+		rc = -ENOTCONN; /* no handshake done (or it failed): as TCP says */
+	} else if (!atomic_load(&s->shut_wr)) {
+		/* flushes a queued record first, then the alert (engine) */
+		if (s->sess.eng != NULL) {
+			zt_eng_close_notify(s->sess.eng);
+		}
+		atomic_store(&s->shut_wr, true);
+		/* the TCP half-close after it: the peer's reads end, ours go on */
+		if (shutdown(s->fd, SHUT_WR) < 0 && errno != ENOTCONN) {
+			rc = -errno;
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+	pthread_mutex_unlock(&s->tx_lock);
+	return rc;
+}
+
+/* Under s->lock, established: a non-blocking data check; the plaintext it made ready. */
+static int stream_ready_bytes(struct zt_sock *s)
+{
+	struct zt_eng_status st;
+	struct zt_want w;
+	ssize_t rc = zt_session_step(&s->sess, ZT_OP_CHECK, NULL, 0, NULL, &w);
+
+	if (rc == 0) {
+		zt_sock_set_state(s, ZT_CLOSED, 0); /* recv() returns 0 now */
+	} else if (rc < 0 && rc != -EAGAIN) {
+		s->error = rc == -ENOMEM ? ENOMEM : ECONNABORTED; /* as poll() latches it */
+	}
+	if (rc <= 0) {
+		return 0;
+	}
+	zt_session_status(&s->sess, &st);
+	return st.plaintext > INT32_MAX ? INT32_MAX : (int)st.plaintext;
+}
+
+int zt_stream_fionread(struct zt_sock *s, int *avail)
+{
+	bool moved = false;
+	int n = 0;
+
+	pthread_mutex_lock(&s->lock);
+	if (s->state == ZT_LISTENING) {
+		pthread_mutex_unlock(&s->lock);
+		return -EINVAL; /* as a TCP listener */
+	}
+	if (s->state == ZT_ESTABLISHED && s->sess.eng != NULL && s->error == 0 && !s->broken &&
+	    !atomic_load(&s->shut_rd)) {
+		n = stream_ready_bytes(s);
+		moved = n > 0 || s->state == ZT_CLOSED || s->error != 0;
+	}
+	pthread_mutex_unlock(&s->lock);
+	if (moved) {
+		/* as poll(): a reader blocked on the kernel socket must look at the engine again */
+		atomic_fetch_add(&s->moved, 1);
+		zt_wake_others(s);
+	}
+	*avail = n;
+	return 0;
 }
 
 /* ---- poll (events.c) ---- */

@@ -383,11 +383,12 @@ TEST(test_dtls_client_poll_during_handshake_in_other_thread)
 /* ==== §3.4 data path, TLS ==== */
 
 /*
- * docs/zephyr-behaviour.md §3.4 and §3.9 (MSG_PEEK on a secure socket →
- * ENOTSUP, no peek buffer); Zephyr sockets_tls.c. On TLS: the data stays for
- * the next recv().
+ * docs/zephyr-behaviour.md §3.4 and §3.9 (MSG_PEEK on a secure socket:
+ * Zephyr ENOTSUP, no peek buffer), Deliberate differences 19: secsock peeks.
+ * Zephyr sockets_tls.c. On TLS the data stays for the next recv(), blocking
+ * and with MSG_DONTWAIT; nothing to peek is EAGAIN, as for recv().
  */
-TEST(test_tls_msg_peek_enotsup)
+TEST(test_tls_msg_peek_data_stays)
 {
 	struct tf_cfg c = tf_cfg_cert(AF_INET);
 	char buf[SMALL_LEN + 1] = {0};
@@ -395,12 +396,17 @@ TEST(test_tls_msg_peek_enotsup)
 
 	ASSERT_TRUE(tf_pair_up(&c, &p));
 	EXPECT_OK(tf_set_timeo(p.srv, SO_RCVTIMEO, GUARD_MS));
+	EXPECT_ERRNO(zsock_recv(p.srv, buf, sizeof(buf), MSG_PEEK | MSG_DONTWAIT), EAGAIN);
 	EXPECT_EQ(zsock_send(p.cli, TEST_STR_SMALL, SMALL_LEN, 0), SMALL_LEN);
-	tf_sleep_ms(50);
-	EXPECT_ERRNO(zsock_recv(p.srv, buf, sizeof(buf), MSG_PEEK), ENOTSUP);
-	EXPECT_ERRNO(zsock_recv(p.srv, buf, sizeof(buf), MSG_PEEK | MSG_DONTWAIT), ENOTSUP);
+	EXPECT_EQ(zsock_recv(p.srv, buf, sizeof(buf), MSG_PEEK), SMALL_LEN); /* waits for it */
+	EXPECT_STREQ(buf, TEST_STR_SMALL);
+	memset(buf, 0, sizeof(buf));
+	EXPECT_EQ(zsock_recv(p.srv, buf, 2, MSG_PEEK | MSG_DONTWAIT), 2);
+	EXPECT_EQ(memcmp(buf, TEST_STR_SMALL, 2), 0);
+	memset(buf, 0, sizeof(buf));
 	EXPECT_EQ(zsock_recv(p.srv, buf, sizeof(buf), 0), SMALL_LEN);
 	EXPECT_STREQ(buf, TEST_STR_SMALL);
+	EXPECT_ERRNO(zsock_recv(p.srv, buf, sizeof(buf), MSG_PEEK | MSG_DONTWAIT), EAGAIN);
 	tf_pair_close(&p);
 }
 
@@ -511,40 +517,46 @@ TEST(test_sendmsg_null_msg_einval)
 }
 
 /*
- * docs/zephyr-behaviour.md §3.4 and §3.9 (recvmsg() on a secure socket →
- * EOPNOTSUPP); Zephyr sockets_tls.c (no recvmsg in its vtable). On a
- * connected TLS socket with data waiting (the data stays) and on a DTLS one.
+ * docs/zephyr-behaviour.md §3.4 and §3.9 (recvmsg() on a secure socket:
+ * Zephyr EOPNOTSUPP, no recvmsg in its vtable), Deliberate differences 19:
+ * secsock scatters the plaintext over the iovecs in order. On a DTLS socket
+ * with no peer it fails as recv() does (ENOTCONN).
  */
-TEST(test_recvmsg_secure_socket_eopnotsupp)
+TEST(test_recvmsg_secure_socket_scatters)
 {
 	struct tf_cfg c = tf_cfg_cert(AF_INET6);
-	char buf[32] = {0};
-	struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+	char a[2] = {0}, b[32] = {0};
+	struct iovec iov[3] = {{.iov_base = a, .iov_len = sizeof(a)},
+			       {.iov_base = NULL, .iov_len = 0},
+			       {.iov_base = b, .iov_len = sizeof(b)}};
+	struct msghdr msg = {.msg_iov = iov, .msg_iovlen = 3};
 	struct tf_pair p;
 	int d;
 
 	ASSERT_TRUE(tf_pair_up(&c, &p));
 	EXPECT_OK(tf_set_timeo(p.srv, SO_RCVTIMEO, GUARD_MS));
+	EXPECT_ERRNO(zsock_recvmsg(p.srv, &msg, MSG_DONTWAIT), EAGAIN);
 	EXPECT_EQ(zsock_send(p.cli, TEST_STR_SMALL, SMALL_LEN, 0), SMALL_LEN);
-	tf_sleep_ms(50);
-	EXPECT_ERRNO(zsock_recvmsg(p.srv, &msg, 0), EOPNOTSUPP);
-	EXPECT_ERRNO(zsock_recvmsg(p.srv, &msg, MSG_DONTWAIT), EOPNOTSUPP);
-	EXPECT_EQ(zsock_recv(p.srv, buf, sizeof(buf), 0), SMALL_LEN);
-	EXPECT_EQ(memcmp(buf, TEST_STR_SMALL, SMALL_LEN), 0);
+	EXPECT_EQ(zsock_recvmsg(p.srv, &msg, 0), SMALL_LEN);
+	EXPECT_EQ(memcmp(a, TEST_STR_SMALL, 2), 0);
+	EXPECT_EQ(memcmp(b, TEST_STR_SMALL + 2, SMALL_LEN - 2), 0);
+	EXPECT_EQ(msg.msg_flags, 0);
+	EXPECT_ERRNO(zsock_recvmsg(p.srv, NULL, 0), EINVAL);
 	tf_pair_close(&p);
 	d = zsock_socket(AF_INET, SOCK_DGRAM, IPPROTO_DTLS_1_2);
 	ASSERT_TRUE(d >= 0);
-	EXPECT_ERRNO(zsock_recvmsg(d, &msg, 0), EOPNOTSUPP);
+	EXPECT_ERRNO(zsock_recvmsg(d, &msg, 0), ENOTCONN);
 	zsock_close(d);
 }
 
 /*
- * docs/zephyr-behaviour.md §3.4 (ioctl(FIONREAD) on a secure socket →
- * EOPNOTSUPP); Zephyr sockets_tls.c, #60849. Even with plaintext waiting; on
- * DTLS too. (A plain socket answers the host's count: test_plain.c.)
+ * docs/zephyr-behaviour.md §3.4 (ioctl(FIONREAD) on a secure socket: Zephyr
+ * EOPNOTSUPP, #60849), Deliberate differences 19: secsock counts the
+ * decrypted bytes recv() returns without waiting. 0 with nothing waiting
+ * and on a DTLS socket with no peer; a listener is EINVAL, as TCP's. (A
+ * plain socket answers the host's count: test_plain.c.)
  */
-TEST(test_ioctl_fionread_secure_socket_eopnotsupp)
+TEST(test_ioctl_fionread_secure_socket_counts)
 {
 	struct tf_cfg c = tf_cfg_cert(AF_INET);
 	struct tf_pair p;
@@ -554,15 +566,23 @@ TEST(test_ioctl_fionread_secure_socket_eopnotsupp)
 
 	ASSERT_TRUE(tf_pair_up(&c, &p));
 	EXPECT_OK(tf_set_timeo(p.srv, SO_RCVTIMEO, GUARD_MS));
+	EXPECT_OK(zsock_ioctl(p.srv, FIONREAD, &avail));
+	EXPECT_EQ(avail, 0);
 	EXPECT_EQ(zsock_send(p.cli, TEST_STR_SMALL, SMALL_LEN, 0), SMALL_LEN);
-	tf_sleep_ms(50);
-	EXPECT_ERRNO(zsock_ioctl(p.srv, FIONREAD, &avail), EOPNOTSUPP);
-	EXPECT_EQ(avail, -1);
-	EXPECT_EQ(zsock_recv(p.srv, buf, sizeof(buf), 0), SMALL_LEN);
+	for (int i = 0; i < 100 && avail == 0; i++) {
+		tf_sleep_ms(10);
+		EXPECT_OK(zsock_ioctl(p.srv, FIONREAD, &avail));
+	}
+	EXPECT_EQ(avail, SMALL_LEN);
+	EXPECT_EQ(zsock_recv(p.srv, buf, sizeof(buf), MSG_DONTWAIT), SMALL_LEN);
+	EXPECT_OK(zsock_ioctl(p.srv, FIONREAD, &avail));
+	EXPECT_EQ(avail, 0);
 	tf_pair_close(&p);
 	d = zsock_socket(AF_INET6, SOCK_DGRAM, IPPROTO_DTLS_1_2);
 	ASSERT_TRUE(d >= 0);
-	EXPECT_ERRNO(zsock_ioctl(d, FIONREAD, &avail), EOPNOTSUPP);
+	avail = -1;
+	EXPECT_OK(zsock_ioctl(d, FIONREAD, &avail));
+	EXPECT_EQ(avail, 0);
 	zsock_close(d);
 }
 
@@ -1214,28 +1234,52 @@ TEST(test_dtls_server_full_table_drops_new_peers)
 /* ==== §3.8 shutdown ==== */
 
 /*
- * docs/zephyr-behaviour.md §3.8 (shutdown(SHUT_WR) and SHUT_RDWR → ENOTSUP;
- * any other how → EINVAL); Zephyr sockets_tls.c, #105740. On a connected TLS
- * socket, which goes on working both ways, and on a DTLS socket.
+ * docs/zephyr-behaviour.md §3.8 (shutdown(SHUT_WR) and SHUT_RDWR: Zephyr
+ * ENOTSUP, #105740), Deliberate differences 19: secsock sends close_notify
+ * and half-closes TCP; the peer reads 0 and can still answer, which the
+ * half-closed side still receives; its own send() is EPIPE. Any other how
+ * → EINVAL (as Zephyr). A DTLS socket with no peer: ENOTCONN (POSIX).
  */
-TEST(test_shutdown_wr_rdwr_enotsup_other_einval)
+TEST(test_shutdown_wr_half_close_other_einval)
 {
 	struct tf_cfg c = tf_cfg_cert(AF_INET);
+	char buf[32] = {0};
 	struct tf_pair p;
+	int v = -1;
+	socklen_t vl = sizeof(v);
 	int d;
 
 	ASSERT_TRUE(tf_pair_up(&c, &p));
-	EXPECT_ERRNO(zsock_shutdown(p.cli, SHUT_WR), ENOTSUP);
-	EXPECT_ERRNO(zsock_shutdown(p.cli, SHUT_RDWR), ENOTSUP);
-	EXPECT_ERRNO(zsock_shutdown(p.srv, SHUT_WR), ENOTSUP);
+	EXPECT_OK(tf_set_timeo(p.srv, SO_RCVTIMEO, GUARD_MS));
+	EXPECT_OK(tf_set_timeo(p.cli, SO_RCVTIMEO, GUARD_MS));
 	EXPECT_ERRNO(zsock_shutdown(p.cli, 42), EINVAL);
 	EXPECT_ERRNO(zsock_shutdown(p.cli, -1), EINVAL);
-	EXPECT_TRUE(tf_echo_ok(p.cli, p.srv, "still both ways"));
+	EXPECT_EQ(zsock_send(p.cli, "request", 7, 0), 7);
+	EXPECT_OK(zsock_shutdown(p.cli, SHUT_WR));
+	EXPECT_OK(zsock_shutdown(p.cli, SHUT_WR)); /* twice: nothing more */
+	EXPECT_ERRNO(zsock_send(p.cli, "late", 4, 0), EPIPE);
+	EXPECT_EQ(zsock_recv(p.srv, buf, sizeof(buf), MSG_WAITALL), 7);
+	EXPECT_EQ(memcmp(buf, "request", 7), 0);
+	EXPECT_EQ(zsock_recv(p.srv, buf, sizeof(buf), 0), 0);
+	EXPECT_OK(zsock_getsockopt(p.srv, SOL_TLS, SECSOCK_TLS_CLOSE_NOTIFY_RECEIVED, &v, &vl));
+	EXPECT_EQ(v, 1);
+	/* the server answers after the client's close_notify: Zephyr's rule refuses that (§3.4) */
+	EXPECT_ERRNO(zsock_send(p.srv, "answer", 6, 0), ECONNABORTED);
 	tf_pair_close(&p);
+
+	/* SHUT_RDWR: nothing more either way, and the peer sees the end */
+	ASSERT_TRUE(tf_pair_up(&c, &p));
+	EXPECT_OK(tf_set_timeo(p.srv, SO_RCVTIMEO, GUARD_MS));
+	EXPECT_OK(zsock_shutdown(p.cli, SHUT_RDWR));
+	EXPECT_EQ(zsock_recv(p.cli, buf, sizeof(buf), 0), 0);
+	EXPECT_ERRNO(zsock_send(p.cli, "late", 4, 0), EPIPE);
+	EXPECT_EQ(zsock_recv(p.srv, buf, sizeof(buf), 0), 0);
+	tf_pair_close(&p);
+
 	d = zsock_socket(AF_INET, SOCK_DGRAM, IPPROTO_DTLS_1_2);
 	ASSERT_TRUE(d >= 0);
-	EXPECT_ERRNO(zsock_shutdown(d, SHUT_WR), ENOTSUP);
-	EXPECT_ERRNO(zsock_shutdown(d, SHUT_RDWR), ENOTSUP);
+	EXPECT_ERRNO(zsock_shutdown(d, SHUT_WR), ENOTCONN);
+	EXPECT_ERRNO(zsock_shutdown(d, SHUT_RDWR), ENOTCONN);
 	EXPECT_ERRNO(zsock_shutdown(d, 42), EINVAL);
 	zsock_close(d);
 }

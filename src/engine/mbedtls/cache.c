@@ -5,8 +5,8 @@
  * config fingerprint plus the host name rule), restored before the handshake
  * and stored after it (TLS 1.2, DTLS) or on every NewSessionTicket (TLS 1.3,
  * which sends tickets after the handshake). Servers: session tickets under
- * keys of their own security context, and the session-ID cache of global.c
- * partitioned the same way.
+ * keys of their own security context (tickets.c), and the session-ID cache
+ * of global.c partitioned the same way.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -14,14 +14,12 @@
 #include <string.h>
 
 #include <mbedtls/sha256.h>
-#include <mbedtls/ssl_ticket.h>
 
 #include "engine/mbedtls/mbed.h"
 
 #ifndef ZT_CLIENT_CACHE_SIZE
 #define ZT_CLIENT_CACHE_SIZE 64 /* Zephyr: CONFIG_NET_SOCKETS_TLS_MAX_CLIENT_SESSION_COUNT 1 */
 #endif
-#define TICKET_LIFETIME_S 86400
 
 struct cache_entry {
 	unsigned char key[ZT_CACHE_KEY_MAX];
@@ -35,17 +33,6 @@ struct cache_entry {
 static struct cache_entry client_cache[ZT_CLIENT_CACHE_SIZE];
 static uint64_t cache_clock;
 static pthread_mutex_t client_lock = PTHREAD_MUTEX_INITIALIZER;
-
-/* Ticket keys of one server security context, shared by every config that has it. */
-struct zt_tickets {
-	struct zt_tickets *next;
-	unsigned char fp[ZT_CTX_FP_LEN];
-	int refs;
-	mbedtls_ssl_ticket_context ctx;
-};
-
-static struct zt_tickets *ticket_sets;
-static pthread_mutex_t ticket_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void entry_drop(struct cache_entry *c)
 {
@@ -188,73 +175,4 @@ void zt_mbed_cache_purge_clients(void)
 		entry_drop(&client_cache[i]);
 	}
 	pthread_mutex_unlock(&client_lock);
-}
-
-static int ticket_parse(void *p_ticket, mbedtls_ssl_session *session, unsigned char *buf,
-			size_t len)
-{
-	int ret = mbedtls_ssl_ticket_parse(p_ticket, session, buf, len);
-
-	if (ret == 0) {
-		zt_mbed_note_resume();
-	}
-	return ret;
-}
-
-/* Ticket keys for a security context: the existing set, or fresh random keys. */
-int zt_mbed_conf_tickets(struct zt_eng_conf *c)
-{
-	struct zt_tickets *t;
-
-	pthread_mutex_lock(&ticket_lock);
-	for (t = ticket_sets; t != NULL; t = t->next) {
-		if (memcmp(t->fp, c->sec_fp, ZT_CTX_FP_LEN) == 0) {
-			break;
-		}
-	}
-	if (t == NULL) {
-		t = calloc(1, sizeof(*t));
-		if (t == NULL) {
-			pthread_mutex_unlock(&ticket_lock);
-			return -ENOMEM;
-		}
-		mbedtls_ssl_ticket_init(&t->ctx);
-		if (mbedtls_ssl_ticket_setup(&t->ctx, zt_mbed_rng, NULL, MBEDTLS_CIPHER_AES_256_GCM,
-					     TICKET_LIFETIME_S) != 0) {
-			mbedtls_ssl_ticket_free(&t->ctx);
-			free(t);
-			pthread_mutex_unlock(&ticket_lock);
-			return -ENOMEM;
-		}
-		memcpy(t->fp, c->sec_fp, ZT_CTX_FP_LEN);
-		t->next = ticket_sets;
-		ticket_sets = t;
-	}
-	t->refs++;
-	pthread_mutex_unlock(&ticket_lock);
-	c->tickets = t;
-	mbedtls_ssl_conf_session_tickets_cb(&c->ssl, mbedtls_ssl_ticket_write, ticket_parse,
-					    &t->ctx);
-	return 0;
-}
-
-void zt_mbed_tickets_put(struct zt_tickets *t)
-{
-	if (t == NULL) {
-		return;
-	}
-	pthread_mutex_lock(&ticket_lock);
-	if (--t->refs > 0) {
-		pthread_mutex_unlock(&ticket_lock);
-		return;
-	}
-	for (struct zt_tickets **pp = &ticket_sets; *pp != NULL; pp = &(*pp)->next) {
-		if (*pp == t) {
-			*pp = t->next;
-			break;
-		}
-	}
-	pthread_mutex_unlock(&ticket_lock);
-	mbedtls_ssl_ticket_free(&t->ctx); /* zeroizes the keys */
-	free(t);
 }

@@ -111,28 +111,138 @@ static int peer_cert(const struct zt_eng *e, void *buf, size_t *len)
 	return out_bytes(buf, len, crt->raw.p, crt->raw.len);
 }
 
-/* A short text: the failed verification checks, or the alert, with its number. */
+/* RFC 8446 6 (and RFC 5246 7.2) alert names */
+static const char *alert_name(int d)
+{
+	static const struct {
+		int d;
+		const char *name;
+	} names[] = {
+		{0, "close_notify"},
+		{10, "unexpected_message"},
+		{20, "bad_record_mac"},
+		{22, "record_overflow"},
+		{40, "handshake_failure"},
+		{42, "bad_certificate"},
+		{43, "unsupported_certificate"},
+		{44, "certificate_revoked"},
+		{45, "certificate_expired"},
+		{46, "certificate_unknown"},
+		{47, "illegal_parameter"},
+		{48, "unknown_ca"},
+		{49, "access_denied"},
+		{50, "decode_error"},
+		{51, "decrypt_error"},
+		{70, "protocol_version"},
+		{71, "insufficient_security"},
+		{80, "internal_error"},
+		{86, "inappropriate_fallback"},
+		{90, "user_canceled"},
+		{109, "missing_extension"},
+		{110, "unsupported_extension"},
+		{112, "unrecognized_name"},
+		{113, "bad_certificate_status_response"},
+		{115, "unknown_psk_identity"},
+		{116, "certificate_required"},
+		{120, "no_application_protocol"},
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (names[i].d == d) {
+			return names[i].name;
+		}
+	}
+	return "unknown";
+}
+
+/*
+ * The alert Mbed TLS 3.6 sends when certificate verification fails with
+ * @p flags (mbedtls_ssl_verify_certificate() picks one by this order).
+ */
+static int verify_alert(uint32_t flags)
+{
+	if (flags & MBEDTLS_X509_BADCERT_OTHER) {
+		return MBEDTLS_SSL_ALERT_MSG_ACCESS_DENIED;
+	}
+	if (flags & MBEDTLS_X509_BADCERT_CN_MISMATCH) {
+		return MBEDTLS_SSL_ALERT_MSG_BAD_CERT;
+	}
+	if (flags & (MBEDTLS_X509_BADCERT_KEY_USAGE | MBEDTLS_X509_BADCERT_EXT_KEY_USAGE |
+		     MBEDTLS_X509_BADCERT_BAD_PK | MBEDTLS_X509_BADCERT_BAD_KEY)) {
+		return MBEDTLS_SSL_ALERT_MSG_UNSUPPORTED_CERT;
+	}
+	if (flags & MBEDTLS_X509_BADCERT_EXPIRED) {
+		return MBEDTLS_SSL_ALERT_MSG_CERT_EXPIRED;
+	}
+	if (flags & MBEDTLS_X509_BADCERT_REVOKED) {
+		return MBEDTLS_SSL_ALERT_MSG_CERT_REVOKED;
+	}
+	if (flags & MBEDTLS_X509_BADCERT_NOT_TRUSTED) {
+		return MBEDTLS_SSL_ALERT_MSG_UNKNOWN_CA;
+	}
+	return MBEDTLS_SSL_ALERT_MSG_CERT_UNKNOWN;
+}
+
+/* The fatal alert this session sent, or -1 when it is not known. */
+static int alert_sent(const struct zt_eng *e, uint32_t flags)
+{
+	if (e->alert_sent >= 0) {
+		return e->alert_sent; /* seen in the clear (session.c, note_alert) */
+	}
+	if (e->last_error == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED && flags != 0 &&
+	    flags != UINT32_MAX) {
+		return verify_alert(flags); /* sent encrypted (TLS 1.3): Mbed TLS's choice */
+	}
+	if (e->ssl.MBEDTLS_PRIVATE(alert_type) != 0) {
+		return e->ssl.MBEDTLS_PRIVATE(alert_type); /* a pending fatal alert (TLS 1.3) */
+	}
+	return -1;
+}
+
+/*
+ * A short text: the failed verification checks, the alert received or sent
+ * with its number, then the engine's error, e.g. "certificate: The
+ * certificate validity has expired; sent fatal alert 45 (certificate_expired);
+ * X509 - Certificate verification failed, e.g. CRL, CA or signature check
+ * failed (-0x2700)".
+ */
 static int failure(const struct zt_eng *e, void *buf, size_t *len)
 {
-	char text[256], err[128];
+	char text[512], info[256], err[128];
 	uint32_t flags = mbedtls_ssl_get_verify_result(&e->ssl);
-	int n = 0;
+	size_t n = 0;
+	int a;
 
 	if (e->last_error == 0) {
 		return out_bytes(buf, len, "", 1);
 	}
+	text[0] = '\0';
 	if (flags != 0 && flags != UINT32_MAX) {
-		n = mbedtls_x509_crt_verify_info(text, sizeof(text), "", flags);
-		for (int i = 0; i < n; i++) {
-			if (text[i] == '\n') {
-				text[i] = i + 1 < n ? ';' : '\0';
+		int m = mbedtls_x509_crt_verify_info(info, sizeof(info), "", flags);
+
+		/* one line per failed check: join them */
+		for (int i = 0; i < m; i++) {
+			if (info[i] == '\n') {
+				info[i] = i + 1 < m ? ',' : '\0';
 			}
 		}
-		n = n > 0 ? (int)strlen(text) : 0;
+		if (m > 0) {
+			n += (size_t)snprintf(text + n, sizeof(text) - n, "certificate: %s; ",
+					      info);
+		}
+	}
+	if (e->last_error == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE) {
+		a = e->ssl.MBEDTLS_PRIVATE(in_msg)[1]; /* the alert's description */
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "received fatal alert %d (%s); ",
+				      a, alert_name(a));
+	} else if ((a = alert_sent(e, flags)) >= 0) {
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "sent fatal alert %d (%s); ", a,
+				      alert_name(a));
 	}
 	mbedtls_strerror(e->last_error, err, sizeof(err));
-	snprintf(text + n, sizeof(text) - (size_t)n, "%s%s (-0x%04X)", n > 0 ? "; " : "", err,
-		 (unsigned)-e->last_error);
+	if (n < sizeof(text)) {
+		snprintf(text + n, sizeof(text) - n, "%s (-0x%04X)", err, (unsigned)-e->last_error);
+	}
 	return out_bytes(buf, len, text, strlen(text) + 1);
 }
 

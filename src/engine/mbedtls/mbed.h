@@ -89,6 +89,7 @@ struct zt_eng {
 	short want;         /* POLLIN / POLLOUT after -EAGAIN */
 	int io_errno;       /* errno of the transport's last hard failure */
 	int last_error;     /* Mbed TLS code of the last failed handshake (failure text) */
+	int alert_sent;     /* description of a plaintext fatal alert we sent, -1 if none seen */
 	/* DTLS retransmission timer (Mbed TLS set/get delay callbacks) */
 	int64_t timer_int_ms;
 	int64_t timer_fin_ms;
@@ -180,6 +181,7 @@ int zt_mbed_session_new(struct zt_eng **out, struct zt_eng_conf *c, const struct
 void zt_mbed_session_free(struct zt_eng *e);
 int zt_mbed_session_handshake(struct zt_eng *e);
 ssize_t zt_mbed_read(struct zt_eng *e, void *buf, size_t len, size_t *full);
+ssize_t zt_mbed_peek(struct zt_eng *e, void *buf, size_t len, size_t *full);
 ssize_t zt_mbed_write(struct zt_eng *e, const void *buf, size_t len);
 int zt_mbed_flush(struct zt_eng *e);
 int zt_mbed_data_check(struct zt_eng *e);
@@ -188,6 +190,14 @@ void zt_mbed_status(const struct zt_eng *e, struct zt_eng_status *st);
 bool zt_mbed_readable(const struct zt_eng *e);
 bool zt_mbed_write_queued(const struct zt_eng *e);
 int zt_mbed_set_hostname(struct zt_eng *e, const char *hostname);
+
+/* secrets to SSLKEYLOGFILE (keylog.c) */
+void zt_mbed_keylog_set(zt_eng_keylog_fn sink);
+/** Every session: hand its secrets to the sink, if one is set now. */
+void zt_mbed_keylog_attach(struct zt_eng *e);
+
+/* shared ticket keys (cache.c) */
+int zt_mbed_ticket_keys_set(const unsigned char (*keys)[ZT_TICKET_KEY_LEN], int n);
 
 /* facts (info.c) */
 int zt_mbed_info(const struct zt_eng *e, enum zt_eng_info what, void *buf, size_t *len);

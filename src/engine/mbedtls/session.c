@@ -15,11 +15,30 @@
 
 #include "engine/mbedtls/mbed.h"
 
+/*
+ * A fatal alert sent in the clear (before the keys change: TLS 1.2 and DTLS
+ * handshakes, a TLS 1.3 server refusing a ClientHello) is a record of type
+ * 21 whose body is exactly level and description: kept for the failure
+ * text (info.c). Encrypted alerts cannot be read here.
+ */
+static void note_alert(struct zt_eng *e, const unsigned char *buf, size_t len)
+{
+	size_t hdr = e->conf->dgram ? 13 : 5;
+
+	if (len == hdr + 2 && buf[0] == MBEDTLS_SSL_MSG_ALERT && buf[hdr - 2] == 0 &&
+	    buf[hdr - 1] == 2 && buf[hdr] == MBEDTLS_SSL_ALERT_LEVEL_FATAL) {
+		e->alert_sent = buf[hdr + 1];
+	}
+}
+
 static int bio_send(void *ctx, const unsigned char *buf, size_t len)
 {
 	struct zt_eng *e = ctx;
 	ssize_t n = e->io.send(e->io.ctx, buf, len);
 
+	if (n == (ssize_t)len) {
+		note_alert(e, buf, len);
+	}
 	if (n >= 0) {
 		return (int)n;
 	}
@@ -108,9 +127,11 @@ int zt_mbed_session_new(struct zt_eng **out, struct zt_eng_conf *c, const struct
 	zt_mbed_conf_get(c);
 	e->conf = c;
 	e->io = *io;
+	e->alert_sent = -1;
 	if (mbedtls_ssl_setup(&e->ssl, &c->ssl) != 0) {
 		goto fail;
 	}
+	zt_mbed_keylog_attach(e);
 	mbedtls_ssl_set_bio(&e->ssl, e, bio_send, bio_recv, NULL);
 	mbedtls_ssl_set_verify(&e->ssl, zt_mbed_verify, e);
 	if (c->dgram) {
@@ -353,6 +374,27 @@ ssize_t zt_mbed_read(struct zt_eng *e, void *buf, size_t len, size_t *full)
 		return stream_end(e, ret);
 	}
 	return pump_result(e, ret);
+}
+
+ssize_t zt_mbed_peek(struct zt_eng *e, void *buf, size_t len, size_t *full)
+{
+	int rc = zt_mbed_data_check(e);
+	size_t avail;
+
+	*full = 0;
+	if (rc <= 0) {
+		return rc; /* 0: EOF or close_notify; -EAGAIN; -errno */
+	}
+	/* the rest of the decrypted record starts at in_offt (Mbed TLS's read offset) */
+	avail = mbedtls_ssl_get_bytes_avail(&e->ssl);
+	if (len > avail) {
+		len = avail;
+	}
+	if (len > 0) {
+		memcpy(buf, e->ssl.MBEDTLS_PRIVATE(in_offt), len);
+	}
+	*full = avail;
+	return (ssize_t)len;
 }
 
 int zt_mbed_data_check(struct zt_eng *e)
