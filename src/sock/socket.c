@@ -122,6 +122,7 @@ static void hooks_init(void)
 {
 	/* a deleted credential leaves no parsed copy in the shared configs */
 	zt_cred_on_delete(zt_sock_confs_flush);
+	zt_cred_ready(); /* SECSOCK_CRED_DIR, before any option names a tag */
 }
 
 /* docs/zephyr-behaviour.md §3.2: protocol checks, then a real kernel socket underneath */
