@@ -46,6 +46,34 @@ extern "C" {
 #define SECSOCK_TLS_ASYNC_HANDSHAKE (SECSOCK_TLS_OPT_BASE + 1)
 
 /**
+ * @brief The protocol version of the completed handshake (getsockopt only).
+ *
+ * Level SOL_TLS, argument an @c int, @c optlen exactly @c sizeof(int): the
+ * version as on the wire, @c 0x0303 TLS 1.2, @c 0x0304 TLS 1.3, @c 0xFEFD DTLS
+ * 1.2. On a DTLS server socket, of the peer whose handshake completed last.
+ *
+ * @retval 0 Success.
+ * @retval EINVAL @c *optlen is not @c sizeof(int).
+ * @retval ENOTCONN No handshake has completed on this socket.
+ * @retval ENOPROTOOPT Passed to @c setsockopt() (read-only).
+ */
+#define SECSOCK_TLS_VERSION_USED (SECSOCK_TLS_OPT_BASE + 2)
+
+/**
+ * @brief The ALPN protocol the handshake agreed on (getsockopt only).
+ *
+ * Level SOL_TLS, argument a @c char buffer: the protocol name and its NUL, or
+ * an empty string when none was agreed. @c *optlen becomes the length written,
+ * NUL included.
+ *
+ * @retval 0 Success.
+ * @retval EINVAL The buffer is too small; @c *optlen then holds the size needed.
+ * @retval ENOTCONN No handshake has completed on this socket.
+ * @retval ENOPROTOOPT Passed to @c setsockopt() (read-only).
+ */
+#define SECSOCK_TLS_ALPN_USED (SECSOCK_TLS_OPT_BASE + 3)
+
+/**
  * @brief Whether this connection resumed a cached session (getsockopt only).
  *
  * Level SOL_TLS, argument an @c int, @c optlen exactly @c sizeof(int): 1 when

@@ -30,6 +30,38 @@ static int resumed_get(struct zt_sock *s, void *optval, socklen_t *optlen)
 	return rc;
 }
 
+static int version_get(struct zt_sock *s, void *optval, socklen_t *optlen)
+{
+	int v;
+
+	if (*optlen != sizeof(int)) {
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&s->lock);
+	v = s->eng != NULL ? zt_eng_info_int(s->eng, ZT_INFO_VERSION) : -ENOTCONN;
+	pthread_mutex_unlock(&s->lock);
+	if (v < 0) {
+		return v;
+	}
+	memcpy(optval, &v, sizeof(v));
+	return 0;
+}
+
+/* The negotiated protocol and its NUL; too small a buffer: -EINVAL, *optlen the size needed. */
+static int alpn_get(struct zt_sock *s, void *optval, socklen_t *optlen)
+{
+	size_t len = *optlen;
+	int rc;
+
+	pthread_mutex_lock(&s->lock);
+	rc = s->eng != NULL ? zt_eng_info(s->eng, ZT_INFO_ALPN, optval, &len) : -ENOTCONN;
+	pthread_mutex_unlock(&s->lock);
+	if (rc == 0 || rc == -EINVAL) {
+		*optlen = (socklen_t)len;
+	}
+	return rc;
+}
+
 /* An int option: exactly sizeof(int), 0 or 1. */
 static int bool_set(struct zt_sock *s, int *field, const void *optval, socklen_t optlen)
 {
@@ -67,7 +99,7 @@ int zt_sockopt_ext_set(struct zt_sock *s, int optname, const void *optval, sockl
 	switch (optname) {
 	case SECSOCK_TLS_ASYNC_HANDSHAKE:
 		return bool_set(s, &s->opts.async_handshake, optval, optlen);
-	default: /* unknown, or read-only: SECSOCK_TLS_SESSION_RESUMED */
+	default: /* unknown, or read-only: SESSION_RESUMED, VERSION_USED, ALPN_USED */
 		return -ENOPROTOOPT;
 	}
 }
@@ -79,6 +111,10 @@ int zt_sockopt_ext_get(struct zt_sock *s, int optname, void *optval, socklen_t *
 		return int_get(s, &s->opts.async_handshake, optval, optlen);
 	case SECSOCK_TLS_SESSION_RESUMED:
 		return resumed_get(s, optval, optlen);
+	case SECSOCK_TLS_VERSION_USED:
+		return version_get(s, optval, optlen);
+	case SECSOCK_TLS_ALPN_USED:
+		return alpn_get(s, optval, optlen);
 	default:
 		return -ENOPROTOOPT;
 	}
