@@ -99,7 +99,17 @@ static int pump(int fd, const struct cli_tls *t, size_t *sent, size_t *rcvd)
 	}
 }
 
-/* One connection; *fd_out the socket when established. 0 or an exit code. */
+/* Errors that say "not at this address": the next address of the name is tried. */
+static bool try_next(int err)
+{
+	return err == ECONNREFUSED || err == ENETUNREACH || err == EHOSTUNREACH ||
+	       err == EADDRNOTAVAIL || err == EAFNOSUPPORT;
+}
+
+/*
+ * One connection, to the first address of the name that answers (a DTLS
+ * socket handshakes in connect() too); *fd_out the socket. 0 or an exit code.
+ */
 static int connect_once(const struct cli_tls *t, const struct zsock_addrinfo *ai, const char *host,
 			const char *port, int *fd_out)
 {
@@ -107,23 +117,26 @@ static int connect_once(const struct cli_tls *t, const struct zsock_addrinfo *ai
 	bool vfail;
 	int fd, err;
 
-	cli_clear_failure();
-	fd = cli_tls_socket(t, ai->ai_family, false);
-	if (fd < 0) {
-		return EXIT_USAGE;
-	}
-	if (zsock_connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+	for (;; ai = ai->ai_next) {
+		cli_clear_failure();
+		fd = cli_tls_socket(t, ai->ai_family, false);
+		if (fd < 0) {
+			return EXIT_USAGE;
+		}
+		if (zsock_connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
+			*fd_out = fd;
+			return 0;
+		}
 		err = errno;
-		cli_tls_failure(fd, err, what, sizeof(what), &vfail);
-		cli_err("%s port %s: %s", host, port, what);
+		if (!try_next(err) || ai->ai_next == NULL) {
+			break;
+		}
 		zsock_close(fd);
-		return vfail ? EXIT_VERIFY : EXIT_FAIL;
 	}
-	if (t->dtls) {
-		/* a DTLS socket handshakes in connect() (TLS_DTLS_HANDSHAKE_ON_CONNECT) */
-	}
-	*fd_out = fd;
-	return 0;
+	cli_tls_failure(fd, err, what, sizeof(what), &vfail);
+	cli_err("%s port %s: %s", host, port, what);
+	zsock_close(fd);
+	return vfail ? EXIT_VERIFY : EXIT_FAIL;
 }
 
 int cli_client(int argc, char **argv)

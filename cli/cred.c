@@ -489,7 +489,7 @@ static int cmd_list(int argc, char **argv, const char *dir, bool zephyr)
 		return EXIT_FAIL;
 	}
 	if (!zephyr && l.n > 0) {
-		printf("%-10s %-11s %6s  %-44s  %s\n", "TAG", "TYPE", "BYTES", "SHA-256 (base64)",
+		printf("%-10s %-17s %6s  %-44s  %s\n", "TAG", "TYPE", "BYTES", "SHA-256 (base64)",
 		       "CERTIFICATE");
 	}
 	for (size_t i = 0; i < l.n; i++) {
@@ -521,7 +521,7 @@ static int cmd_list(int argc, char **argv, const char *dir, bool zephyr)
 		if (zephyr) {
 			printf("%d,%s,%s,%d\n", l.e[i].tag, type_compact(l.e[i].type), b64, err);
 		} else {
-			printf("%-10d %-11s %6zu  %-44s  %s\n", l.e[i].tag, type_name(l.e[i].type),
+			printf("%-10d %-17s %6zu  %-44s  %s\n", l.e[i].tag, type_name(l.e[i].type),
 			       l.e[i].len, b64, details);
 		}
 		if (buf != NULL) {
@@ -557,7 +557,7 @@ int cli_cred(int argc, char **argv)
 			replace = true;
 		} else if (strcmp(argv[i], "--zephyr") == 0) {
 			zephyr = true;
-		} else if (argv[i][0] == '-' && argv[i][1] != '\0' && n < 5) {
+		} else if (argv[i][0] == '-' && argv[i][1] == '-') {
 			cli_err("unknown option %s (see secsock cred --help)", argv[i]);
 			return EXIT_USAGE;
 		} else if (n < (int)(sizeof(args) / sizeof(args[0]))) {
