@@ -78,6 +78,10 @@ static int pump(int fd, const struct cli_tls *t, size_t *sent, size_t *rcvd)
 			} else if (r == 0 && !t->dtls) {
 				return 0; /* the peer closed */
 			} else if (r < 0 && errno != EAGAIN) {
+				if (t->dtls && !in_open) {
+					return 0; /* all sent; the peer went away (ICMP) meanwhile
+						   */
+				}
 				cli_err("receive: %s", strerror(errno));
 				return EXIT_FAIL;
 			}
@@ -139,6 +143,25 @@ static int connect_once(const struct cli_tls *t, const struct zsock_addrinfo *ai
 	return vfail ? EXIT_VERIFY : EXIT_FAIL;
 }
 
+/*
+ * A TLS 1.3 server sends its session tickets after the handshake; they are
+ * read (and cached) by a receive call. Give them 300 ms before closing.
+ */
+static void take_tickets(int fd)
+{
+	int64_t end = cli_now_ms() + 300;
+	char buf[256];
+
+	while (cli_now_ms() < end) {
+		struct zsock_pollfd p = {.fd = fd, .events = ZSOCK_POLLIN};
+
+		if (zsock_poll(&p, 1, (int)(end - cli_now_ms())) <= 0 ||
+		    zsock_recv(fd, buf, sizeof(buf), ZSOCK_MSG_DONTWAIT) == 0) {
+			return;
+		}
+	}
+}
+
 int cli_client(int argc, char **argv)
 {
 	struct cli_tls t = {.verify = -1, .wait_ms = 1000};
@@ -195,6 +218,7 @@ int cli_client(int argc, char **argv)
 				 t.psk_hex != NULL && t.ca == NULL && t.ntags == 0, desc,
 				 sizeof(desc));
 		cli_note("connected to %s port %s: %s", pos[0], pos[1], desc);
+		take_tickets(fd);
 		zsock_close(fd);
 		fd = -1;
 	}

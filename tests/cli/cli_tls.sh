@@ -100,17 +100,19 @@ else
 	pass "$name: $(grep -c '^\[' "$srv_err") peers, $(grep -o 'Connection ID [a-z]*' "$err_a")"
 fi
 
-name="secsock client --resume <-> secsock server"
-# shellcheck disable=SC2086
-srv_start resume $srvcred --tls1.2 --max 2
-# shellcheck disable=SC2086
-client resume "again" $ca --tls1.2 --resume localhost "$srv_port"
-srv_wait
-if [ "$cli_rc" = 0 ] && has "$cli_err" "session resumed: yes" && has "$srv_err" "resumed session"; then
-	pass "$name: second connection resumed (both ends say so)"
-else
-	fail "$name" "client exit $cli_rc" "$cli_err" "$srv_err"
-fi
+for v in 1.2 1.3; do
+	name="secsock client --resume <-> secsock server, TLS $v (session ID / ticket)"
+	# shellcheck disable=SC2086
+	srv_start "resume$v" $srvcred "--tls$v" --max 2
+	# shellcheck disable=SC2086
+	client "resume$v" "again" $ca "--tls$v" --resume localhost "$srv_port"
+	srv_wait
+	if [ "$cli_rc" = 0 ] && has "$cli_err" "session resumed: yes" && has "$srv_err" "resumed session"; then
+		pass "$name: second connection resumed (both ends say so)"
+	else
+		fail "$name" "client exit $cli_rc" "$cli_err" "$srv_err"
+	fi
+done
 
 name="secsock client <-> secsock server, ALPN"
 # shellcheck disable=SC2086
