@@ -83,6 +83,7 @@ else
 fi
 
 name="secsock client <-> secsock server, DTLS 1.2 with Connection IDs, two clients"
+# shellcheck disable=SC2086
 srv_start dtls $srvcred --psk "$PSK" --psk-id dtls-id --dtls --cid --max 2
 # shellcheck disable=SC2086
 client dtls-a "datagram A" $ca --dtls --cid localhost "$srv_port"
@@ -129,6 +130,7 @@ fi
 name="secsock server: a second client served while the first stays connected"
 # shellcheck disable=SC2086
 srv_start many $srvcred --max 2
+# shellcheck disable=SC2086
 (sleep 2; printf 'slow') | timeout 30 "$secsock" client $ca --wait 300 localhost "$srv_port" \
 	>"$tmp/slow.out" 2>"$tmp/slow.err" &
 slow=$!
