@@ -8,6 +8,7 @@
 #define SECSOCK_SECSOCK_H
 
 #include <zephyr/net/socket.h>
+#include <zephyr/net/tls_credentials.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -197,6 +198,130 @@ SECSOCK_API int secsock_ticket_keys_load(const char *path);
  * @return A static NUL-terminated string.
  */
 SECSOCK_API const char *secsock_version(void);
+
+/* ---- Persistent credential store ---- */
+
+/** secsock_cred_store_dir(): load only; later adds and deletes stay in memory. */
+#define SECSOCK_CRED_DIR_READONLY (1u << 0)
+/** secsock_cred_store_dir(): create the directory (mode 0700, parents too) if missing. */
+#define SECSOCK_CRED_DIR_CREATE   (1u << 1)
+
+/**
+ * @brief Told about a file of the store that was skipped, or a directory refused.
+ * @param arg  The pointer given to secsock_cred_store_dir().
+ * @param name The file (or the directory) concerned.
+ * @param why  What is wrong with it, in words.
+ */
+typedef void (*secsock_cred_report_t)(void *arg, const char *name, const char *why);
+
+/**
+ * @brief Keep the credential store in a directory (one file per credential), or in memory only.
+ *
+ * With a @p path, the store's content is replaced by the credentials in that
+ * directory, and from then on every tls_credential_add(), secsock_cred_replace()
+ * and tls_credential_delete() is written to it before it returns: a temporary
+ * file, fsync, rename, fsync of the directory, under an flock() that serialises
+ * processes. Files are created 0600. A directory not owned by this user or
+ * writable by group or others is refused. Damaged, foreign or unsafe files are
+ * skipped and passed to @p report (and to the debug output at level 1). Call it
+ * again to reload changes made by other processes.
+ *
+ * Without this call, the environment variable @c SECSOCK_CRED_DIR, when set,
+ * selects a directory (created if missing) the first time the store is used;
+ * if that directory cannot be used, adds and deletes fail with its error.
+ * Once this function has been called, the environment is never read.
+ *
+ * @param path   The directory, or NULL for memory only (the credentials loaded stay).
+ * @param flags  0, or SECSOCK_CRED_DIR_READONLY and/or SECSOCK_CRED_DIR_CREATE.
+ * @param report Called for each file skipped; may be NULL.
+ * @param arg    Passed to @p report.
+ *
+ * @return The number of credentials loaded (>= 0), or a negative errno:
+ * @retval -EINVAL Unknown flags, or an empty @p path.
+ * @retval -EPERM  The directory is not owned by this user, or is group/world-writable.
+ * @retval -ENOENT The directory does not exist (and SECSOCK_CRED_DIR_CREATE was not given).
+ * @retval -EACCES The directory cannot be read.
+ */
+SECSOCK_API int secsock_cred_store_dir(const char *path, unsigned int flags,
+				       secsock_cred_report_t report, void *arg);
+
+/**
+ * @brief Add a credential, or replace the one (tag, type) holds, in one step.
+ *
+ * As tls_credential_add(), but an existing credential is overwritten: sockets
+ * never see the tag without it, and with a directory store a crash leaves the
+ * old file or the new one. The old copy is zeroized.
+ *
+ * @param tag     Security tag, >= 0.
+ * @param type    Credential type.
+ * @param cred    Credential bytes.
+ * @param credlen Length of @p cred.
+ *
+ * @retval 0        Added or replaced.
+ * @retval -EINVAL  NULL buffer, zero length, negative tag or unknown type.
+ * @retval -ENOMEM  The store is full, or out of memory.
+ * @retval -ENOTSUP TLS_CREDENTIAL_PRIVATE_KEY_PSA.
+ * @retval -EFBIG   Larger than a directory store takes (1 MiB).
+ * @retval -EIO     (or another errno) The directory store could not be written.
+ */
+SECSOCK_API int secsock_cred_replace(sec_tag_t tag, enum tls_credential_type type, const void *cred,
+				     size_t credlen);
+
+/**
+ * @brief Called once per stored credential by secsock_cred_foreach().
+ * @param arg  The pointer given to secsock_cred_foreach().
+ * @param tag  Its security tag.
+ * @param type Its type.
+ * @param len  Its length in bytes.
+ * @return 0 to go on, a negative value to stop (secsock_cred_foreach() returns it).
+ */
+typedef int (*secsock_cred_list_t)(void *arg, sec_tag_t tag, enum tls_credential_type type,
+				   size_t len);
+
+/**
+ * @brief Visit every credential in the store, by tag then type.
+ *
+ * @p fn runs under the store's read lock: it may call tls_credential_get() but
+ * must not add, replace or delete credentials.
+ *
+ * @param fn  Called once per credential.
+ * @param arg Passed to @p fn.
+ *
+ * @return The number of credentials visited, or the first negative value @p fn returned.
+ * @retval -EINVAL @p fn is NULL.
+ */
+SECSOCK_API int secsock_cred_foreach(secsock_cred_list_t fn, void *arg);
+
+/* ---- Debug output ---- */
+
+/**
+ * @brief Receives one line of debug output (no trailing newline).
+ * @param arg    The pointer given to secsock_debug().
+ * @param level  1 errors, 2 events, 3 details, 4 verbose.
+ * @param origin "secsock" for the library's own lines, "mbedtls" for the engine's.
+ * @param line   The text.
+ */
+typedef void (*secsock_debug_cb_t)(void *arg, int level, const char *origin, const char *line);
+
+/**
+ * @brief Set the debug level and where lines go.
+ *
+ * Level 0 writes nothing (the default); 1 adds failures (handshakes, with the
+ * reason; credential store problems); 2 connections established and closed,
+ * with version and cipher suite, and Mbed TLS's level 1; 3 and 4 add Mbed
+ * TLS's levels 2-3 and 4 (state machine, then record dumps). Key material
+ * is never written: Mbed TLS dumps of secrets, keys, IVs and MPIs are
+ * replaced by their name and length. Without this call, the environment
+ * variable @c SECSOCK_DEBUG (0-4) sets the level and lines go to stderr.
+ *
+ * @param level 0 to 4.
+ * @param cb    Receives each line; NULL for stderr.
+ * @param arg   Passed to @p cb.
+ *
+ * @retval 0       Set.
+ * @retval -EINVAL @p level outside 0..4.
+ */
+SECSOCK_API int secsock_debug(int level, secsock_debug_cb_t cb, void *arg);
 
 #ifdef __cplusplus
 }

@@ -1,7 +1,8 @@
 /*
- * The process-wide TLS credential store (tls_credentials.h, store.h): an
- * array of (tag, type) → heap copy kept sorted by tag then type, under one
- * rwlock. Lookups are binary searches; a tag's credentials sit side by side.
+ * The process-wide TLS credential store in memory (store.h): an array of
+ * (tag, type) → heap copy kept sorted by tag then type, under one rwlock.
+ * Lookups are binary searches; a tag's credentials sit side by side. The
+ * entry points and the directory backend are in api.c.
  */
 #include "cred/store.h"
 #include "util/util.h"
@@ -28,13 +29,6 @@ static size_t ncreds;
 static pthread_rwlock_t lock = PTHREAD_RWLOCK_INITIALIZER;
 static _Atomic uint64_t generation;
 static _Atomic(zt_cred_hook) delete_hook;
-
-static bool type_valid(enum tls_credential_type type)
-{
-	int t = (int)type;
-
-	return t >= TLS_CREDENTIAL_CA_CERTIFICATE && t <= TLS_CREDENTIAL_PRIVATE_KEY_PSA;
-}
 
 static int key_cmp(const struct cred *c, sec_tag_t tag, enum tls_credential_type type)
 {
@@ -79,24 +73,27 @@ static void free_copy(void *buf, size_t len)
 	free(buf);
 }
 
-/*
- * Zephyr's volatile backend keeps the caller's pointer and checks nothing but
- * the slot; we copy and reject what can never be used
- * (docs/zephyr-behaviour.md §2.1, "Deliberate differences").
- */
-int tls_credential_add(sec_tag_t tag, enum tls_credential_type type, const void *cred,
-		       size_t credlen)
+static void changed(void)
 {
+	zt_cred_hook hook = atomic_load(&delete_hook);
+
+	if (hook != NULL) {
+		hook(); /* parsed copies in caches go too */
+	}
+}
+
+/*
+ * Arguments are checked by the entry points (api.c). With @p replace an
+ * existing (tag, type) is overwritten in place and its old copy wiped.
+ */
+int zt_store_add(sec_tag_t tag, enum tls_credential_type type, const void *cred, size_t credlen,
+		 bool replace)
+{
+	struct cred old = {0};
 	void *copy;
 	size_t i;
 	int rc = -EIO;
 
-	if (cred == NULL || credlen == 0 || tag < 0 || !type_valid(type)) {
-		return -EINVAL;
-	}
-	if (type == TLS_CREDENTIAL_PRIVATE_KEY_PSA) {
-		return -ENOTSUP;
-	}
 	copy = malloc(credlen);
 	if (copy == NULL) {
 		return -ENOMEM;
@@ -107,16 +104,22 @@ int tls_credential_add(sec_tag_t tag, enum tls_credential_type type, const void 
 	i = lower_bound(tag, type);
 	/* docs/zephyr-behaviour.md §2: -EEXIST before -ENOMEM, as the volatile backend checks */
 	if (i < ncreds && key_cmp(&creds[i], tag, type) == 0) {
-		rc = -EEXIST;
-		goto out;
+		if (!replace) {
+			rc = -EEXIST;
+			goto out;
+		}
+		old = creds[i];
+		creds[i].buf = copy;
+		creds[i].len = credlen;
+	} else {
+		if (ncreds == ZT_MAX_CREDENTIALS) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		memmove(&creds[i + 1], &creds[i], (ncreds - i) * sizeof(creds[0]));
+		creds[i] = (struct cred){.tag = tag, .type = type, .buf = copy, .len = credlen};
+		ncreds++;
 	}
-	if (ncreds == ZT_MAX_CREDENTIALS) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	memmove(&creds[i + 1], &creds[i], (ncreds - i) * sizeof(creds[0]));
-	creds[i] = (struct cred){.tag = tag, .type = type, .buf = copy, .len = credlen};
-	ncreds++;
 	atomic_fetch_add(&generation, 1);
 	copy = NULL;
 	rc = 0;
@@ -125,6 +128,20 @@ out:
 	if (copy != NULL) {
 		free_copy(copy, credlen);
 	}
+	if (old.buf != NULL) {
+		free_copy(old.buf, old.len);
+		changed();
+	}
+	return rc;
+}
+
+int zt_store_room(sec_tag_t tag, enum tls_credential_type type)
+{
+	int rc;
+
+	pthread_rwlock_rdlock(&lock);
+	rc = find(tag, type) != NULL ? -EEXIST : ncreds == ZT_MAX_CREDENTIALS ? -ENOMEM : 0;
+	pthread_rwlock_unlock(&lock);
 	return rc;
 }
 
@@ -133,14 +150,11 @@ out:
  * answer is then -EFBIG with *credlen set (stored credentials are never
  * empty), or -ENOENT.
  */
-int tls_credential_get(sec_tag_t tag, enum tls_credential_type type, void *cred, size_t *credlen)
+int zt_store_get(sec_tag_t tag, enum tls_credential_type type, void *cred, size_t *credlen)
 {
 	const struct cred *c;
 	int rc = 0;
 
-	if (credlen == NULL || !type_valid(type) || (cred == NULL && *credlen != 0)) {
-		return -EINVAL;
-	}
 	pthread_rwlock_rdlock(&lock);
 	c = find(tag, type);
 	if (c == NULL) {
@@ -157,14 +171,11 @@ int tls_credential_get(sec_tag_t tag, enum tls_credential_type type, void *cred,
 	return rc;
 }
 
-int tls_credential_delete(sec_tag_t tag, enum tls_credential_type type)
+int zt_store_delete(sec_tag_t tag, enum tls_credential_type type)
 {
 	struct cred gone = {0};
 	size_t i;
 
-	if (!type_valid(type)) {
-		return -EINVAL;
-	}
 	pthread_rwlock_wrlock(&lock);
 	i = lower_bound(tag, type);
 	if (i < ncreds && key_cmp(&creds[i], tag, type) == 0) {
@@ -180,12 +191,55 @@ int tls_credential_delete(sec_tag_t tag, enum tls_credential_type type)
 	}
 	/* unreachable from the table now: wipe outside the lock */
 	free_copy(gone.buf, gone.len);
-	zt_cred_hook hook = atomic_load(&delete_hook);
-
-	if (hook != NULL) {
-		hook(); /* parsed copies in caches go too */
-	}
+	changed();
 	return 0;
+}
+
+void zt_store_clear(void)
+{
+	struct cred *gone;
+	size_t n;
+
+	gone = malloc(sizeof(*gone) * ZT_MAX_CREDENTIALS);
+	pthread_rwlock_wrlock(&lock);
+	n = ncreds;
+	for (size_t i = 0; i < n; i++) {
+		if (gone != NULL) {
+			gone[i] = creds[i];
+		} else {
+			free_copy(creds[i].buf,
+				  creds[i].len); /* under the lock: no memory to defer */
+		}
+		creds[i] = (struct cred){0};
+	}
+	ncreds = 0;
+	atomic_fetch_add(&generation, 1);
+	pthread_rwlock_unlock(&lock);
+	for (size_t i = 0; gone != NULL && i < n; i++) {
+		free_copy(gone[i].buf, gone[i].len);
+	}
+	free(gone);
+	if (n > 0) {
+		changed();
+	}
+}
+
+int zt_store_list(zt_store_list_fn fn, void *arg)
+{
+	int rc = 0;
+
+	pthread_rwlock_rdlock(&lock);
+	for (size_t i = 0; i < ncreds; i++) {
+		int r = fn(arg, creds[i].tag, creds[i].type, creds[i].len);
+
+		if (r < 0) {
+			rc = r;
+			break;
+		}
+		rc++;
+	}
+	pthread_rwlock_unlock(&lock);
+	return rc;
 }
 
 void zt_cred_on_delete(zt_cred_hook fn)

@@ -47,14 +47,45 @@ int zt_cred_with_tags(const sec_tag_t *tags, int ntags, zt_cred_list_fn fn, void
 int zt_cred_with(sec_tag_t tag, enum tls_credential_type type,
 		 int (*fn)(void *arg, const void *buf, size_t len), void *arg);
 
+/* ---- the in-memory table (store.c); entry points check arguments (api.c) ---- */
+
+/** Copy in (tag, type); -EEXIST unless @p replace, -ENOMEM when full. */
+int zt_store_add(sec_tag_t tag, enum tls_credential_type type, const void *cred, size_t credlen,
+		 bool replace);
+
+/** 0 if (tag, type) could be added now, -EEXIST or -ENOMEM. */
+int zt_store_room(sec_tag_t tag, enum tls_credential_type type);
+
+/** tls_credential_get() semantics; arguments already checked. */
+int zt_store_get(sec_tag_t tag, enum tls_credential_type type, void *cred, size_t *credlen);
+
+/** Remove and wipe; -ENOENT if missing. */
+int zt_store_delete(sec_tag_t tag, enum tls_credential_type type);
+
+/** Remove and wipe every credential. */
+void zt_store_clear(void);
+
+typedef int (*zt_store_list_fn)(void *arg, sec_tag_t tag, enum tls_credential_type type,
+				size_t len);
+
+/** @p fn for every credential in (tag, type) order, under the read lock. Count or fn's < 0. */
+int zt_store_list(zt_store_list_fn fn, void *arg);
+
+/**
+ * Load SECSOCK_CRED_DIR the first time anything asks for credentials
+ * (api.c); every path into the store that does not pass through a
+ * tls_credential_* entry point calls it first.
+ */
+void zt_cred_ready(void);
+
 /** Counter bumped by every add and delete; lets parsed credentials be cached. */
 uint64_t zt_cred_generation(void);
 
 typedef void (*zt_cred_hook)(void);
 
 /**
- * Call @p fn after every successful tls_credential_delete(), outside the
- * store's lock: whoever caches parsed credentials drops them (one hook).
+ * Call @p fn after every credential that is deleted or replaced, outside
+ * the store's lock: whoever caches parsed credentials drops them (one hook).
  */
 void zt_cred_on_delete(zt_cred_hook fn);
 

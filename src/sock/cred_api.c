@@ -26,6 +26,7 @@ int tls_credential_expiry(sec_tag_t tag, enum tls_credential_type type, time_t *
 	    (type != TLS_CREDENTIAL_CA_CERTIFICATE && type != TLS_CREDENTIAL_PUBLIC_CERTIFICATE)) {
 		return -EINVAL;
 	}
+	zt_cred_ready();
 	rc = zt_cred_with(tag, type, expiry_of, &not_after);
 	if (rc == 0) {
 		*expiry = (time_t)not_after;

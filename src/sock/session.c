@@ -22,6 +22,7 @@
 
 #include "sock/dtls_priv.h"
 #include "sock/sock.h"
+#include "util/log.h"
 
 /*
  * When the engine asks for less than this (a record header, a small record's
@@ -248,6 +249,44 @@ static ssize_t want(const struct zt_session *ss, struct zt_want *w)
 	return -EAGAIN;
 }
 
+/* debug output (src/util/log.h): what was negotiated, never a key */
+static void log_established(const struct zt_session *ss)
+{
+	char alpn[64] = "";
+	size_t len = sizeof(alpn);
+	int v;
+
+	if (!zt_log_on(ZT_LOG_INFO)) {
+		return;
+	}
+	v = zt_eng_info_int(ss->eng, ZT_INFO_VERSION);
+	if (zt_eng_info(ss->eng, ZT_INFO_ALPN, alpn, &len) < 0) {
+		alpn[0] = '\0';
+	}
+	zt_log(ZT_LOG_INFO, "fd %d: handshake done: %s, suite 0x%04X%s%s%s", ss->s->fd,
+	       v == ZT_VERSION_TLS_1_3   ? "TLS 1.3"
+	       : v == ZT_VERSION_TLS_1_2 ? "TLS 1.2"
+					 : "DTLS 1.2",
+	       (unsigned)zt_eng_info_int(ss->eng, ZT_INFO_SUITE),
+	       zt_eng_info_int(ss->eng, ZT_INFO_RESUMED) == 1 ? ", resumed" : "",
+	       alpn[0] != '\0' ? ", ALPN " : "", alpn);
+}
+
+static void log_failure(const struct zt_session *ss, ssize_t err)
+{
+	char why[256] = "";
+	size_t len = sizeof(why);
+
+	if (!zt_log_on(ZT_LOG_ERROR)) {
+		return;
+	}
+	if (zt_eng_info(ss->eng, ZT_INFO_FAILURE, why, &len) < 0) {
+		why[0] = '\0';
+	}
+	zt_log(ZT_LOG_ERROR, "fd %d: handshake failed: %s%s%s", ss->s->fd, strerror((int)-err),
+	       why[0] != '\0' ? ": " : "", why);
+}
+
 static ssize_t step_once(struct zt_session *ss, enum zt_op op, void *buf, size_t len, size_t *full,
 			 struct zt_want *w)
 {
@@ -260,10 +299,12 @@ static ssize_t step_once(struct zt_session *ss, enum zt_op op, void *buf, size_t
 			return want(ss, w); /* 1: a cookie exchange, still nothing established */
 		}
 		if (n < 0) {
+			log_failure(ss, n);
 			return n;
 		}
 		/* DTLS: a client reconnecting from the same address resets a server peer */
 		ss->established = !ss->dgram || !ss->gated;
+		log_established(ss);
 		if (op == ZT_OP_HANDSHAKE) {
 			return 0;
 		}

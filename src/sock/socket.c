@@ -127,6 +127,7 @@ static void hooks_init(void)
 	/* the environment's extensions: SSLKEYLOGFILE, SECSOCK_TICKET_KEY_FILE */
 	zt_keylog_init();
 	zt_ticket_keys_init();
+	zt_cred_ready(); /* SECSOCK_CRED_DIR, before any option names a tag */
 }
 
 /* docs/zephyr-behaviour.md §3.2: protocol checks, then a real kernel socket underneath */

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the built tree into a temporary prefix and uses it the way a consumer does:
 # pkg-config against the shared library, pkg-config --static against libsecsock.a,
-# find_package(secsock) from a CMake project, the exported symbol set (nm -D) against
+# find_package(secsock) from a CMake project, bin/secsock and the manual pages, the exported
+# symbol set (nm -D) against
 # the committed tests/unit/exports.txt, and the installed headers on their own
 # (C11 strict, GNU C, C++). Prints "N passed, N failed"; exits non-zero on any failure.
 #
@@ -34,6 +35,15 @@ fi
 # (no "| grep -q" under pipefail: grep leaving early can SIGPIPE the writer)
 if readelf -d "$so" 2>/dev/null | grep -E 'R(UN)?PATH' | grep -F "$bin" >/dev/null; then
 	missing="$missing (libsecsock.so keeps an RPATH into the build tree)"
+fi
+# the command and the manual pages (a .so page for each other name a page documents)
+for f in bin/secsock share/man/man1/secsock.1 share/man/man3/secsock.3 \
+	share/man/man3/zsock_setsockopt.3 share/man/man3/tls_credential_get.3 \
+	share/man/man3/secsock_cred_store_dir.3; do
+	[ -f "$prefix/$f" ] || missing="$missing $f"
+done
+if [ -x "$prefix/bin/secsock" ] && ! "$prefix/bin/secsock" --version >"$log" 2>&1; then
+	missing="$missing (bin/secsock --version fails)"
 fi
 if [ -n "$missing" ]; then
 	fail files "not installed:$missing"

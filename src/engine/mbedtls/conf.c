@@ -326,6 +326,7 @@ int zt_mbed_conf_new(struct zt_eng_conf **out, const struct zt_eng_cfg *cfg,
 		goto out;
 	}
 	mbedtls_ssl_conf_rng(&c->ssl, zt_mbed_rng, NULL);
+	zt_mbed_debug_conf(&c->ssl);
 	apply_versions(c, cfg);
 	if (cfg->verify >= 0) {
 		mbedtls_ssl_conf_authmode(&c->ssl, cfg->verify);

@@ -30,6 +30,7 @@ static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
 static void global_init(void)
 {
 	init_rc = psa_crypto_init() == PSA_SUCCESS ? 0 : -EIO;
+	zt_mbed_debug_init();
 }
 
 int zt_mbed_global_init(void)

@@ -161,6 +161,10 @@ void zt_mbed_cache_purge_clients(void);
 
 /* process-wide (global.c) */
 int zt_mbed_global_init(void);
+
+/* debug.c: Mbed TLS debug lines into secsock's debug output, without key material */
+void zt_mbed_debug_init(void);
+void zt_mbed_debug_conf(mbedtls_ssl_config *conf);
 const char *zt_mbed_version(void);
 uint32_t zt_mbed_version_number(void);
 void zt_mbed_cache_purge(void);
