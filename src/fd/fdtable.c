@@ -5,6 +5,7 @@
  * concurrent close() cannot free the socket between the load and the reference.
  */
 #include "fd/fdtable.h"
+#include "sys/host.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -119,7 +120,7 @@ void zt_fd_release(struct zt_fd_obj *s)
 	uintptr_t tomb = (uintptr_t)s | TOMB, mine = (uintptr_t)s;
 
 	if (!s->in_table || slot == NULL) {
-		close(fd); /* never registered (a failed accept): the number is ours alone */
+		zt_sys_close(fd); /* never registered (a failed accept): the number is ours alone */
 		return;
 	}
 	pthread_mutex_lock(stripe(fd));
@@ -130,7 +131,7 @@ void zt_fd_release(struct zt_fd_obj *s)
 	 */
 	if (atomic_compare_exchange_strong(slot, &tomb, 0) ||
 	    atomic_compare_exchange_strong(slot, &mine, 0)) {
-		close(fd);
+		zt_sys_close(fd);
 	}
 	pthread_mutex_unlock(stripe(fd));
 }
@@ -176,13 +177,13 @@ int zt_fd_retire(struct zt_fd_obj *s)
 		return 0;
 	}
 	pthread_once(&placeholder_once, placeholder_open);
-	if (placeholder >= 0 && dup3(placeholder, s->fd, O_CLOEXEC) >= 0) {
+	if (placeholder >= 0 && zt_sys_dup3(placeholder, s->fd, O_CLOEXEC) >= 0) {
 		return 0;
 	}
 	/* no placeholder: at least no byte may leave through the socket any more */
 	int rc = -errno;
 
-	(void)shutdown(s->fd, SHUT_RDWR);
+	(void)zt_sys_shutdown(s->fd, SHUT_RDWR);
 	return rc;
 }
 

@@ -14,6 +14,7 @@
 
 #include "fd/fdtable.h"
 #include "sock/ops.h"
+#include "sys/host.h"
 
 #define STACK_FDS 32
 
@@ -108,7 +109,7 @@ int zsock_poll(struct zsock_pollfd *fds, int nfds, int timeout)
 	}
 	if (!ours) {
 		/* same layout as struct pollfd (checked in tests) */
-		return poll((struct pollfd *)fds, (nfds_t)nfds, timeout);
+		return zt_sys_poll((struct pollfd *)fds, (nfds_t)nfds, timeout);
 	}
 	if (call_init(&c, nfds) < 0) {
 		errno = ENOMEM;
@@ -155,7 +156,7 @@ int zsock_poll(struct zsock_pollfd *fds, int nfds, int timeout)
 			}
 		}
 		c.kfds[nfds] = (struct pollfd){.fd = c.armed ? efd : -1, .events = POLLIN};
-		n = poll(c.kfds, (nfds_t)nfds + 1, left > INT32_MAX ? INT32_MAX : (int)left);
+		n = zt_sys_poll(c.kfds, (nfds_t)nfds + 1, left > INT32_MAX ? INT32_MAX : (int)left);
 		if (n < 0) {
 			count = -1;
 			break;
@@ -163,7 +164,7 @@ int zsock_poll(struct zsock_pollfd *fds, int nfds, int timeout)
 		if (c.kfds[nfds].revents & POLLIN) {
 			uint64_t drain;
 
-			(void)!read(efd, &drain, sizeof(drain));
+			(void)!zt_sys_read(efd, &drain, sizeof(drain));
 		}
 		count = 0;
 		for (int i = 0; i < nfds; i++) {

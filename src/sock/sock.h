@@ -19,6 +19,7 @@
 
 #include "engine/engine.h"
 #include "fd/fdtable.h"
+#include "sys/host.h"
 #include "util/list.h"
 #include "util/util.h"
 
@@ -338,6 +339,13 @@ void zt_sock_destroy(struct zt_sock *s);
  * SO_ERROR. Moving to ZT_ESTABLISHED clears the latched error.
  */
 void zt_sock_set_state(struct zt_sock *s, enum zt_state state, int err);
+
+/**
+ * zsock_fcntl() with its third argument already taken from the variadic
+ * list (an int or a pointer, as the C library passes it on); for
+ * libsecsock-posix's fcntl(). Sets errno, returns as fcntl().
+ */
+int zt_fcntl(int sock, int cmd, uintptr_t arg);
 
 /** Defaults of a new socket (docs/zephyr-behaviour.md §3.2). */
 void zt_opts_init(struct zt_opts *o);

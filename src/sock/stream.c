@@ -65,7 +65,8 @@ static int session_begin(struct zt_sock *s, bool server, const struct sockaddr *
 	}
 	zt_sock_sess_cfg(s, &sc);
 	if (!server && s->opts.session_cache == TLS_SESSION_CACHE_ENABLED) {
-		if (peer == NULL && getpeername(s->fd, (struct sockaddr *)&got, &glen) == 0) {
+		if (peer == NULL &&
+		    zt_sys_getpeername(s->fd, (struct sockaddr *)&got, &glen) == 0) {
 			peer = (const struct sockaddr *)&got;
 			peerlen = glen;
 		}
@@ -118,13 +119,13 @@ static int progress(struct zt_sock *s, struct zt_want *w)
 		int err = 0;
 		socklen_t len = sizeof(err);
 
-		if (poll(&p, 1, 0) == 0) {
+		if (zt_sys_poll(&p, 1, 0) == 0) {
 			*w = (struct zt_want){POLLOUT, ZT_FOREVER, false};
 			return -EAGAIN;
 		}
 		/* writable without an error or hang-up: connected, nothing to ask */
 		if ((p.revents & (POLLERR | POLLHUP)) != 0 &&
-		    getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) {
+		    zt_sys_getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) {
 			err = errno;
 		}
 		if (err != 0) {
@@ -193,7 +194,7 @@ static int tcp_connect(struct zt_sock *s, const struct sockaddr *addr, socklen_t
 	int64_t deadline;
 	int rc;
 
-	if (connect(s->fd, addr, addrlen) == 0) {
+	if (zt_sys_connect(s->fd, addr, addrlen) == 0) {
 		return 0;
 	}
 	if (errno != EINPROGRESS) {
@@ -220,7 +221,7 @@ static int tcp_connect(struct zt_sock *s, const struct sockaddr *addr, socklen_t
 		if (!(rc & POLLHUP)) {
 			return 0; /* writable, no error: connected */
 		}
-		if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) {
+		if (zt_sys_getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) {
 			return -errno;
 		}
 		return err != 0 ? -err : -ECONNREFUSED;
@@ -289,7 +290,7 @@ out:
 
 int zt_stream_listen(struct zt_sock *s, int backlog)
 {
-	if (listen(s->fd, backlog) < 0) {
+	if (zt_sys_listen(s->fd, backlog) < 0) {
 		return -errno;
 	}
 	pthread_mutex_lock(&s->lock);
@@ -303,7 +304,7 @@ static int accept_tcp(struct zt_sock *l, struct sockaddr *addr, socklen_t *addrl
 	int fd, rc;
 
 	for (;;) {
-		fd = accept4(l->fd, addr, addrlen, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		fd = zt_sys_accept4(l->fd, addr, addrlen, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd >= 0) {
 			return fd;
 		}
@@ -372,7 +373,7 @@ int zt_stream_accept(struct zt_sock *l, struct sockaddr *addr, socklen_t *addrle
 	}
 	c = child_new(l, fd, &rc);
 	if (c == NULL) {
-		close(fd);
+		zt_sys_close(fd);
 		return rc;
 	}
 	zt_sock_sess_cfg(c, &sc);
@@ -433,7 +434,7 @@ static bool peer_gone(struct zt_sock *s)
 		return false;
 	}
 	atomic_store(&s->peer_check_ms, now);
-	return poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+	return zt_sys_poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
 }
 
 /* A handshake still to run (asynchronous): finish it, or say EAGAIN. With rx/tx lock. */

@@ -20,7 +20,7 @@ static pthread_once_t efd_once = PTHREAD_ONCE_INIT;
 
 static void efd_release(void *p)
 {
-	close((int)(intptr_t)p - 1);
+	zt_sys_close((int)(intptr_t)p - 1);
 }
 
 static void efd_key_init(void)
@@ -44,7 +44,7 @@ int zt_thread_efd(void)
 	}
 	/* stored as fd + 1 so that fd 0 is not NULL */
 	if (pthread_setspecific(efd_key, (void *)(intptr_t)(efd + 1)) != 0) {
-		close(efd);
+		zt_sys_close(efd);
 		return -ENOMEM;
 	}
 	return efd;
@@ -97,14 +97,14 @@ static void wake(struct zt_sock *s, int except)
 		int v = atomic_load(&s->wslot[i]);
 
 		if (v != 0 && v - 1 != except) {
-			(void)!write(v - 1, &one, sizeof(one));
+			(void)!zt_sys_write(v - 1, &one, sizeof(one));
 		}
 	}
 	atomic_fetch_sub(&s->waking, 1);
 	pthread_mutex_lock(&s->lock);
 	for (struct zt_waiter *w = s->waiters; w != NULL; w = w->next) {
 		if (w->efd != except) {
-			(void)!write(w->efd, &one, sizeof(one));
+			(void)!zt_sys_write(w->efd, &one, sizeof(one));
 		}
 	}
 	pthread_mutex_unlock(&s->lock);
@@ -127,7 +127,7 @@ static int so_error(int fd)
 	int err = 0;
 	socklen_t len = sizeof(err);
 
-	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err == 0) {
+	if (zt_sys_getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err == 0) {
 		return -EIO;
 	}
 	return -err;
@@ -170,7 +170,7 @@ int zt_wait_since(struct zt_sock *s, short events, int64_t deadline, unsigned se
 		pfd[0] = (struct pollfd){
 			.fd = s->fd, .events = events | (s->type == SOCK_STREAM ? POLLRDHUP : 0)};
 		pfd[1] = (struct pollfd){.fd = w.efd, .events = POLLIN};
-		n = poll(pfd, 2, left > INT32_MAX ? INT32_MAX : (int)left);
+		n = zt_sys_poll(pfd, 2, left > INT32_MAX ? INT32_MAX : (int)left);
 		if (n < 0) {
 			if (errno == EINTR) {
 				continue; /* a signal: keep waiting until the deadline */
@@ -179,7 +179,7 @@ int zt_wait_since(struct zt_sock *s, short events, int64_t deadline, unsigned se
 			break;
 		}
 		if (pfd[1].revents & POLLIN) {
-			(void)!read(w.efd, &drain, sizeof(drain));
+			(void)!zt_sys_read(w.efd, &drain, sizeof(drain));
 			if (atomic_load(&s->closing)) {
 				n = -EINTR;
 				break;
