@@ -303,10 +303,15 @@ ssize_t zt_session_step(struct zt_session *ss, enum zt_op op, void *buf, size_t 
 	return n;
 }
 
+void (*zt_watch_hook)(struct zt_sock *s);
+
 void zt_session_wake_pollers(struct zt_sock *s)
 {
 	if (atomic_load(&s->wake_pollers) && atomic_exchange(&s->wake_pollers, false)) {
 		zt_wake_others(s);
+		if (atomic_load_explicit(&s->watch, memory_order_acquire) != NULL) {
+			zt_watch_hook(s); /* epoll sets: the kernel will not say it */
+		}
 	}
 }
 

@@ -83,6 +83,7 @@ struct zt_sock *zt_sock_new(int fd, int family, int type, int proto)
 	atomic_init(&s->closing, false);
 	atomic_init(&s->shut_rd, false);
 	atomic_init(&s->peer_left, false);
+	atomic_init(&s->watch, NULL);
 	pthread_mutex_init(&s->rx_lock, NULL);
 	pthread_mutex_init(&s->tx_lock, NULL);
 	pthread_mutex_init(&s->lock, NULL);
@@ -123,6 +124,8 @@ static void hooks_init(void)
 {
 	/* a deleted credential leaves no parsed copy in the shared configs */
 	zt_cred_on_delete(zt_sock_confs_flush);
+	/* a fork() child never touches the parent's sessions (docs/posix.md, "fork") */
+	(void)pthread_atfork(NULL, NULL, zt_fd_after_fork);
 }
 
 /* docs/zephyr-behaviour.md §3.2: protocol checks, then a real kernel socket underneath */

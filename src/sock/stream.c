@@ -174,6 +174,10 @@ static int handshake_wait(struct zt_sock *s, int64_t deadline, bool nowait)
 		if (rc == -EAGAIN && zt_remaining(deadline) == 0) {
 			return -EAGAIN;
 		}
+		if (rc == -EINTR && !atomic_load(&s->closing)) {
+			return rc; /* a signal (zt_posix_signals): the handshake goes on, as
+				      connect()'s */
+		}
 		if (rc < 0 && rc != -EAGAIN) {
 			pthread_mutex_lock(&s->lock);
 			rc = rc == -EINTR ? handshake_end(s, -EINTR) : handshake_end(s, rc);
@@ -249,6 +253,13 @@ int zt_stream_connect(struct zt_sock *s, const struct sockaddr *addr, socklen_t 
 	}
 	if (s->state == ZT_NEW) {
 		rc = tcp_connect(s, addr, addrlen);
+		if (rc == -EINTR && !atomic_load(&s->closing)) {
+			/* a signal: the connection goes on asynchronously (POSIX connect()) */
+			pthread_mutex_lock(&s->lock);
+			s->state = ZT_CONNECTING;
+			pthread_mutex_unlock(&s->lock);
+			goto out;
+		}
 		if (rc == -EINPROGRESS) {
 			pthread_mutex_lock(&s->lock);
 			s->state = ZT_CONNECTING;

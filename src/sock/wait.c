@@ -9,11 +9,39 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "sock/sock.h"
+
+atomic_bool zt_posix_signals;
+
+/*
+ * A signal handler ran while a blocking call slept in poll(): would the C
+ * library's own call have been restarted? poll() cannot tell which signal it
+ * was, so: restarted only if every signal with a handler has SA_RESTART;
+ * otherwise EINTR (POSIX allows it; Python's handlers, for one, need it).
+ */
+static bool signals_restart(void)
+{
+	for (int sig = 1; sig < NSIG; sig++) {
+		struct sigaction sa;
+
+		if (sig == SIGKILL || sig == SIGSTOP || sigaction(sig, NULL, &sa) < 0) {
+			continue;
+		}
+		if ((sa.sa_flags & SA_SIGINFO)
+			    ? sa.sa_sigaction != NULL
+			    : (sa.sa_handler != SIG_DFL && sa.sa_handler != SIG_IGN)) {
+			if (!(sa.sa_flags & SA_RESTART)) {
+				return false;
+			}
+		}
+	}
+	return true;
+}
 
 static pthread_key_t efd_key;
 static pthread_once_t efd_once = PTHREAD_ONCE_INIT;
@@ -172,6 +200,12 @@ int zt_wait_since(struct zt_sock *s, short events, int64_t deadline, unsigned se
 		pfd[1] = (struct pollfd){.fd = w.efd, .events = POLLIN};
 		n = zt_sys_poll(pfd, 2, left > INT32_MAX ? INT32_MAX : (int)left);
 		if (n < 0) {
+			if (errno == EINTR &&
+			    atomic_load_explicit(&zt_posix_signals, memory_order_relaxed) &&
+			    !signals_restart()) {
+				n = -EINTR; /* as the C library's call (libsecsock-posix) */
+				break;
+			}
 			if (errno == EINTR) {
 				continue; /* a signal: keep waiting until the deadline */
 			}
