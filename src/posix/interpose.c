@@ -591,7 +591,7 @@ ZP_EXPORT int epoll_create1(int flags)
 ZP_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 {
 #ifdef ZP_HAVE_EPOLL
-	if (zt_fd_kind(epfd) == ZT_FDK_AUX || zt_fd_kind(fd) != ZT_FDK_NONE) {
+	if (zt_fd_kind(epfd) == ZT_FDK_AUX || zt_fd_kind(fd) == ZT_FDK_SOCK) {
 		return zp_epoll_ctl(epfd, op, fd, ev);
 	}
 #endif

@@ -174,3 +174,34 @@ int zt_sys_dup3(int oldfd, int newfd, int flags)
 {
 	return zp_libc()->dup3(oldfd, newfd, flags);
 }
+
+int zt_sys_epoll_create1(int flags)
+{
+	return zp_libc()->epoll_create1(flags);
+}
+
+int zt_sys_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
+{
+	return zp_libc()->epoll_ctl(epfd, op, fd, ev);
+}
+
+int zt_sys_epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout)
+{
+	return zp_libc()->epoll_wait(epfd, events, maxevents, timeout);
+}
+
+int zt_sys_epoll_pwait(int epfd, struct epoll_event *events, int maxevents, int timeout,
+		       const sigset_t *mask)
+{
+	return zp_libc()->epoll_pwait(epfd, events, maxevents, timeout, mask);
+}
+
+int zt_sys_epoll_pwait2(int epfd, struct epoll_event *events, int maxevents,
+			const struct timespec *timeout, const sigset_t *mask)
+{
+	if (zp_libc()->epoll_pwait2 == NULL) {
+		errno = ENOSYS;
+		return -1;
+	}
+	return zp_libc()->epoll_pwait2(epfd, events, maxevents, timeout, mask);
+}

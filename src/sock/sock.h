@@ -196,7 +196,8 @@ struct zt_sock {
 /**
  * Set once by libsecsock-posix before any socket has a watch: called (without
  * s->lock) when the engine of a watched socket starts to hold something the
- * kernel will not signal (zt_session_wake_pollers).
+ * kernel will not signal (zt_session_wake_pollers), and by close() once
+ * s->closing is set, before the kernel socket goes (the sets drop the socket).
  */
 extern void (*zt_watch_hook)(struct zt_sock *s);
 

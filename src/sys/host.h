@@ -23,6 +23,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <time.h>
@@ -57,5 +58,13 @@ int zt_sys_ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout
 ssize_t zt_sys_read(int fd, void *buf, size_t len);
 ssize_t zt_sys_write(int fd, const void *buf, size_t len);
 int zt_sys_dup3(int oldfd, int newfd, int flags);
+/* epoll (src/posix/epoll.c): the kernel's sets under libsecsock-posix's epoll */
+int zt_sys_epoll_create1(int flags);
+int zt_sys_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev);
+int zt_sys_epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout);
+int zt_sys_epoll_pwait(int epfd, struct epoll_event *events, int maxevents, int timeout,
+		       const sigset_t *mask);
+int zt_sys_epoll_pwait2(int epfd, struct epoll_event *events, int maxevents,
+			const struct timespec *timeout, const sigset_t *mask);
 
 #endif /* ZT_SYS_HOST_H */

@@ -6,6 +6,7 @@
 #include "sys/host.h"
 
 #include <fcntl.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -140,4 +141,31 @@ ssize_t zt_sys_write(int fd, const void *buf, size_t len)
 int zt_sys_dup3(int oldfd, int newfd, int flags)
 {
 	return dup3(oldfd, newfd, flags);
+}
+
+int zt_sys_epoll_create1(int flags)
+{
+	return epoll_create1(flags);
+}
+
+int zt_sys_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
+{
+	return epoll_ctl(epfd, op, fd, ev);
+}
+
+int zt_sys_epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout)
+{
+	return epoll_wait(epfd, events, maxevents, timeout);
+}
+
+int zt_sys_epoll_pwait(int epfd, struct epoll_event *events, int maxevents, int timeout,
+		       const sigset_t *mask)
+{
+	return epoll_pwait(epfd, events, maxevents, timeout, mask);
+}
+
+int zt_sys_epoll_pwait2(int epfd, struct epoll_event *events, int maxevents,
+			const struct timespec *timeout, const sigset_t *mask)
+{
+	return epoll_pwait2(epfd, events, maxevents, timeout, mask);
 }

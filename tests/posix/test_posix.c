@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/select.h>
 #include <sys/sendfile.h>
@@ -487,6 +488,41 @@ static void test_close_range(int lst, unsigned short port)
 	printf("close_range over secure sockets and plain descriptors\n");
 }
 
+/* ---- epoll through the libc names (src/posix/epoll.c) ---- */
+
+static void test_epoll(int c, int s)
+{
+	struct epoll_event ev = {.events = EPOLLIN | EPOLLET, .data.u32 = 77}, out[4];
+	int ep = epoll_create1(EPOLL_CLOEXEC), p[2];
+	char buf[64];
+
+	CHECK(ep >= 0);
+	CHECK(pipe(p) == 0);
+	CHECK(epoll_ctl(ep, EPOLL_CTL_ADD, s, &ev) == 0);
+	ev = (struct epoll_event){.events = EPOLLIN, .data.u32 = 88};
+	CHECK(epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev) == 0);
+	CHECK(epoll_wait(ep, out, 4, 0) == 0);
+	CHECK(write(c, "epoll!", 6) == 6);
+	int n = 0;
+
+	for (int i = 0; i < 50 && n == 0; i++) {
+		n = epoll_wait(ep, out, 4, 100);
+	}
+	CHECK(n == 1 && out[0].data.u32 == 77 && (out[0].events & EPOLLIN));
+	/* edge-triggered: reported once until more arrives */
+	CHECK(epoll_wait(ep, out, 4, 0) == 0);
+	CHECK(read(s, buf, sizeof(buf)) == 6 && memcmp(buf, "epoll!", 6) == 0);
+	/* a plain descriptor in the same set keeps its data */
+	CHECK(write(p[1], "x", 1) == 1);
+	n = epoll_wait(ep, out, 4, 1000);
+	CHECK(n == 1 && out[0].data.u32 == 88);
+	CHECK(epoll_ctl(ep, EPOLL_CTL_DEL, s, NULL) == 0);
+	CHECK(close(ep) == 0);
+	close(p[0]);
+	close(p[1]);
+	printf("epoll_ctl/epoll_wait over a TLS socket and a pipe (EPOLLET)\n");
+}
+
 /* ---- EINTR ---- */
 
 static void on_alarm(int sig)
@@ -560,6 +596,7 @@ int main(void)
 		printf("non-blocking connect: EINPROGRESS, handshake driven by poll()\n");
 		test_vectors(c, s);
 		test_sendfile(c, s);
+		test_epoll(c, s);
 		test_eintr(c);
 		test_descriptors(c, s);
 	}
