@@ -1,6 +1,6 @@
 /*
  * epoll over secure sockets (src/posix/epoll.h; the rules are in
- * docs/posix-epoll.md).
+ * docs/posix.md, "epoll").
  *
  * A set that holds a secure socket keeps being the kernel's epoll instance
  * for every plain descriptor (registered there with the application's data,

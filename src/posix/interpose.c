@@ -468,6 +468,14 @@ static int64_t ts_to_ms(const struct timespec *ts)
 	return (int64_t)ts->tv_sec * 1000 + (ts->tv_nsec + 999999) / 1000000;
 }
 
+/*
+ * glibc declares poll()'s and ppoll()'s fds __write_only__ (for fortify):
+ * GCC then takes every read of them here for a read of uninitialised
+ * memory. They are the caller's initialised array.
+ */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
 ZP_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
 {
 	if (!any_ours(fds, n)) {
@@ -489,6 +497,8 @@ ZP_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts, con
 	}
 	return zt_poll(fds, n, ms, mask);
 }
+
+#pragma GCC diagnostic pop
 
 ZP_EXPORT int __poll_chk(struct pollfd *fds, nfds_t n, int timeout, size_t fdslen)
 {

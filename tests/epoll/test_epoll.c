@@ -1,5 +1,5 @@
 /*
- * epoll over TLS sockets (src/posix/epoll.c, docs/posix-epoll.md), through
+ * epoll over TLS sockets (src/posix/epoll.c, docs/posix.md, "epoll"), through
  * zp_epoll_* as libsecsock-posix's interposer calls them: level and edge
  * triggering, the partial-record rule (through a TCP relay that can hold the
  * client's bytes back), data buffered in the engine, EPOLLONESHOT, EPOLLRDHUP
