@@ -8,13 +8,16 @@
  * runs `bench_preload --quick` only as a smoke (it fails only when a run
  * fails outright).
  *
- * usage: bench_preload [--quick] [--lib PATH] [--rounds N] [--trips N] [--size BYTES]
+ * usage: bench_preload [--quick] [--lib PATH] [--rounds N] [--trips N] [--size BYTES] [--cpu N]
+ *   --cpu N  pin the measured processes (client and echo server) to CPU N: a
+ *            shared machine's other load then disturbs both variants alike
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -153,6 +156,7 @@ static int cmp_double(const void *a, const void *b)
 int main(int argc, char **argv)
 {
 	const char *lib = BENCH_PRELOAD_SO;
+	int cpu = -1;
 	long trips = 50000;
 	size_t size = 64;
 	int rounds = 7;
@@ -173,12 +177,14 @@ int main(int argc, char **argv)
 			rounds = atoi(argv[++i]);
 		} else if (strcmp(argv[i], "--trips") == 0 && i + 1 < argc) {
 			trips = atol(argv[++i]);
+		} else if (strcmp(argv[i], "--cpu") == 0 && i + 1 < argc) {
+			cpu = atoi(argv[++i]);
 		} else if (strcmp(argv[i], "--size") == 0 && i + 1 < argc) {
 			size = (size_t)atol(argv[++i]);
 		} else {
 			fprintf(stderr,
 				"usage: %s [--quick] [--lib PATH] [--rounds N] [--trips N] "
-				"[--size BYTES]\n",
+				"[--size BYTES] [--cpu N]\n",
 				argv[0]);
 			return 2;
 		}
@@ -194,6 +200,17 @@ int main(int argc, char **argv)
 	}
 	self[n] = '\0';
 	signal(SIGPIPE, SIG_IGN);
+	if (cpu >= 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(cpu, &set);
+		if (sched_setaffinity(0, sizeof(set), &set) != 0) {
+			perror("sched_setaffinity");
+			return 1;
+		}
+		printf("pinned to CPU %d\n", cpu);
+	}
 	printf("plain TCP echo over loopback, %zu-byte messages, %ld round trips per run, "
 	       "%d runs each, alternating\n",
 	       size, trips, rounds);
