@@ -200,16 +200,19 @@ int zt_wait_since(struct zt_sock *s, short events, int64_t deadline, unsigned se
 		pfd[1] = (struct pollfd){.fd = w.efd, .events = POLLIN};
 		n = zt_sys_poll(pfd, 2, left > INT32_MAX ? INT32_MAX : (int)left);
 		if (n < 0) {
-			if (errno == EINTR &&
+			/* kept: signals_restart()'s sigaction() calls set errno (EINVAL for 32, 33) */
+			int err = errno;
+
+			if (err == EINTR &&
 			    atomic_load_explicit(&zt_posix_signals, memory_order_relaxed) &&
 			    !signals_restart()) {
 				n = -EINTR; /* as the C library's call (libsecsock-posix) */
 				break;
 			}
-			if (errno == EINTR) {
+			if (err == EINTR) {
 				continue; /* a signal: keep waiting until the deadline */
 			}
-			n = -errno;
+			n = -err;
 			break;
 		}
 		if (pfd[1].revents & POLLIN) {

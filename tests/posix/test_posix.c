@@ -30,6 +30,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -545,8 +546,58 @@ static void test_eintr(int c)
 
 	CHECK(recv(c, &b, 1, 0) == -1 && errno == EINTR);
 	CHECK(now_ms() - start < 5000);
+
+	/* with SA_RESTART the call goes on waiting, here until SO_RCVTIMEO */
+	struct timeval tv = {.tv_usec = 600000}, none = {0};
+
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGALRM, &sa, NULL);
+	CHECK(setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0);
+	CHECK(timer_settime(t, 0, &its, NULL) == 0);
+	start = now_ms();
+	errno = 0;
+	CHECK(recv(c, &b, 1, 0) == -1 && errno == EAGAIN);
+	CHECK(now_ms() - start >= 500);
+	CHECK(setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &none, sizeof(none)) == 0);
 	timer_delete(t);
-	printf("blocking recv interrupted by a signal: EINTR\n");
+	signal(SIGALRM, SIG_DFL);
+	printf("blocking recv and a signal: EINTR, or (SA_RESTART) waits on until SO_RCVTIMEO\n");
+}
+
+/* ---- fork and exec ---- */
+
+static void test_fork_exec(int c, int s)
+{
+	char cmd[64], b;
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		/* the child's copy is dead: nothing it does reaches the parent's session */
+		errno = 0;
+		int bad = write(c, "child", 5) != -1 || errno != EBADF;
+
+		errno = 0;
+		bad |= (read(c, &b, 1) != -1 || errno != EBADF) << 1;
+		bad |= (close(c) != 0) << 2;
+		_exit(bad);
+	}
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* the parent's session goes on */
+	CHECK(write(c, "after", 5) == 5 && read_full(s, cmd, 5) == 5 &&
+	      memcmp(cmd, "after", 5) == 0);
+	/* an exec'd program does not have the secure socket (always close-on-exec) */
+	snprintf(cmd, sizeof(cmd), "[ ! -e /proc/self/fd/%d ]", c);
+	pid = fork();
+	if (pid == 0) {
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	printf("fork: the child's copy is EBADF, the parent's session goes on; exec: not "
+	       "inherited\n");
 }
 
 /* ---- SOL_TLS on a plain TCP socket is the kernel's (kTLS) ---- */
@@ -598,6 +649,7 @@ int main(void)
 		test_sendfile(c, s);
 		test_epoll(c, s);
 		test_eintr(c);
+		test_fork_exec(c, s);
 		test_descriptors(c, s);
 	}
 	if (tls_pair(lst, port, &c, &s) == 0) {
