@@ -200,7 +200,7 @@ int zt_wait_since(struct zt_sock *s, short events, int64_t deadline, unsigned se
 		pfd[1] = (struct pollfd){.fd = w.efd, .events = POLLIN};
 		n = zt_sys_poll(pfd, 2, left > INT32_MAX ? INT32_MAX : (int)left);
 		if (n < 0) {
-			/* kept: signals_restart()'s sigaction() calls set errno (EINVAL for 32, 33) */
+			/* kept: signals_restart()'s sigaction() probes set errno */
 			int err = errno;
 
 			if (err == EINTR &&
