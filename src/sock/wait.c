@@ -23,13 +23,23 @@ atomic_bool zt_posix_signals;
  * library's own call have been restarted? poll() cannot tell which signal it
  * was, so: restarted only if every signal with a handler has SA_RESTART;
  * otherwise EINTR (POSIX allows it; Python's handlers, for one, need it).
+ * Handlers of the fault signals do not count: those signals come from the
+ * faulting thread's own instruction, never into a sleeping poll(), and crash
+ * reporters and sanitizer runtimes install them without SA_RESTART.
  */
+static bool fault_signal(int sig)
+{
+	return sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE ||
+	       sig == SIGTRAP || sig == SIGSYS;
+}
+
 static bool signals_restart(void)
 {
 	for (int sig = 1; sig < NSIG; sig++) {
 		struct sigaction sa;
 
-		if (sig == SIGKILL || sig == SIGSTOP || sigaction(sig, NULL, &sa) < 0) {
+		if (sig == SIGKILL || sig == SIGSTOP || fault_signal(sig) ||
+		    sigaction(sig, NULL, &sa) < 0) {
 			continue;
 		}
 		if ((sa.sa_flags & SA_SIGINFO)
