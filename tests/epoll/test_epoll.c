@@ -992,3 +992,42 @@ TEST(test_epoll_threads_stress)
 		tf_pair_close(&p[i]);
 	}
 }
+
+/* A failed asynchronous handshake (the server's name does not match): EPOLLERR, SO_ERROR once. */
+TEST(test_epoll_async_connect_fails)
+{
+	struct tf_cfg c = tf_cfg_cert(AF_INET);
+	struct tf_acceptor acc = {.fd = -1};
+	struct sockaddr_storage addr;
+	socklen_t len = sizeof(addr);
+	struct epoll_event ev;
+	int lst, cli, ep, one = 1, rc;
+	int64_t end;
+
+	ASSERT_TRUE(tf_creds_ready());
+	lst = tf_listener(&c, &addr, &len);
+	ASSERT_TRUE(lst >= 0);
+	c.hostname = "not-the-server.example";
+	cli = tf_client(&c, SOCK_NONBLOCK);
+	ASSERT_TRUE(cli >= 0);
+	EXPECT_OK(zsock_setsockopt(cli, SOL_TLS, SECSOCK_TLS_ASYNC_HANDSHAKE, &one, sizeof(one)));
+	acc.lst = lst;
+	ASSERT_TRUE(tf_worker_start(&acc.w, tf_accept_main, &acc));
+	EXPECT_ERRNO(zsock_connect(cli, (struct sockaddr *)&addr, len), EINPROGRESS);
+	ep = epoll_create1(0);
+	ASSERT_TRUE(ep >= 0);
+	EXPECT_OK(ep_add(ep, cli, EPOLLIN | EPOLLOUT, 1));
+	end = tf_now_ms() + 10000;
+	do {
+		rc = ep_wait1(ep, 1000, &ev);
+	} while (rc == 0 && tf_now_ms() < end);
+	EXPECT_EQ(rc, 1);
+	EXPECT_TRUE(ev.events & EPOLLERR);
+	EXPECT_TRUE(!(ev.events & EPOLLOUT));
+	EXPECT_TRUE(tf_get_int(cli, SOL_SOCKET, SO_ERROR) != 0);
+	tf_worker_must_join(&acc.w, 10000);
+	EXPECT_EQ(zp_epoll_close(ep), 0);
+	tf_close_fd(&acc.fd);
+	tf_close_fd(&cli);
+	zsock_close(lst);
+}
