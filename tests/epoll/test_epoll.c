@@ -1031,3 +1031,39 @@ TEST(test_epoll_async_connect_fails)
 	tf_close_fd(&cli);
 	zsock_close(lst);
 }
+
+/* One socket in two sets: each reports it with its own data; DEL from one leaves the other. */
+TEST(test_epoll_socket_in_two_sets)
+{
+	struct tf_cfg c = tf_cfg_cert(AF_INET);
+	struct epoll_event ev;
+	struct tf_pair p;
+	int a, b;
+	char buf[8];
+
+	ASSERT_TRUE(tf_pair_up(&c, &p));
+	a = epoll_create1(0);
+	b = epoll_create1(0);
+	ASSERT_TRUE(a >= 0 && b >= 0);
+	EXPECT_OK(ep_add(a, p.srv, EPOLLIN, 1));
+	EXPECT_OK(ep_add(b, p.srv, EPOLLIN | EPOLLET, 2));
+	EXPECT_EQ(zsock_send(p.cli, "x", 1, 0), 1);
+	EXPECT_EQ(ep_wait1(a, 2000, &ev), 1);
+	EXPECT_EQ(ev.data.u64, 1);
+	EXPECT_EQ(ep_wait1(b, 2000, &ev), 1);
+	EXPECT_EQ(ev.data.u64, 2);
+	EXPECT_OK(zp_epoll_ctl(a, EPOLL_CTL_DEL, p.srv, NULL));
+	EXPECT_EQ(ep_wait1(a, 0, &ev), 0);
+	EXPECT_EQ(zsock_recv(p.srv, buf, sizeof(buf), 0), 1);
+	EXPECT_EQ(zsock_send(p.cli, "y", 1, 0), 1);
+	EXPECT_EQ(ep_wait1(b, 2000, &ev), 1);
+	EXPECT_EQ(ev.data.u64, 2);
+	/* closed: both sets let go of it */
+	EXPECT_OK(ep_add(a, p.srv, EPOLLIN, 1));
+	tf_close_fd(&p.srv);
+	EXPECT_EQ(ep_wait1(a, 100, &ev), 0);
+	EXPECT_EQ(ep_wait1(b, 0, &ev), 0);
+	EXPECT_EQ(zp_epoll_close(a), 0);
+	EXPECT_EQ(zp_epoll_close(b), 0);
+	tf_pair_close(&p);
+}
