@@ -993,7 +993,7 @@ TEST(test_epoll_threads_stress)
 	}
 }
 
-/* A failed asynchronous handshake (the server's name does not match): EPOLLERR, SO_ERROR once. */
+/* A failed asynchronous handshake (the server's name does not match): EPOLLERR, SO_ERROR set. */
 TEST(test_epoll_async_connect_fails)
 {
 	struct tf_cfg c = tf_cfg_cert(AF_INET);
@@ -1022,8 +1022,8 @@ TEST(test_epoll_async_connect_fails)
 		rc = ep_wait1(ep, 1000, &ev);
 	} while (rc == 0 && tf_now_ms() < end);
 	EXPECT_EQ(rc, 1);
+	/* (EPOLLOUT may come with it, as poll()'s POLLOUT and the kernel's for a failed connect) */
 	EXPECT_TRUE(ev.events & EPOLLERR);
-	EXPECT_TRUE(!(ev.events & EPOLLOUT));
 	EXPECT_TRUE(tf_get_int(cli, SOL_SOCKET, SO_ERROR) != 0);
 	tf_worker_must_join(&acc.w, 10000);
 	EXPECT_EQ(zp_epoll_close(ep), 0);
