@@ -1067,3 +1067,25 @@ TEST(test_epoll_socket_in_two_sets)
 	EXPECT_EQ(zp_epoll_close(b), 0);
 	tf_pair_close(&p);
 }
+
+/* The peer's FIN without close_notify (its kernel socket shut down for writing): EPOLLRDHUP too. */
+TEST(test_epoll_rdhup_on_fin)
+{
+	struct tf_cfg c = tf_cfg_cert(AF_INET);
+	struct epoll_event ev;
+	struct tf_pair p;
+	char buf[16];
+	int ep;
+
+	ASSERT_TRUE(tf_pair_up(&c, &p));
+	ep = epoll_create1(0);
+	ASSERT_TRUE(ep >= 0);
+	EXPECT_OK(ep_add(ep, p.srv, EPOLLIN | EPOLLRDHUP, 9));
+	EXPECT_EQ(ep_wait1(ep, 100, &ev), 0);
+	EXPECT_OK(shutdown(p.cli, SHUT_WR)); /* the kernel's call on the number: a bare FIN */
+	EXPECT_EQ(ep_wait1(ep, 2000, &ev), 1);
+	EXPECT_TRUE((ev.events & (EPOLLIN | EPOLLRDHUP)) == (EPOLLIN | EPOLLRDHUP));
+	EXPECT_TRUE(zsock_recv(p.srv, buf, sizeof(buf), MSG_DONTWAIT) <= 0);
+	EXPECT_EQ(zp_epoll_close(ep), 0);
+	tf_pair_close(&p);
+}
