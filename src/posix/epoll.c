@@ -1,6 +1,6 @@
 /*
  * epoll over secure sockets (src/posix/epoll.h; the rules are in
- * docs/posix.md, "epoll").
+ * docs/posix-epoll.md).
  *
  * A set that holds a secure socket keeps being the kernel's epoll instance
  * for every plain descriptor (registered there with the application's data,
@@ -86,6 +86,7 @@ struct ep_ent {
 	uint64_t wseq; /* the wait call that holds it in its work list at widx */
 	int widx;
 	uint64_t rseq; /* the wait call that reported it last */
+	uint32_t pend; /* EPOLLET: a report that found no room (its edge is consumed) */
 };
 
 /* Every socket's watch list (s->watch, ep_ent.s_next). */
@@ -458,6 +459,7 @@ static int sock_ctl(int epfd, int op, struct zt_sock *s, const struct epoll_even
 		e->events = ev->events;
 		e->data = ev->data;
 		e->armed = true;
+		e->pend = 0;
 		rc = ent_kernel(set, e, kernel_want(e->events, first_kernel_events(e->events)),
 				true);
 		cand_add(set, e);
@@ -625,13 +627,14 @@ static int apply(struct ep_set *set, struct wait_call *c, struct epoll_event *ou
 		if (!e->linked || !e->armed) {
 			continue;
 		}
-		rep = report_bits(e->events, w->rev);
+		rep = report_bits(e->events, w->rev) | (et ? e->pend : 0);
 		if (rep != 0 && e->rseq != c->seq) {
 			if (n < max) {
 				out[n].events = rep;
 				out[n].data = e->data;
 				n++;
 				e->rseq = c->seq;
+				e->pend = 0;
 				if (e->events & EPOLLONESHOT) {
 					e->armed = false;
 					(void)ent_kernel(set, e, 0, false);
@@ -639,7 +642,9 @@ static int apply(struct ep_set *set, struct wait_call *c, struct epoll_event *ou
 				}
 				again |= !et; /* level-triggered: look again next time */
 			} else {
-				again = true; /* no room: the next call reports it */
+				/* no room: the next call reports it (an edge is not seen twice) */
+				again = true;
+				e->pend = et ? rep : 0;
 			}
 		}
 		if (e->s->type == SOCK_DGRAM && !(et && rep != 0)) {
