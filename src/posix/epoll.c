@@ -660,6 +660,16 @@ static int apply(struct ep_set *set, struct wait_call *c, struct epoll_event *ou
 	return n;
 }
 
+/* Under set->lock: the call ends early; whatever it held is looked at by the next one. */
+static void put_back(struct ep_set *set, struct wait_call *c)
+{
+	for (int i = 0; i < c->n; i++) {
+		if (c->w[i].e->linked && c->w[i].e->armed) {
+			cand_add(set, c->w[i].e);
+		}
+	}
+}
+
 static void work_release(struct wait_call *c)
 {
 	for (int i = 0; i < c->n; i++) {
@@ -705,7 +715,10 @@ static int set_wait(struct ep_set *set, struct epoll_event *events, int maxevent
 		}
 		k = kernel_wait(set->ofd, events, kslots, left, mask);
 		if (k < 0) {
-			rc = -errno;
+			rc = -errno; /* EINTR: the candidates stay candidates */
+			pthread_mutex_lock(&set->lock);
+			put_back(set, &c);
+			pthread_mutex_unlock(&set->lock);
 			break;
 		}
 		for (int i = 0; i < k; i++) {
