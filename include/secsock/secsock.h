@@ -191,6 +191,56 @@ extern "C" {
 SECSOCK_API int secsock_ticket_keys_load(const char *path);
 
 /**
+ * @brief Add a credential to the process-wide store through a socket option
+ *        (setsockopt only): tls_credential_add() for programs that can make
+ *        only socket calls (Python's socket module, a program started with
+ *        LD_PRELOAD=libsecsock-posix.so that is not linked with secsock).
+ *
+ * Level SOL_TLS, on any secure socket (the store is the process's, as for
+ * tls_credential_add(); the socket only carries the call). @c optval is a
+ * struct secsock_tls_credential followed directly by the credential's bytes
+ * (PEM with or without its NUL, or DER; a PSK or PSK identity as raw bytes);
+ * @c optlen is sizeof(struct secsock_tls_credential) plus their length. In
+ * Python: <tt>s.setsockopt(SOL_TLS, SECSOCK_TLS_CREDENTIAL_ADD,
+ * struct.pack("ii", tag, type) + pem)</tt>.
+ *
+ * @retval 0 Added.
+ * @retval EINVAL @c optval NULL, no credential bytes, a negative tag or an unknown type.
+ * @retval EEXIST The tag already holds a credential of this type.
+ * @retval ENOMEM The store is full, or out of memory.
+ * @retval ENOTSUP TLS_CREDENTIAL_PRIVATE_KEY_PSA.
+ * @retval ENOPROTOOPT Passed to @c getsockopt() (write-only).
+ */
+#define SECSOCK_TLS_CREDENTIAL_ADD (SECSOCK_TLS_OPT_BASE + 16)
+
+/**
+ * @brief Delete a credential from the process-wide store (setsockopt only):
+ *        tls_credential_delete() as a socket option.
+ *
+ * Level SOL_TLS, on any secure socket; @c optval a struct
+ * secsock_tls_credential, @c optlen exactly its size.
+ *
+ * @retval 0 Deleted.
+ * @retval EINVAL @c optval NULL or @c optlen not sizeof(struct secsock_tls_credential).
+ * @retval ENOENT No credential of that tag and type.
+ * @retval ENOPROTOOPT Passed to @c getsockopt() (write-only).
+ */
+#define SECSOCK_TLS_CREDENTIAL_DELETE (SECSOCK_TLS_OPT_BASE + 17)
+
+#ifndef SECSOCK_TLS_CREDENTIAL_DEFINED
+#define SECSOCK_TLS_CREDENTIAL_DEFINED
+/**
+ * The head of SECSOCK_TLS_CREDENTIAL_ADD's and SECSOCK_TLS_CREDENTIAL_DELETE's
+ * argument: two native ints (<tt>struct.pack("ii", tag, type)</tt>). For
+ * ADD the credential's bytes follow it.
+ */
+struct secsock_tls_credential {
+	int tag;  /**< Security tag (sec_tag_t), >= 0 */
+	int type; /**< enum tls_credential_type, e.g. TLS_CREDENTIAL_CA_CERTIFICATE (1) */
+};
+#endif
+
+/**
  * @brief Library version and the exact engine it runs on, e.g.
  *        "secsock 0.1.0 (Mbed TLS 3.6.7; Debian unstable source package mbedtls 3.6.7-3)".
  *        A build on an Mbed TLS below the minimum (cmake/mbedtls.cmake) ends in a

@@ -18,6 +18,7 @@
  * temporary file, which the next writer removes.
  */
 #include "cred/dir.h"
+#include "sys/host.h"
 #include "util/hmap.h"
 #include "util/util.h"
 
@@ -202,13 +203,13 @@ int zt_dir_open(struct zt_dir **out, const char *path, bool create, zt_dir_repor
 	}
 	if (fstat(fd, &st) < 0) {
 		rc = -errno;
-		close(fd);
+		zt_sys_close(fd);
 		return rc;
 	}
 	if (st.st_uid != geteuid()) {
 		report_fmt(report, arg, path, "refused: owned by uid %u, not by this user (uid %u)",
 			   (unsigned)st.st_uid, (unsigned)geteuid());
-		close(fd);
+		zt_sys_close(fd);
 		return -EPERM;
 	}
 	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
@@ -216,12 +217,12 @@ int zt_dir_open(struct zt_dir **out, const char *path, bool create, zt_dir_repor
 			   "refused: the directory is writable by group or others (mode %04o; "
 			   "chmod 700 it)",
 			   (unsigned)(st.st_mode & 07777));
-		close(fd);
+		zt_sys_close(fd);
 		return -EPERM;
 	}
 	d = calloc(1, sizeof(*d));
 	if (d == NULL) {
-		close(fd);
+		zt_sys_close(fd);
 		return -ENOMEM;
 	}
 	d->fd = fd;
@@ -237,9 +238,9 @@ void zt_dir_close(struct zt_dir *d)
 		return;
 	}
 	if (d->lock_fd >= 0) {
-		close(d->lock_fd);
+		zt_sys_close(d->lock_fd);
 	}
-	close(d->fd);
+	zt_sys_close(d->fd);
 	pthread_mutex_destroy(&d->mu);
 	free(d);
 }
@@ -297,7 +298,7 @@ static int read_all(int fd, unsigned char **out, size_t *len, size_t max)
 		return -ENOMEM;
 	}
 	while (n < size) {
-		ssize_t r = read(fd, buf + n, size - n);
+		ssize_t r = zt_sys_read(fd, buf + n, size - n);
 
 		if (r < 0 && errno == EINTR) {
 			continue;
@@ -344,18 +345,18 @@ static int load_one(struct zt_dir *d, const char *name, zt_dir_load_fn fn, void 
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		report_fmt(report, rarg, name, "skipped: not a regular file");
-		close(fd);
+		zt_sys_close(fd);
 		return 0;
 	}
 	if (st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
 		report_fmt(report, rarg, name,
 			   "skipped: unsafe (owner uid %u, mode %04o; must be yours and 0600)",
 			   (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
-		close(fd);
+		zt_sys_close(fd);
 		return 0;
 	}
 	rc = read_all(fd, &file, &len, ZT_DIR_MAX_CRED + HDR_LEN);
-	close(fd);
+	zt_sys_close(fd);
 	if (rc < 0) {
 		report_fmt(report, rarg, name, "skipped: cannot read: %s",
 			   rc == -EFBIG ? "larger than any credential" : strerror(-rc));
@@ -403,7 +404,7 @@ static int dir_entries(struct zt_dir *d, DIR **out)
 	if (*out == NULL) {
 		int rc = -errno;
 
-		close(fd);
+		zt_sys_close(fd);
 		return rc;
 	}
 	return 0;
@@ -469,7 +470,7 @@ static void remove_stale(struct zt_dir *d)
 static int write_all(int fd, const unsigned char *p, size_t n)
 {
 	while (n > 0) {
-		ssize_t w = write(fd, p, n);
+		ssize_t w = zt_sys_write(fd, p, n);
 
 		if (w < 0 && errno == EINTR) {
 			continue;
@@ -519,7 +520,7 @@ int zt_dir_write(struct zt_dir *d, sec_tag_t tag, enum tls_credential_type type,
 	if (rc == 0 && fsync(fd) < 0) {
 		rc = -errno;
 	}
-	if (close(fd) < 0 && rc == 0) {
+	if (zt_sys_close(fd) < 0 && rc == 0) {
 		rc = -errno;
 	}
 	if (rc == 0 && renameat(d->fd, tmp, d->fd, name) < 0) {

@@ -5,6 +5,7 @@
  * concurrent close() cannot free the socket between the load and the reference.
  */
 #include "fd/fdtable.h"
+#include "sys/host.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,14 +21,26 @@
 #define NPAGES    1024u /* fds below 2^20 */
 #define NSTRIPES  64u
 
-/* A slot: NULL, a live socket, or a tombstone (the socket's address | 1). */
+/*
+ * A slot: 0, a live socket (its address), a tombstone (the socket's address
+ * | TOMB), an object of libsecsock-posix (its address | AUX), or FORKED (a
+ * socket inherited across fork(): its number holds the placeholder).
+ */
 typedef _Atomic(uintptr_t) slot_t;
 
-#define TOMB ((uintptr_t)1)
+#define TOMB   ((uintptr_t)1)
+#define AUX    ((uintptr_t)2)
+#define TAGS   (TOMB | AUX)
+#define FORKED (TOMB | AUX)
 
 static struct zt_fd_obj *live(uintptr_t v)
 {
-	return (v & TOMB) ? NULL : (struct zt_fd_obj *)v;
+	return (v & TAGS) ? NULL : (struct zt_fd_obj *)v;
+}
+
+static struct zt_fd_obj *aux(uintptr_t v)
+{
+	return (v & TAGS) == AUX ? (struct zt_fd_obj *)(v & ~TAGS) : NULL;
 }
 
 static _Atomic(slot_t *) pages[NPAGES];
@@ -63,6 +76,20 @@ bool zt_fd_is_ours(int fd)
 	slot_t *slot = slot_of(fd, false);
 
 	return slot != NULL && live(atomic_load_explicit(slot, memory_order_acquire)) != NULL;
+}
+
+enum zt_fd_kind zt_fd_kind(int fd)
+{
+	slot_t *slot = slot_of(fd, false);
+	uintptr_t v = slot != NULL ? atomic_load_explicit(slot, memory_order_acquire) : 0;
+
+	if (v == 0) {
+		return ZT_FDK_NONE;
+	}
+	if ((v & TAGS) == AUX) {
+		return ZT_FDK_AUX;
+	}
+	return (v & TOMB) ? ZT_FDK_CLOSED : ZT_FDK_SOCK;
 }
 
 static pthread_mutex_t *stripe(int fd)
@@ -119,7 +146,7 @@ void zt_fd_release(struct zt_fd_obj *s)
 	uintptr_t tomb = (uintptr_t)s | TOMB, mine = (uintptr_t)s;
 
 	if (!s->in_table || slot == NULL) {
-		close(fd); /* never registered (a failed accept): the number is ours alone */
+		zt_sys_close(fd); /* never registered (a failed accept): the number is ours alone */
 		return;
 	}
 	pthread_mutex_lock(stripe(fd));
@@ -130,7 +157,7 @@ void zt_fd_release(struct zt_fd_obj *s)
 	 */
 	if (atomic_compare_exchange_strong(slot, &tomb, 0) ||
 	    atomic_compare_exchange_strong(slot, &mine, 0)) {
-		close(fd);
+		zt_sys_close(fd);
 	}
 	pthread_mutex_unlock(stripe(fd));
 }
@@ -146,7 +173,11 @@ struct zt_fd_obj *zt_fd_close(int fd)
 	}
 	pthread_mutex_lock(stripe(fd));
 	v = atomic_load(slot);
-	if (v & TOMB) {
+	if (v == FORKED) {
+		atomic_store(slot, 0); /* the child's copy: the caller closes the placeholder */
+	} else if (v & AUX) {
+		s = NULL; /* not a socket: libsecsock-posix closes its objects itself */
+	} else if (v & TOMB) {
 		s = ZT_FD_CLOSED;
 	} else if (v != 0) {
 		s = (struct zt_fd_obj *)v;
@@ -176,14 +207,144 @@ int zt_fd_retire(struct zt_fd_obj *s)
 		return 0;
 	}
 	pthread_once(&placeholder_once, placeholder_open);
-	if (placeholder >= 0 && dup3(placeholder, s->fd, O_CLOEXEC) >= 0) {
+	if (placeholder >= 0 && zt_sys_dup3(placeholder, s->fd, O_CLOEXEC) >= 0) {
 		return 0;
 	}
 	/* no placeholder: at least no byte may leave through the socket any more */
 	int rc = -errno;
 
-	(void)shutdown(s->fd, SHUT_RDWR);
+	(void)zt_sys_shutdown(s->fd, SHUT_RDWR);
 	return rc;
+}
+
+void zt_fd_disown(int fd)
+{
+	slot_t *slot = slot_of(fd, false);
+	uintptr_t v;
+
+	if (slot == NULL || atomic_load_explicit(slot, memory_order_acquire) == 0) {
+		return;
+	}
+	pthread_mutex_lock(stripe(fd));
+	v = atomic_load(slot);
+	if ((v & TAGS) == TOMB || v == FORKED) {
+		atomic_store(slot, 0);
+	}
+	pthread_mutex_unlock(stripe(fd));
+}
+
+int zt_fd_aux_insert(struct zt_fd_obj *o)
+{
+	slot_t *slot = slot_of(o->fd, true);
+	uintptr_t v;
+	int rc = 0;
+
+	if (slot == NULL) {
+		return o->fd < 0 || (unsigned)o->fd >= PAGE_SIZE * NPAGES ? -EBADF : -ENOMEM;
+	}
+	pthread_mutex_lock(stripe(o->fd));
+	v = atomic_load(slot);
+	if (live(v) != NULL || aux(v) != NULL) {
+		rc = -EEXIST;
+	} else {
+		atomic_store(&o->refs, 1);
+		o->in_table = true;
+		atomic_store_explicit(slot, (uintptr_t)o | AUX, memory_order_release);
+	}
+	pthread_mutex_unlock(stripe(o->fd));
+	return rc;
+}
+
+struct zt_fd_obj *zt_fd_aux_get(int fd)
+{
+	slot_t *slot = slot_of(fd, false);
+	struct zt_fd_obj *o;
+
+	if (slot == NULL || aux(atomic_load_explicit(slot, memory_order_acquire)) == NULL) {
+		return NULL;
+	}
+	pthread_mutex_lock(stripe(fd));
+	o = aux(atomic_load(slot));
+	if (o != NULL) {
+		atomic_fetch_add(&o->refs, 1);
+	}
+	pthread_mutex_unlock(stripe(fd));
+	return o;
+}
+
+struct zt_fd_obj *zt_fd_aux_take(int fd)
+{
+	slot_t *slot = slot_of(fd, false);
+	struct zt_fd_obj *o;
+
+	if (slot == NULL || aux(atomic_load_explicit(slot, memory_order_acquire)) == NULL) {
+		return NULL;
+	}
+	pthread_mutex_lock(stripe(fd));
+	o = aux(atomic_load(slot));
+	if (o != NULL) {
+		atomic_store(slot, 0);
+		o->in_table = false;
+	}
+	pthread_mutex_unlock(stripe(fd));
+	return o;
+}
+
+void zt_fd_foreach(unsigned first, unsigned last,
+		   void (*fn)(int fd, enum zt_fd_kind kind, void *arg), void *arg)
+{
+	if (last >= PAGE_SIZE * NPAGES) {
+		last = PAGE_SIZE * NPAGES - 1;
+	}
+	for (unsigned p = first >> PAGE_BITS; p <= (last >> PAGE_BITS) && first <= last; p++) {
+		if (atomic_load_explicit(&pages[p], memory_order_acquire) == NULL) {
+			continue;
+		}
+		unsigned lo = p << PAGE_BITS, hi = lo + PAGE_SIZE - 1;
+
+		for (unsigned fd = lo < first ? first : lo; fd <= (hi < last ? hi : last); fd++) {
+			enum zt_fd_kind k = zt_fd_kind((int)fd);
+
+			if (k == ZT_FDK_SOCK || k == ZT_FDK_AUX) {
+				fn((int)fd, k, arg);
+			}
+		}
+	}
+}
+
+void zt_fd_after_fork(void)
+{
+	/* only this thread exists: no lock is held by anyone, none is needed */
+	pthread_once(&placeholder_once, placeholder_open);
+	for (unsigned p = 0; p < NPAGES; p++) {
+		slot_t *page = atomic_load(&pages[p]);
+
+		if (page == NULL) {
+			continue;
+		}
+		for (unsigned i = 0; i < PAGE_SIZE; i++) {
+			uintptr_t v = atomic_load(&page[i]);
+			int fd = (int)((p << PAGE_BITS) | i);
+
+			if (v == 0 || (v & TAGS) == AUX || v == FORKED) {
+				continue;
+			}
+			/*
+			 * A live socket: the number keeps its kernel socket no longer
+			 * (without a placeholder it is closed: never shut down, which
+			 * would end the parent's connection too). A tombstone already
+			 * has the placeholder (or a stale number that is someone else's
+			 * now): only its slot changes.
+			 */
+			if (live(v) != NULL &&
+			    (placeholder < 0 || zt_sys_dup3(placeholder, fd, O_CLOEXEC) < 0)) {
+				(void)zt_sys_close(fd);
+				atomic_store(&page[i], 0);
+				continue;
+			}
+			atomic_store(&page[i], FORKED);
+		}
+	}
 }
 
 int zt_fd_insert(struct zt_fd_obj *s)

@@ -32,6 +32,18 @@ struct zt_fd_obj {
 /** True if @p fd is a live secure socket (lock-free). */
 bool zt_fd_is_ours(int fd);
 
+/** What the table holds for a number (zt_fd_kind). */
+enum zt_fd_kind {
+	ZT_FDK_NONE,   /* nothing: the host's descriptor */
+	ZT_FDK_SOCK,   /* a live secure socket */
+	ZT_FDK_CLOSED, /* a closed secure socket's reserved number, or one inherited across fork()
+			*/
+	ZT_FDK_AUX,    /* another object of libsecsock-posix (an epoll set with secure sockets) */
+};
+
+/** What @p fd is, with one lock-free load (the object may change right after). */
+enum zt_fd_kind zt_fd_kind(int fd);
+
 /**
  * True if @p fd is a secure socket that close() ended while a call still
  * holds it: the number is reserved by a placeholder (calls that the
@@ -75,5 +87,44 @@ int zt_fd_retire(struct zt_fd_obj *o);
  * number with a stale slot. For o->release() implementations.
  */
 void zt_fd_release(struct zt_fd_obj *o);
+
+/**
+ * dup2() or dup3() onto a closed secure socket's reserved number: forget the
+ * reservation, so that the socket's last reference leaves the number (now
+ * the application's) alone. A number inherited across fork() is forgotten
+ * the same way. No effect on any other slot.
+ */
+void zt_fd_disown(int fd);
+
+/**
+ * Register an object that is not a socket (libsecsock-posix's epoll sets)
+ * under o->fd; the table holds one reference. @retval 0, -EEXIST (a live
+ * socket or object has the number), -EBADF, -ENOMEM.
+ */
+int zt_fd_aux_insert(struct zt_fd_obj *o);
+
+/** The object zt_fd_aux_insert() put under @p fd, with a reference taken, or NULL. */
+struct zt_fd_obj *zt_fd_aux_get(int fd);
+
+/** Remove the object of @p fd (the table's reference goes to the caller), or NULL. */
+struct zt_fd_obj *zt_fd_aux_take(int fd);
+
+/**
+ * Call @p fn for every number in [@p first, @p last] that holds a live
+ * secure socket or an object, with its kind; lock-free, like zt_fd_kind()
+ * (for close_range()).
+ */
+void zt_fd_foreach(unsigned first, unsigned last,
+		   void (*fn)(int fd, enum zt_fd_kind kind, void *arg), void *arg);
+
+/**
+ * In the child of fork(), before anything else runs there: every secure
+ * socket inherited from the parent is closed in the child without a word to
+ * the peer. Its number gets the placeholder, so that every call on it - the
+ * kernel's own, io_uring and raw system calls included - fails with EBADF
+ * and nothing the child does can touch the parent's session; close() frees
+ * the number (docs/posix.md, "fork").
+ */
+void zt_fd_after_fork(void);
 
 #endif /* ZT_FDTABLE_H */

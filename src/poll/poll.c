@@ -13,7 +13,9 @@
 #include <zephyr/net/socket.h>
 
 #include "fd/fdtable.h"
+#include "poll/poll.h"
 #include "sock/ops.h"
+#include "sys/host.h"
 
 #define STACK_FDS 32
 
@@ -92,14 +94,38 @@ static void call_fini(struct poll_call *c)
 	errno = saved;
 }
 
+/* The kernel's wait: poll(), or ppoll() with the caller's signal mask. */
+static int kernel_poll(struct pollfd *fds, nfds_t n, int64_t ms, const sigset_t *mask)
+{
+	struct timespec ts;
+
+	if (mask == NULL) {
+		return zt_sys_poll(fds, n, ms < 0 ? -1 : ms > INT32_MAX ? INT32_MAX : (int)ms);
+	}
+	ts.tv_sec = (time_t)(ms / 1000);
+	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+	return zt_sys_ppoll(fds, n, ms < 0 ? NULL : &ts, mask);
+}
+
 int zsock_poll(struct zsock_pollfd *fds, int nfds, int timeout)
+{
+	if (nfds < 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	/* same layout as struct pollfd (checked in tests) */
+	return zt_poll((struct pollfd *)fds, (nfds_t)nfds, timeout < 0 ? -1 : timeout, NULL);
+}
+
+int zt_poll(struct pollfd *fds, nfds_t nfds_, int64_t timeout, const sigset_t *mask)
 {
 	struct poll_call c;
 	bool ours = false;
 	int64_t deadline;
 	int n, efd = -1, count = 0;
+	int nfds = (int)nfds_;
 
-	if (nfds < 0) {
+	if (nfds_ > INT32_MAX - 1) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -107,8 +133,7 @@ int zsock_poll(struct zsock_pollfd *fds, int nfds, int timeout)
 		ours = zt_fd_is_ours(fds[i].fd);
 	}
 	if (!ours) {
-		/* same layout as struct pollfd (checked in tests) */
-		return poll((struct pollfd *)fds, (nfds_t)nfds, timeout);
+		return kernel_poll(fds, nfds_, timeout, mask);
 	}
 	if (call_init(&c, nfds) < 0) {
 		errno = ENOMEM;
@@ -155,7 +180,7 @@ int zsock_poll(struct zsock_pollfd *fds, int nfds, int timeout)
 			}
 		}
 		c.kfds[nfds] = (struct pollfd){.fd = c.armed ? efd : -1, .events = POLLIN};
-		n = poll(c.kfds, (nfds_t)nfds + 1, left > INT32_MAX ? INT32_MAX : (int)left);
+		n = kernel_poll(c.kfds, (nfds_t)nfds + 1, left, mask);
 		if (n < 0) {
 			count = -1;
 			break;
@@ -163,7 +188,7 @@ int zsock_poll(struct zsock_pollfd *fds, int nfds, int timeout)
 		if (c.kfds[nfds].revents & POLLIN) {
 			uint64_t drain;
 
-			(void)!read(efd, &drain, sizeof(drain));
+			(void)!zt_sys_read(efd, &drain, sizeof(drain));
 		}
 		count = 0;
 		for (int i = 0; i < nfds; i++) {
@@ -191,19 +216,27 @@ int zsock_poll(struct zsock_pollfd *fds, int nfds, int timeout)
 int zsock_select(int nfds, zsock_fd_set *readfds, zsock_fd_set *writefds, zsock_fd_set *exceptfds,
 		 struct zsock_timeval *timeout)
 {
-	struct zsock_pollfd *pfds;
-	int n = 0, rc, timeout_ms = -1;
+	int64_t timeout_ms = -1;
 
-	if (nfds < 0 || nfds > FD_SETSIZE) {
-		errno = EINVAL;
-		return -1;
-	}
 	if (timeout != NULL) {
 		if (timeout->tv_sec < 0 || timeout->tv_usec < 0) {
 			errno = EINVAL;
 			return -1;
 		}
-		timeout_ms = (int)(timeout->tv_sec * 1000 + (timeout->tv_usec + 999) / 1000);
+		timeout_ms = (int64_t)timeout->tv_sec * 1000 + (timeout->tv_usec + 999) / 1000;
+	}
+	return zt_select(nfds, readfds, writefds, exceptfds, timeout_ms, NULL);
+}
+
+int zt_select(int nfds, fd_set *readfds, fd_set *writefds, fd_set *exceptfds, int64_t timeout_ms,
+	      const sigset_t *mask)
+{
+	struct pollfd *pfds;
+	int n = 0, rc;
+
+	if (nfds < 0 || nfds > FD_SETSIZE) {
+		errno = EINVAL;
+		return -1;
 	}
 	pfds = calloc((size_t)(nfds > 0 ? nfds : 1), sizeof(*pfds));
 	if (pfds == NULL) {
@@ -217,10 +250,10 @@ int zsock_select(int nfds, zsock_fd_set *readfds, zsock_fd_set *writefds, zsock_
 		ev |= (writefds && FD_ISSET(fd, writefds)) ? POLLOUT : 0;
 		ev |= (exceptfds && FD_ISSET(fd, exceptfds)) ? POLLPRI : 0;
 		if (ev) {
-			pfds[n++] = (struct zsock_pollfd){.fd = fd, .events = ev};
+			pfds[n++] = (struct pollfd){.fd = fd, .events = ev};
 		}
 	}
-	rc = zsock_poll(pfds, n, timeout_ms);
+	rc = zt_poll(pfds, (nfds_t)n, timeout_ms, mask);
 	if (rc < 0) {
 		free(pfds);
 		return -1;

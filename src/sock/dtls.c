@@ -260,7 +260,7 @@ static int peer_set(struct zt_sock *s, const struct sockaddr *addr, socklen_t ad
 	if (addr == NULL || addrlen > sizeof(struct sockaddr_storage)) {
 		return -EINVAL;
 	}
-	if (connect(s->fd, addr, addrlen) < 0) {
+	if (zt_sys_connect(s->fd, addr, addrlen) < 0) {
 		return -errno;
 	}
 	pthread_mutex_lock(&s->lock);
@@ -631,7 +631,7 @@ static void client_drain(struct zt_sock *s)
 {
 	unsigned char b;
 
-	for (int i = 0; i < ZT_DTLS_BATCH && recv(s->fd, &b, 1, MSG_DONTWAIT) >= 0; i++) {
+	for (int i = 0; i < ZT_DTLS_BATCH && zt_sys_recv(s->fd, &b, 1, MSG_DONTWAIT) >= 0; i++) {
 	}
 }
 

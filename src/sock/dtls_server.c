@@ -42,7 +42,7 @@ static void drop_head(struct zt_sock *s)
 {
 	unsigned char b;
 
-	(void)!recv(s->fd, &b, 1, MSG_DONTWAIT);
+	(void)!zt_sys_recv(s->fd, &b, 1, MSG_DONTWAIT);
 }
 
 /* ---- sessions ---- */
@@ -365,7 +365,7 @@ static struct zt_dtls_sess *find_cid(struct zt_sock *s, const unsigned char *hdr
 			return NULL;
 		}
 	}
-	len = recv(s->fd, d->scratch, ZT_DTLS_DGRAM_MAX, MSG_PEEK | MSG_DONTWAIT);
+	len = zt_sys_recv(s->fd, d->scratch, ZT_DTLS_DGRAM_MAX, MSG_PEEK | MSG_DONTWAIT);
 	if (len <= 0) {
 		return NULL;
 	}
@@ -482,8 +482,8 @@ static int dispatch_one(struct zt_sock *s)
 	int rc;
 
 	/* MSG_TRUNC: the datagram's real length, though only the header is copied */
-	n = recvfrom(s->fd, hdr, sizeof(hdr), MSG_PEEK | MSG_DONTWAIT | MSG_TRUNC,
-		     (struct sockaddr *)&from, &fromlen);
+	n = zt_sys_recvfrom(s->fd, hdr, sizeof(hdr), MSG_PEEK | MSG_DONTWAIT | MSG_TRUNC,
+			    (struct sockaddr *)&from, &fromlen);
 	if (n < 0) {
 		return -EAGAIN;
 	}

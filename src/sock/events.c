@@ -26,7 +26,7 @@ static short data_check_events(struct zt_sock *s)
 	}
 	if (rc == 0) {
 		zt_sock_set_state(s, ZT_CLOSED, 0);
-		return POLLIN | POLLHUP;
+		return POLLIN | POLLRDHUP | POLLHUP;
 	}
 	if (rc == -EAGAIN) {
 		return 0;
@@ -62,7 +62,7 @@ static short async_events(struct zt_sock *s, short events)
 	short rev = events & POLLOUT;
 
 	if ((events & POLLIN) && zt_session_readable(&s->sess)) {
-		rev |= data_check_events(s);
+		rev |= data_check_events(s) & (events | POLLHUP | POLLERR);
 	}
 	return rev;
 }
@@ -129,7 +129,7 @@ short zt_sock_poll_prepare(struct zt_sock *s, short events, short *kev)
 	if (s->error != 0 || s->broken) {
 		rev = POLLERR;
 	} else if (s->state == ZT_CLOSED || atomic_load(&s->shut_rd)) {
-		rev = (events & POLLIN) | POLLHUP;
+		rev = (events & (POLLIN | POLLRDHUP)) | POLLHUP;
 	} else if (async_pending(s)) {
 		rev = async_events(s, events);
 	} else if (s->state == ZT_CONNECTED && s->opts.async_handshake != 0) {
@@ -140,7 +140,7 @@ short zt_sock_poll_prepare(struct zt_sock *s, short events, short *kev)
 		}
 		/* Zephyr PR #115310: a whole record may be buffered already */
 		if ((events & POLLIN) && zt_session_readable(&s->sess)) {
-			rev = data_check_events(s);
+			rev = data_check_events(s) & (events | POLLHUP | POLLERR);
 		}
 	}
 	*kev = stream_kernel_events(s, events);
@@ -192,7 +192,7 @@ short zt_sock_poll_update(struct zt_sock *s, short events, short kev)
 	if (kev & (POLLIN | POLLHUP | POLLERR)) {
 		rev &= ~(POLLIN | POLLHUP | POLLERR);
 		if (s->state == ZT_CLOSED) {
-			rev |= (events & POLLIN) | POLLHUP;
+			rev |= (events & (POLLIN | POLLRDHUP)) | POLLHUP;
 		} else {
 			short dc = data_check_events(s);
 

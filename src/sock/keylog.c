@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "sock/sock.h"
+#include "sys/host.h"
 
 static int keylog_fd = -1;
 static atomic_bool warned;
@@ -29,7 +30,7 @@ static void keylog_line(const char *line, size_t len)
 			getenv("SSLKEYLOGFILE") != NULL ? getenv("SSLKEYLOGFILE") : "it");
 	}
 	/* one write() per line on O_APPEND: appended whole, at the end */
-	(void)!write(keylog_fd, line, len);
+	(void)!zt_sys_write(keylog_fd, line, len);
 }
 
 void zt_keylog_init(void)

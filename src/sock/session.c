@@ -63,10 +63,10 @@ static ssize_t sess_send(void *ctx, const void *buf, size_t len)
 	ssize_t n;
 
 	if (ss->peer != NULL) {
-		n = sendto(ss->s->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL,
-			   (const struct sockaddr *)ss->peer, *ss->peer_len);
+		n = zt_sys_sendto(ss->s->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL,
+				  (const struct sockaddr *)ss->peer, *ss->peer_len);
 	} else {
-		n = send(ss->s->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		n = zt_sys_send(ss->s->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
 	}
 	if (n >= 0) {
 		return n;
@@ -98,7 +98,8 @@ static ssize_t stream_recv(struct zt_session *ss, unsigned char *buf, size_t len
 		return (ssize_t)give;
 	}
 	rb = len < READ_AHEAD ? ra_buf() : NULL;
-	n = recv(ss->s->fd, rb != NULL ? rb : buf, rb != NULL ? READ_AHEAD : len, MSG_DONTWAIT);
+	n = zt_sys_recv(ss->s->fd, rb != NULL ? rb : buf, rb != NULL ? READ_AHEAD : len,
+			MSG_DONTWAIT);
 	/* (without a thread buffer, a small read still works: just without read-ahead) */
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK) {
@@ -140,7 +141,7 @@ static ssize_t dgram_recv(struct zt_session *ss, void *buf, size_t len)
 	}
 	do {
 		/* an empty datagram is no DTLS record: skip it */
-		n = recv(ss->s->fd, buf, len, MSG_DONTWAIT);
+		n = zt_sys_recv(ss->s->fd, buf, len, MSG_DONTWAIT);
 	} while (n == 0 && !ss->gated);
 	if (n > 0) {
 		return n;
@@ -363,10 +364,15 @@ ssize_t zt_session_step(struct zt_session *ss, enum zt_op op, void *buf, size_t 
 	return n;
 }
 
+void (*zt_watch_hook)(struct zt_sock *s);
+
 void zt_session_wake_pollers(struct zt_sock *s)
 {
 	if (atomic_load(&s->wake_pollers) && atomic_exchange(&s->wake_pollers, false)) {
 		zt_wake_others(s);
+		if (atomic_load_explicit(&s->watch, memory_order_acquire) != NULL) {
+			zt_watch_hook(s); /* epoll sets: the kernel will not say it */
+		}
 	}
 }
 

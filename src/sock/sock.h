@@ -19,6 +19,7 @@
 
 #include "engine/engine.h"
 #include "fd/fdtable.h"
+#include "sys/host.h"
 #include "util/list.h"
 #include "util/util.h"
 
@@ -193,7 +194,21 @@ struct zt_sock {
 	atomic_bool wake_pollers; /* poll_busy just became true: wake sleeping polls */
 
 	struct zt_dtls *dtls; /* DTLS state (peer, sessions of a server), dtls.c */
+
+	/*
+	 * libsecsock-posix's epoll registrations of this socket (src/posix/epoll.c),
+	 * NULL when it is in no epoll set; owned and freed there.
+	 */
+	_Atomic(void *) watch;
 };
+
+/**
+ * Set once by libsecsock-posix before any socket has a watch: called (without
+ * s->lock) when the engine of a watched socket starts to hold something the
+ * kernel will not signal (zt_session_wake_pollers), and by close() once
+ * s->closing is set, before the kernel socket goes (the sets drop the socket).
+ */
+extern void (*zt_watch_hook)(struct zt_sock *s);
 
 /** A thread sleeping in zt_wait() on a socket; close() wakes every one. */
 struct zt_waiter {
@@ -221,12 +236,21 @@ static inline void zt_fd_put(struct zt_sock *s)
 /* ---- waiting (wait.c) ---- */
 
 /**
+ * Set by libsecsock-posix: a blocking call that a signal handler interrupts
+ * returns -EINTR as the C library's call would (unless every handler has
+ * SA_RESTART). Otherwise (libsecsock, Zephyr's behaviour) it waits on.
+ * -EINTR then means "closed" only when s->closing is set.
+ */
+extern atomic_bool zt_posix_signals;
+
+/**
  * Sleep until the kernel socket reports @p events, @p deadline (absolute ms,
  * ZT_FOREVER) passes, or the socket is closed or shut down for reading. A
  * FIN or RST the wait sees is remembered (s->peer_left).
  * @retval >0 the kernel socket is ready: its revents (of @p events, POLLHUP,
  *         POLLRDHUP); 0 woken by another thread (re-check); -EAGAIN deadline;
- *         -EINTR closed by another thread; -errno from SO_ERROR on POLLERR.
+ *         -EINTR closed by another thread, or (zt_posix_signals) a signal;
+ *         -errno from SO_ERROR on POLLERR.
  */
 int zt_wait(struct zt_sock *s, short events, int64_t deadline);
 
@@ -374,6 +398,13 @@ void zt_sock_destroy(struct zt_sock *s);
  * SO_ERROR. Moving to ZT_ESTABLISHED clears the latched error.
  */
 void zt_sock_set_state(struct zt_sock *s, enum zt_state state, int err);
+
+/**
+ * zsock_fcntl() with its third argument already taken from the variadic
+ * list (an int or a pointer, as the C library passes it on); for
+ * libsecsock-posix's fcntl(). Sets errno, returns as fcntl().
+ */
+int zt_fcntl(int sock, int cmd, uintptr_t arg);
 
 /** Defaults of a new socket (docs/zephyr-behaviour.md §3.2). */
 void zt_opts_init(struct zt_opts *o);

@@ -24,6 +24,7 @@
 #include "fd/fdtable.h"
 #include "sock/ops.h"
 #include "sock/sock.h"
+#include "sys/host.h"
 #include "secsock_version.h"
 
 /* Turn an internal result into the POSIX convention. */
@@ -84,6 +85,7 @@ struct zt_sock *zt_sock_new(int fd, int family, int type, int proto)
 	atomic_init(&s->closing, false);
 	atomic_init(&s->shut_rd, false);
 	atomic_init(&s->peer_left, false);
+	atomic_init(&s->watch, NULL);
 	pthread_mutex_init(&s->rx_lock, NULL);
 	pthread_mutex_init(&s->tx_lock, NULL);
 	pthread_mutex_init(&s->lock, NULL);
@@ -128,6 +130,8 @@ static void hooks_init(void)
 	zt_keylog_init();
 	zt_ticket_keys_init();
 	zt_cred_ready(); /* SECSOCK_CRED_DIR, before any option names a tag */
+	/* a fork() child never touches the parent's sessions (docs/posix.md, "fork") */
+	(void)pthread_atfork(NULL, NULL, zt_fd_after_fork);
 }
 
 /* docs/zephyr-behaviour.md §3.2: protocol checks, then a real kernel socket underneath */
@@ -150,14 +154,14 @@ static int secure_socket(int family, int type, int proto)
 	}
 	pthread_once(&hooks_once, hooks_init);
 	/* the kernel socket is always non-blocking; blocking is ours (wait.c) */
-	fd = socket(family, base | SOCK_NONBLOCK | (type & SOCK_CLOEXEC),
-		    base == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP);
+	fd = zt_sys_socket(family, base | SOCK_NONBLOCK | (type & SOCK_CLOEXEC),
+			   base == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP);
 	if (fd < 0) {
 		return -errno;
 	}
 	s = zt_sock_new(fd, family, base, proto);
 	if (s == NULL) {
-		close(fd);
+		zt_sys_close(fd);
 		return -ENOMEM;
 	}
 	s->nonblock = (type & SOCK_NONBLOCK) != 0;
@@ -172,7 +176,7 @@ static int secure_socket(int family, int type, int proto)
 int zsock_socket(int family, int type, int proto)
 {
 	if (!is_tls_proto(proto) && !is_dtls_proto(proto)) {
-		return socket(family, type, proto);
+		return zt_sys_socket(family, type, proto);
 	}
 	return ret_int(secure_socket(family, type, proto));
 }
@@ -183,7 +187,7 @@ int zsock_close(int sock)
 	struct zt_sock *s;
 
 	if (o == NULL) {
-		return close(sock);
+		return zt_sys_close(sock);
 	}
 	if (o == ZT_FD_CLOSED) {
 		/* closed already; the number stays reserved until the last call ends */
@@ -194,6 +198,9 @@ int zsock_close(int sock)
 	/* wake blocked callers and pollers (they return EINTR / POLLNVAL), then say goodbye */
 	atomic_store(&s->closing, true);
 	zt_wake_all(s);
+	if (atomic_load_explicit(&s->watch, memory_order_acquire) != NULL) {
+		zt_watch_hook(s); /* epoll sets drop it, as the kernel drops a closed file */
+	}
 	if (is_dgram(s)) {
 		zt_dtls_close(s);
 	} else {
@@ -215,7 +222,7 @@ int zsock_shutdown(int sock, int how)
 	int rc;
 
 	if (s == NULL) {
-		return shutdown(sock, how);
+		return zt_sys_shutdown(sock, how);
 	}
 	if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR) {
 		rc = -EINVAL;
@@ -232,7 +239,7 @@ int zsock_shutdown(int sock, int how)
 	if (rc == 0 && how != SHUT_WR) {
 		/* docs/zephyr-behaviour.md §3.8: recv then returns 0, blocked readers wake */
 		atomic_store(&s->shut_rd, true);
-		(void)shutdown(s->fd, SHUT_RD);
+		(void)zt_sys_shutdown(s->fd, SHUT_RD);
 		zt_wake_all(s);
 	}
 	zt_fd_put(s);
@@ -241,7 +248,7 @@ int zsock_shutdown(int sock, int how)
 
 int zsock_bind(int sock, const struct sockaddr *addr, socklen_t addrlen)
 {
-	return bind(sock, addr, addrlen);
+	return zt_sys_bind(sock, addr, addrlen);
 }
 
 int zsock_connect(int sock, const struct sockaddr *addr, socklen_t addrlen)
@@ -250,7 +257,7 @@ int zsock_connect(int sock, const struct sockaddr *addr, socklen_t addrlen)
 	int rc;
 
 	if (s == NULL) {
-		return connect(sock, addr, addrlen);
+		return zt_sys_connect(sock, addr, addrlen);
 	}
 	rc = is_dgram(s) ? zt_dtls_connect(s, addr, addrlen) : zt_stream_connect(s, addr, addrlen);
 	zt_fd_put(s);
@@ -263,7 +270,7 @@ int zsock_listen(int sock, int backlog)
 	int rc;
 
 	if (s == NULL) {
-		return listen(sock, backlog);
+		return zt_sys_listen(sock, backlog);
 	}
 	rc = is_dgram(s) ? -EOPNOTSUPP : zt_stream_listen(s, backlog);
 	zt_fd_put(s);
@@ -276,7 +283,7 @@ int zsock_accept(int sock, struct sockaddr *addr, socklen_t *addrlen)
 	int rc;
 
 	if (s == NULL) {
-		return accept(sock, addr, addrlen);
+		return zt_sys_accept(sock, addr, addrlen);
 	}
 	rc = is_dgram(s) ? -EOPNOTSUPP : zt_stream_accept(s, addr, addrlen);
 	zt_fd_put(s);
@@ -290,7 +297,7 @@ ssize_t zsock_sendto(int sock, const void *buf, size_t len, int flags,
 	ssize_t rc;
 
 	if (s == NULL) {
-		return sendto(sock, buf, len, flags, dest_addr, addrlen);
+		return zt_sys_sendto(sock, buf, len, flags, dest_addr, addrlen);
 	}
 	if (buf == NULL && len > 0) {
 		rc = -EFAULT;
@@ -315,7 +322,7 @@ ssize_t zsock_recvfrom(int sock, void *buf, size_t max_len, int flags, struct so
 	ssize_t rc;
 
 	if (s == NULL) {
-		return recvfrom(sock, buf, max_len, flags, src_addr, addrlen);
+		return zt_sys_recvfrom(sock, buf, max_len, flags, src_addr, addrlen);
 	}
 	if (buf == NULL && max_len > 0) {
 		rc = -EFAULT;
@@ -324,7 +331,7 @@ ssize_t zsock_recvfrom(int sock, void *buf, size_t max_len, int flags, struct so
 	} else {
 		rc = zt_stream_recv(s, buf, max_len, flags);
 		if (rc >= 0 && src_addr != NULL && addrlen != NULL &&
-		    getpeername(s->fd, src_addr, addrlen) < 0) {
+		    zt_sys_getpeername(s->fd, src_addr, addrlen) < 0) {
 			*addrlen = 0;
 		}
 	}
@@ -365,7 +372,7 @@ ssize_t zsock_sendmsg(int sock, const struct msghdr *msg, int flags)
 	ssize_t rc;
 
 	if (s == NULL) {
-		return sendmsg(sock, msg, flags);
+		return zt_sys_sendmsg(sock, msg, flags);
 	}
 	if (msg == NULL || (msg->msg_iovlen > 0 && msg->msg_iov == NULL)) {
 		rc = -EINVAL;
@@ -501,7 +508,7 @@ ssize_t zsock_recvmsg(int sock, struct msghdr *msg, int flags)
 	ssize_t rc = 0;
 
 	if (s == NULL) {
-		return recvmsg(sock, msg, flags);
+		return zt_sys_recvmsg(sock, msg, flags);
 	}
 	/* Zephyr has no recvmsg on secure sockets: a secsock extension (docs/zephyr-behaviour.md)
 	 */
@@ -531,8 +538,10 @@ ssize_t zsock_recvmsg(int sock, struct msghdr *msg, int flags)
 				socklen_t nl = msg->msg_namelen;
 
 				msg->msg_namelen =
-					rc >= 0 && getpeername(s->fd, msg->msg_name, &nl) == 0 ? nl
-											       : 0;
+					rc >= 0 && zt_sys_getpeername(s->fd, msg->msg_name, &nl) ==
+								0
+						? nl
+						: 0;
 			}
 		}
 	}
@@ -546,7 +555,7 @@ int zsock_setsockopt(int sock, int level, int optname, const void *optval, sockl
 	int rc;
 
 	if (s == NULL) {
-		return setsockopt(sock, level, optname, optval, optlen);
+		return zt_sys_setsockopt(sock, level, optname, optval, optlen);
 	}
 	rc = zt_sockopt_set(s, level, optname, optval, optlen);
 	if (rc == 0) {
@@ -564,7 +573,7 @@ int zsock_getsockopt(int sock, int level, int optname, void *optval, socklen_t *
 	int rc;
 
 	if (s == NULL) {
-		return getsockopt(sock, level, optname, optval, optlen);
+		return zt_sys_getsockopt(sock, level, optname, optval, optlen);
 	}
 	rc = zt_sockopt_get(s, level, optname, optval, optlen);
 	zt_fd_put(s);
@@ -612,34 +621,36 @@ static enum fcntl_arg fcntl_arg_kind(int cmd)
 int zsock_fcntl(int sock, int cmd, ...)
 {
 	enum fcntl_arg kind = fcntl_arg_kind(cmd);
-	struct zt_sock *s;
-	void *ptr = NULL;
-	int flags = 0;
+	uintptr_t arg = 0;
 	va_list ap;
-	int rc;
 
 	va_start(ap, cmd);
 	if (kind == FCNTL_INT) {
-		flags = va_arg(ap, int);
+		arg = (uintptr_t)(unsigned int)va_arg(ap, int);
 	} else if (kind == FCNTL_PTR) {
-		ptr = va_arg(ap, void *);
+		arg = (uintptr_t)va_arg(ap, void *);
 	}
 	va_end(ap);
+	return zt_fcntl(sock, cmd, arg);
+}
+
+int zt_fcntl(int sock, int cmd, uintptr_t arg)
+{
+	struct zt_sock *s;
+	int rc;
+
 	s = zt_fd_get(sock);
 	if (s == NULL) {
 		if (zt_fd_closed(sock)) {
 			errno = EBADF; /* fcntl() would see the placeholder */
 			return -1;
 		}
-		if (kind == FCNTL_PTR) {
-			return fcntl(sock, cmd, ptr);
-		}
-		return kind == FCNTL_INT ? fcntl(sock, cmd, flags) : fcntl(sock, cmd);
+		return zt_sys_fcntl(sock, cmd, arg);
 	}
 	switch (cmd) {
 	case F_GETFL:
 		/* the kernel socket is always O_NONBLOCK; report the app's view */
-		rc = fcntl(s->fd, F_GETFL);
+		rc = zt_sys_fcntl(s->fd, F_GETFL, 0);
 		if (rc >= 0) {
 			rc = (rc & ~O_NONBLOCK) | (s->nonblock ? O_NONBLOCK : 0);
 		} else {
@@ -647,19 +658,13 @@ int zsock_fcntl(int sock, int cmd, ...)
 		}
 		break;
 	case F_SETFL:
-		rc = fcntl(s->fd, F_SETFL, flags | O_NONBLOCK) < 0 ? -errno : 0;
+		rc = zt_sys_fcntl(s->fd, F_SETFL, (unsigned int)arg | O_NONBLOCK) < 0 ? -errno : 0;
 		if (rc == 0) {
-			s->nonblock = (flags & O_NONBLOCK) != 0;
+			s->nonblock = ((int)arg & O_NONBLOCK) != 0;
 		}
 		break;
 	default:
-		if (kind == FCNTL_PTR) {
-			rc = fcntl(s->fd, cmd, ptr);
-		} else if (kind == FCNTL_INT) {
-			rc = fcntl(s->fd, cmd, flags);
-		} else {
-			rc = fcntl(s->fd, cmd);
-		}
+		rc = zt_sys_fcntl(s->fd, cmd, arg);
 		rc = rc < 0 ? -errno : rc;
 		break;
 	}
@@ -675,7 +680,7 @@ int zsock_ioctl_impl(int sock, unsigned long request, va_list ap)
 
 	s = zt_fd_get(sock);
 	if (s == NULL) {
-		return ioctl(sock, request, arg);
+		return zt_sys_ioctl(sock, request, arg);
 	}
 	if (request == FIONBIO && arg != NULL) {
 		s->nonblock = *(int *)arg != 0;
@@ -705,12 +710,12 @@ int zsock_ioctl(int sock, unsigned long request, ...)
 
 int zsock_getsockname(int sock, struct sockaddr *addr, socklen_t *addrlen)
 {
-	return getsockname(sock, addr, addrlen);
+	return zt_sys_getsockname(sock, addr, addrlen);
 }
 
 int zsock_getpeername(int sock, struct sockaddr *addr, socklen_t *addrlen)
 {
-	return getpeername(sock, addr, addrlen);
+	return zt_sys_getpeername(sock, addr, addrlen);
 }
 
 int zsock_inet_pton(sa_family_t family, const char *src, void *dst)
@@ -812,7 +817,7 @@ int zsock_socketpair(int family, int type, int proto, int *sv)
 		errno = EPROTONOSUPPORT;
 		return -1;
 	}
-	return socketpair(family, type, proto, sv);
+	return zt_sys_socketpair(family, type, proto, sv);
 }
 
 const char *zsock_gai_strerror(int errcode)

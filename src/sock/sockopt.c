@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <secsock/secsock.h>
@@ -36,14 +35,10 @@ static void opts_unlock(struct zt_sock *s)
 	pthread_mutex_unlock(&s->lock);
 }
 
-/*
- * The kernel socket, by system call: under libsecsock-posix (planned, see
- * README.md, "What works today") the libc names setsockopt/getsockopt lead
- * back into this file.
- */
+/* The kernel socket, through the host calls (src/sys/host.h: never the interposed names). */
 static int kernel_setsockopt(int fd, int level, int optname, const void *optval, socklen_t optlen)
 {
-	if (syscall(SYS_setsockopt, fd, level, optname, optval, optlen) < 0) {
+	if (zt_sys_setsockopt(fd, level, optname, optval, optlen) < 0) {
 		return -errno;
 	}
 	return 0;
@@ -51,7 +46,7 @@ static int kernel_setsockopt(int fd, int level, int optname, const void *optval,
 
 static int kernel_getsockopt(int fd, int level, int optname, void *optval, socklen_t *optlen)
 {
-	if (syscall(SYS_getsockopt, fd, level, optname, optval, optlen) < 0) {
+	if (zt_sys_getsockopt(fd, level, optname, optval, optlen) < 0) {
 		return -errno;
 	}
 	return 0;

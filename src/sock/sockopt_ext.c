@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <secsock/secsock.h>
+#include <zephyr/net/tls_credentials.h>
 
 #include "engine/engine.h"
 #include "sock/sock.h"
@@ -155,11 +156,34 @@ static int int_get(struct zt_sock *s, const int *field, void *optval, socklen_t 
 	return 0;
 }
 
+/* SECSOCK_TLS_CREDENTIAL_ADD / _DELETE: the store's calls, behind a socket option. */
+static int cred_set(bool add, const void *optval, socklen_t optlen)
+{
+	struct secsock_tls_credential c;
+
+	if (optval == NULL || optlen < (socklen_t)sizeof(c) ||
+	    (!add && optlen != (socklen_t)sizeof(c))) {
+		return -EINVAL;
+	}
+	memcpy(&c, optval, sizeof(c));
+	if (!add) {
+		return tls_credential_delete(c.tag, (enum tls_credential_type)c.type);
+	}
+	if (optlen == (socklen_t)sizeof(c)) {
+		return -EINVAL; /* no credential bytes */
+	}
+	return tls_credential_add(c.tag, (enum tls_credential_type)c.type,
+				  (const unsigned char *)optval + sizeof(c), optlen - sizeof(c));
+}
+
 int zt_sockopt_ext_set(struct zt_sock *s, int optname, const void *optval, socklen_t optlen)
 {
 	switch (optname) {
 	case SECSOCK_TLS_ASYNC_HANDSHAKE:
 		return bool_set(s, &s->opts.async_handshake, optval, optlen);
+	case SECSOCK_TLS_CREDENTIAL_ADD:
+	case SECSOCK_TLS_CREDENTIAL_DELETE:
+		return cred_set(optname == SECSOCK_TLS_CREDENTIAL_ADD, optval, optlen);
 	default: /* unknown, or read-only: every getter below */
 		return -ENOPROTOOPT;
 	}

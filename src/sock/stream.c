@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "sock/ops.h"
+#include "sys/host.h"
 
 /** Zephyr's CONFIG_NET_SOCKETS_CONNECT_TIMEOUT (TCP part of connect). */
 #define ZT_TCP_CONNECT_TIMEOUT_MS 3000
@@ -65,7 +66,8 @@ static int session_begin(struct zt_sock *s, bool server, const struct sockaddr *
 	}
 	zt_sock_sess_cfg(s, &sc);
 	if (!server && s->opts.session_cache == TLS_SESSION_CACHE_ENABLED) {
-		if (peer == NULL && getpeername(s->fd, (struct sockaddr *)&got, &glen) == 0) {
+		if (peer == NULL &&
+		    zt_sys_getpeername(s->fd, (struct sockaddr *)&got, &glen) == 0) {
 			peer = (const struct sockaddr *)&got;
 			peerlen = glen;
 		}
@@ -123,13 +125,13 @@ static int progress(struct zt_sock *s, struct zt_want *w)
 		int err = 0;
 		socklen_t len = sizeof(err);
 
-		if (poll(&p, 1, 0) == 0) {
+		if (zt_sys_poll(&p, 1, 0) == 0) {
 			*w = (struct zt_want){POLLOUT, ZT_FOREVER, false};
 			return -EAGAIN;
 		}
 		/* writable without an error or hang-up: connected, nothing to ask */
 		if ((p.revents & (POLLERR | POLLHUP)) != 0 &&
-		    getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) {
+		    zt_sys_getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) {
 			err = errno;
 		}
 		if (err != 0) {
@@ -178,6 +180,10 @@ static int handshake_wait(struct zt_sock *s, int64_t deadline, bool nowait)
 		if (rc == -EAGAIN && zt_remaining(deadline) == 0) {
 			return -EAGAIN;
 		}
+		if (rc == -EINTR && !atomic_load(&s->closing)) {
+			return rc; /* a signal (zt_posix_signals): the handshake goes on, as
+				      connect()'s */
+		}
 		if (rc < 0 && rc != -EAGAIN) {
 			pthread_mutex_lock(&s->lock);
 			rc = rc == -EINTR ? handshake_end(s, -EINTR) : handshake_end(s, rc);
@@ -198,7 +204,7 @@ static int tcp_connect(struct zt_sock *s, const struct sockaddr *addr, socklen_t
 	int64_t deadline;
 	int rc;
 
-	if (connect(s->fd, addr, addrlen) == 0) {
+	if (zt_sys_connect(s->fd, addr, addrlen) == 0) {
 		return 0;
 	}
 	if (errno != EINPROGRESS) {
@@ -225,7 +231,7 @@ static int tcp_connect(struct zt_sock *s, const struct sockaddr *addr, socklen_t
 		if (!(rc & POLLHUP)) {
 			return 0; /* writable, no error: connected */
 		}
-		if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) {
+		if (zt_sys_getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) {
 			return -errno;
 		}
 		return err != 0 ? -err : -ECONNREFUSED;
@@ -253,6 +259,13 @@ int zt_stream_connect(struct zt_sock *s, const struct sockaddr *addr, socklen_t 
 	}
 	if (s->state == ZT_NEW) {
 		rc = tcp_connect(s, addr, addrlen);
+		if (rc == -EINTR && !atomic_load(&s->closing)) {
+			/* a signal: the connection goes on asynchronously (POSIX connect()) */
+			pthread_mutex_lock(&s->lock);
+			s->state = ZT_CONNECTING;
+			pthread_mutex_unlock(&s->lock);
+			goto out;
+		}
 		if (rc == -EINPROGRESS) {
 			pthread_mutex_lock(&s->lock);
 			s->state = ZT_CONNECTING;
@@ -294,7 +307,7 @@ out:
 
 int zt_stream_listen(struct zt_sock *s, int backlog)
 {
-	if (listen(s->fd, backlog) < 0) {
+	if (zt_sys_listen(s->fd, backlog) < 0) {
 		return -errno;
 	}
 	pthread_mutex_lock(&s->lock);
@@ -308,7 +321,7 @@ static int accept_tcp(struct zt_sock *l, struct sockaddr *addr, socklen_t *addrl
 	int fd, rc;
 
 	for (;;) {
-		fd = accept4(l->fd, addr, addrlen, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		fd = zt_sys_accept4(l->fd, addr, addrlen, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd >= 0) {
 			return fd;
 		}
@@ -377,7 +390,7 @@ int zt_stream_accept(struct zt_sock *l, struct sockaddr *addr, socklen_t *addrle
 	}
 	c = child_new(l, fd, &rc);
 	if (c == NULL) {
-		close(fd);
+		zt_sys_close(fd);
 		return rc;
 	}
 	zt_sock_sess_cfg(c, &sc);
@@ -445,7 +458,7 @@ static bool peer_gone(struct zt_sock *s)
 		return false;
 	}
 	atomic_store(&s->peer_check_ms, now);
-	return poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+	return zt_sys_poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
 }
 
 /* A handshake still to run (asynchronous): finish it, or say EAGAIN. With rx/tx lock. */
@@ -618,7 +631,7 @@ int zt_stream_shutdown_wr(struct zt_sock *s)
 		}
 		atomic_store(&s->shut_wr, true);
 		/* the TCP half-close after it: the peer's reads end, ours go on */
-		if (shutdown(s->fd, SHUT_WR) < 0 && errno != ENOTCONN) {
+		if (zt_sys_shutdown(s->fd, SHUT_WR) < 0 && errno != ENOTCONN) {
 			rc = -errno;
 		}
 	}

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "sock/sock.h"
+#include "sys/host.h"
 
 /** Largest key file read (a key line is 65 bytes: room for comments). */
 #define KEY_FILE_MAX (64 * 1024)
@@ -100,7 +101,7 @@ static int read_all(const char *path, char **out, size_t *len)
 		rc = -ENOMEM;
 	}
 	while (rc == 0) {
-		ssize_t n = read(fd, buf + got, KEY_FILE_MAX + 1 - got);
+		ssize_t n = zt_sys_read(fd, buf + got, KEY_FILE_MAX + 1 - got);
 
 		if (n < 0 && errno == EINTR) {
 			continue;
@@ -113,7 +114,7 @@ static int read_all(const char *path, char **out, size_t *len)
 			rc = -EFBIG; /* grew, or not a regular file */
 		}
 	}
-	close(fd);
+	zt_sys_close(fd);
 	if (rc < 0) {
 		if (buf != NULL) {
 			zt_wipe(buf, got);

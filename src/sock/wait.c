@@ -9,18 +9,56 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "sock/sock.h"
 
+atomic_bool zt_posix_signals;
+
+/*
+ * A signal handler ran while a blocking call slept in poll(): would the C
+ * library's own call have been restarted? poll() cannot tell which signal it
+ * was, so: restarted only if every signal with a handler has SA_RESTART;
+ * otherwise EINTR (POSIX allows it; Python's handlers, for one, need it).
+ * Handlers of the fault signals do not count: those signals come from the
+ * faulting thread's own instruction, never into a sleeping poll(), and crash
+ * reporters and sanitizer runtimes install them without SA_RESTART.
+ */
+static bool fault_signal(int sig)
+{
+	return sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE ||
+	       sig == SIGTRAP || sig == SIGSYS;
+}
+
+static bool signals_restart(void)
+{
+	for (int sig = 1; sig < NSIG; sig++) {
+		struct sigaction sa;
+
+		if (sig == SIGKILL || sig == SIGSTOP || fault_signal(sig) ||
+		    sigaction(sig, NULL, &sa) < 0) {
+			continue;
+		}
+		if ((sa.sa_flags & SA_SIGINFO)
+			    ? sa.sa_sigaction != NULL
+			    : (sa.sa_handler != SIG_DFL && sa.sa_handler != SIG_IGN)) {
+			if (!(sa.sa_flags & SA_RESTART)) {
+				return false;
+			}
+		}
+	}
+	return true;
+}
+
 static pthread_key_t efd_key;
 static pthread_once_t efd_once = PTHREAD_ONCE_INIT;
 
 static void efd_release(void *p)
 {
-	close((int)(intptr_t)p - 1);
+	zt_sys_close((int)(intptr_t)p - 1);
 }
 
 static void efd_key_init(void)
@@ -44,7 +82,7 @@ int zt_thread_efd(void)
 	}
 	/* stored as fd + 1 so that fd 0 is not NULL */
 	if (pthread_setspecific(efd_key, (void *)(intptr_t)(efd + 1)) != 0) {
-		close(efd);
+		zt_sys_close(efd);
 		return -ENOMEM;
 	}
 	return efd;
@@ -97,14 +135,14 @@ static void wake(struct zt_sock *s, int except)
 		int v = atomic_load(&s->wslot[i]);
 
 		if (v != 0 && v - 1 != except) {
-			(void)!write(v - 1, &one, sizeof(one));
+			(void)!zt_sys_write(v - 1, &one, sizeof(one));
 		}
 	}
 	atomic_fetch_sub(&s->waking, 1);
 	pthread_mutex_lock(&s->lock);
 	for (struct zt_waiter *w = s->waiters; w != NULL; w = w->next) {
 		if (w->efd != except) {
-			(void)!write(w->efd, &one, sizeof(one));
+			(void)!zt_sys_write(w->efd, &one, sizeof(one));
 		}
 	}
 	pthread_mutex_unlock(&s->lock);
@@ -127,7 +165,7 @@ static int so_error(int fd)
 	int err = 0;
 	socklen_t len = sizeof(err);
 
-	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err == 0) {
+	if (zt_sys_getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err == 0) {
 		return -EIO;
 	}
 	return -err;
@@ -170,16 +208,25 @@ int zt_wait_since(struct zt_sock *s, short events, int64_t deadline, unsigned se
 		pfd[0] = (struct pollfd){
 			.fd = s->fd, .events = events | (s->type == SOCK_STREAM ? POLLRDHUP : 0)};
 		pfd[1] = (struct pollfd){.fd = w.efd, .events = POLLIN};
-		n = poll(pfd, 2, left > INT32_MAX ? INT32_MAX : (int)left);
+		n = zt_sys_poll(pfd, 2, left > INT32_MAX ? INT32_MAX : (int)left);
 		if (n < 0) {
-			if (errno == EINTR) {
+			/* kept: signals_restart()'s sigaction() probes set errno */
+			int err = errno;
+
+			if (err == EINTR &&
+			    atomic_load_explicit(&zt_posix_signals, memory_order_relaxed) &&
+			    !signals_restart()) {
+				n = -EINTR; /* as the C library's call (libsecsock-posix) */
+				break;
+			}
+			if (err == EINTR) {
 				continue; /* a signal: keep waiting until the deadline */
 			}
-			n = -errno;
+			n = -err;
 			break;
 		}
 		if (pfd[1].revents & POLLIN) {
-			(void)!read(w.efd, &drain, sizeof(drain));
+			(void)!zt_sys_read(w.efd, &drain, sizeof(drain));
 			if (atomic_load(&s->closing)) {
 				n = -EINTR;
 				break;

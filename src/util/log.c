@@ -5,6 +5,7 @@
  * the application's callback.
  */
 #include "util/log.h"
+#include "sys/host.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -83,7 +84,7 @@ void zt_log_line(int l, const char *origin, const char *text)
 			line[n - 1] = '\n';
 		}
 		if (n > 0) {
-			ssize_t w = write(STDERR_FILENO, line, (size_t)n);
+			ssize_t w = zt_sys_write(STDERR_FILENO, line, (size_t)n);
 
 			(void)w;
 		}

@@ -24,7 +24,7 @@ failed=0
 headers="zephyr/net/socket.h zephyr/net/net_ip.h zephyr/net/net_compat.h
 	zephyr/net/socket_types.h zephyr/net/socket_poll.h zephyr/net/socket_select.h
 	zephyr/net/tls_credentials.h zephyr/net/dns_resolve.h zephyr/sys/fdtable.h
-	secsock/secsock.h"
+	secsock/secsock.h secsock/posix.h"
 # headers that must refuse with a reason
 refused="zephyr/net/net_if.h zephyr/net/net_mgmt.h zephyr/net/socket_offload.h
 	zephyr/net/socket_net_mgmt.h"
