@@ -198,7 +198,7 @@ static void gnutls_case(enum kind k)
 	pf_arg(&a, "--x509certfile=%s", tu_cert_path("server.pem"));
 	pf_arg(&a, "--x509keyfile=%s", tu_cert_path("server.key"));
 	ASSERT_TRUE(pf_peer_start(&p, "gnutls-serv", &a, 1 << 20, 0));
-	if (!server_up(&p, "Echo Server listening on IPv4", k, port)) {
+	if (!server_up(&p, GNUTLS_SERV_BOUND, k, port)) {
 		pf_peer_stop(&p);
 		return;
 	}

@@ -742,7 +742,7 @@ static void gnutls_server_case(bool psk)
 		th_fail(__FILE__, __LINE__, "cannot start gnutls-serv");
 		goto out;
 	}
-	if (!pf_peer_wait(&p, "Echo Server listening on IPv4", WAIT_MS)) {
+	if (!pf_peer_wait(&p, GNUTLS_SERV_BOUND, WAIT_MS)) {
 		th_fail(__FILE__, __LINE__, "gnutls-serv did not start");
 		pf_peer_stop(&p);
 		goto out;

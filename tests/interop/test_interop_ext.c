@@ -284,7 +284,7 @@ static void data_calls_gnutls(enum kind k)
 	pf_arg(&a, "--x509certfile=%s", tu_cert_path("server.pem"));
 	pf_arg(&a, "--x509keyfile=%s", tu_cert_path("server.key"));
 	ASSERT_TRUE(pf_peer_start(&p, "gnutls-serv", &a, 1 << 20, 0));
-	if (!pf_peer_wait(&p, "Echo Server listening on IPv4", WAIT_MS) ||
+	if (!pf_peer_wait(&p, GNUTLS_SERV_BOUND, WAIT_MS) ||
 	    (k != DTLS12 && !tu_wait_port(AF_INET, port, WAIT_MS))) {
 		th_fail(__FILE__, __LINE__, "gnutls-serv did not start");
 		pf_peer_stop(&p);

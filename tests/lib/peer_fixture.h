@@ -66,6 +66,13 @@ bool pf_peer_reaped(struct pf_peer *p, int ms);
 /** Wait up to @p ms for @p needle in the output; gives up early once the program exited. */
 bool pf_peer_wait(struct pf_peer *p, const char *needle, int ms);
 
+/*
+ * gnutls-serv's first "...done": it prints "Echo Server listening on IPv4
+ * 0.0.0.0 port N..." before bind() and "done" after it, so waiting for the
+ * first half raced with the bind (a DTLS ClientHello then met ECONNREFUSED).
+ */
+#define GNUTLS_SERV_BOUND "...done"
+
 /** Write @p s to the program's stdin (PF_STDIN); th_fail() on error. */
 void pf_peer_write(struct pf_peer *p, const char *s);
 
