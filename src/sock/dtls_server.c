@@ -15,7 +15,10 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include <secsock/secsock.h>
+
 #include "sock/dtls_priv.h"
+#include "util/log.h"
 
 /*
  * DTLSPlaintext header: type(1) version(2) epoch(2) seq(6) length(2); then a
@@ -81,6 +84,7 @@ static int srv_init(struct zt_dtls *d)
 		zt_list_init(&d->handshaking);
 		zt_list_init(&d->opened);
 		zt_list_init(&d->ready);
+		d->hs_next = ZT_FOREVER;
 		d->srv_init = true;
 	}
 	return 0;
@@ -240,12 +244,28 @@ static uint64_t rx_mark(const struct zt_dtls_sess *ss)
 	return m;
 }
 
+/*
+ * A handshaking session's retransmission timer may have moved: d->hs_next
+ * stays at or before the earliest one, so that service() walks the
+ * handshaking list only when some timer is due (not once per datagram).
+ */
+static void hs_timer_note(struct zt_dtls *d, const struct zt_dtls_sess *ss)
+{
+	struct zt_eng_status st;
+
+	if (!ss->open && zt_list_linked(&ss->state)) {
+		zt_session_status(&ss->sess, &st);
+		d->hs_next = zt_earliest(d->hs_next, st.timer);
+	}
+}
+
 static void touch(struct zt_dtls *d, struct zt_dtls_sess *ss, uint64_t mark)
 {
 	if (rx_mark(ss) != mark) {
 		activity(d, ss);
 	}
 	ready_update(d, ss);
+	hs_timer_note(d, ss);
 }
 
 /*
@@ -395,6 +415,29 @@ static void hello_free(struct zt_dtls *d)
 }
 
 /*
+ * SECSOCK_TLS_DTLS_MAX_PEERS: is the socket full? A refusal counts, and the
+ * first one since the socket was last below its limit writes a debug line.
+ */
+static bool at_limit(struct zt_sock *s)
+{
+	struct zt_dtls *d = s->dtls;
+
+	if (d->count < s->opts.dtls_max_peers) {
+		d->full_logged = false;
+		return false;
+	}
+	d->refused++;
+	if (!d->full_logged) {
+		d->full_logged = true;
+		zt_log(ZT_LOG_ERROR,
+		       "DTLS server socket %d holds %d peers (SECSOCK_TLS_DTLS_MAX_PEERS %d): "
+		       "ClientHellos of new peers are dropped",
+		       s->fd, d->count, s->opts.dtls_max_peers);
+	}
+	return true;
+}
+
+/*
  * An unknown peer may only start with a ClientHello. The cookie engine
  * answers one without a valid cookie statelessly; with a valid cookie it
  * becomes that peer's session (if the pool has room).
@@ -406,7 +449,7 @@ static void hello(struct zt_sock *s, const unsigned char *hdr, ssize_t n,
 	struct zt_dtls_sess *h;
 	int rc;
 
-	if (!is_client_hello(hdr, n) || d->count >= ZT_DTLS_MAX_SESSIONS || srv_init(d) < 0) {
+	if (!is_client_hello(hdr, n) || at_limit(s) || srv_init(d) < 0) {
 		drop_head(s); /* stray or late datagram, or no room: the client retries */
 		return;
 	}
@@ -450,6 +493,7 @@ static void hello(struct zt_sock *s, const unsigned char *hdr, ssize_t n,
 	memcpy(h->hello_random, hdr + HELLO_RANDOM, ZT_DTLS_RANDOM_LEN);
 	zt_list_add_tail(&d->handshaking, &h->state);
 	activity(d, h);
+	hs_timer_note(d, h);
 	d->count++;
 }
 
@@ -541,8 +585,9 @@ static struct zt_dtls_sess *settle(struct zt_sock *s)
 
 /*
  * Idle expiry (close_notify first, docs/zephyr-behaviour.md §3.5), handshake
- * retransmissions, records the kernel refused earlier. Costs O(expired +
- * handshaking), not O(sessions): the idle list is in expiry order.
+ * retransmissions, records the kernel refused earlier. Costs O(expired), not
+ * O(sessions): the idle list is in expiry order, and the handshaking list is
+ * walked only when d->hs_next says a retransmission timer is due.
  */
 static void service(struct zt_sock *s)
 {
@@ -559,16 +604,19 @@ static void service(struct zt_sock *s)
 		}
 		sess_end(s, ss, -ETIMEDOUT);
 	}
-	for (l = d->handshaking.next; l != &d->handshaking; l = next) {
-		struct zt_dtls_sess *ss = SESS_OF(l, state);
-		struct zt_eng_status st;
-		int64_t t;
+	if (d->hs_next != ZT_FOREVER && d->hs_next <= now) {
+		d->hs_next = ZT_FOREVER; /* recomputed: the walk and sess_pump() note every timer */
+		for (l = d->handshaking.next; l != &d->handshaking; l = next) {
+			struct zt_dtls_sess *ss = SESS_OF(l, state);
+			struct zt_eng_status st;
 
-		zt_session_status(&ss->sess, &st);
-		t = st.timer;
-		next = l->next;
-		if (t != ZT_FOREVER && t <= now) {
-			(void)sess_pump(s, ss);
+			zt_session_status(&ss->sess, &st);
+			next = l->next;
+			if (st.timer != ZT_FOREVER && st.timer <= now) {
+				(void)sess_pump(s, ss);
+			} else {
+				d->hs_next = zt_earliest(d->hs_next, st.timer);
+			}
 		}
 	}
 	if (d->tx_pending) {
@@ -603,13 +651,7 @@ int64_t zt_dtls_srv_deadline(struct zt_sock *s)
 	if (ZT_DTLS_IDLE_TIMEOUT_MS > 0 && (l = zt_list_first(&d->idle)) != NULL) {
 		t = SESS_OF(l, idle)->last_ms + ZT_DTLS_IDLE_TIMEOUT_MS;
 	}
-	for (l = d->handshaking.next; l != &d->handshaking; l = l->next) {
-		struct zt_eng_status st;
-
-		zt_session_status(&SESS_OF(l, state)->sess, &st);
-		t = zt_earliest(t, st.timer);
-	}
-	return t;
+	return zt_earliest(t, d->hs_next);
 }
 
 /* One record to the application: datagram semantics, MSG_TRUNC (docs/zephyr-behaviour.md). */
