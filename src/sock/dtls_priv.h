@@ -89,7 +89,11 @@ struct zt_dtls {
 	struct zt_dtls_sess *peeked;  /* its record was peeked (MSG_PEEK, FIONREAD): read it next */
 	bool hup_pending;             /* a peer closed or expired: next poll says POLLHUP */
 	bool err_pending;             /* a peer failed: next poll says POLLERR */
-	unsigned char *scratch;       /* 2 x ZT_DTLS_DGRAM_MAX: peeked datagram + work copy */
+	unsigned char *scratch;       /* 2 x ZT_DTLS_DGRAM_MAX: the datagram read + work copy */
+	size_t rx_len;                /* bytes of the datagram in scratch */
+	struct sockaddr_storage rx_from; /* ... and its source */
+	socklen_t rx_fromlen;
+	bool rx_held; /* its session had a record unread: dispatched again next */
 };
 
 /* dtls.c */

@@ -1,13 +1,12 @@
 /*
  * DTLS server (docs/zephyr-behaviour.md §3.5, Zephyr's 2026 multi-session model): ONE UDP
- * socket, many peers. Each datagram is peeked to learn its source and handed
- * to the session of that address, else of the Connection ID in its record
- * header (NAT rebinding; one hash lookup, then one record check), else - if
- * it is a ClientHello - to a stateless cookie engine that becomes a session
- * once the client proved its address (RFC 6347 4.2.1). Handshakes progress
- * inside recvfrom() and poll(); idle sessions expire, and only records that
- * pass a session's checks keep it alive. Every function here runs under
- * s->lock unless it says otherwise.
+ * socket, many peers. Each datagram is read once (one recvfrom: its source
+ * and bytes) into the socket's buffer and handed to the session of that address, else of the
+ * Connection ID in its record header (NAT rebinding; one hash lookup, then one record check), else
+ * - if it is a ClientHello - to a stateless cookie engine that becomes a session once the client
+ * proved its address (RFC 6347 4.2.1). Handshakes progress inside recvfrom() and poll(); idle
+ * sessions expire, and only records that pass a session's checks keep it alive. Every function here
+ * runs under s->lock unless it says otherwise.
  */
 #include <errno.h>
 #include <poll.h>
@@ -40,14 +39,6 @@ _Static_assert(REC_CID_OFFSET + ZT_CID_MAX + 2 <= HDR_PEEK, "the peeked header h
 /* Tries for a random CID no other session of the socket has. */
 #define CID_TRIES 16
 
-/* Consume the head datagram unread. */
-static void drop_head(struct zt_sock *s)
-{
-	unsigned char b;
-
-	(void)!recv(s->fd, &b, 1, MSG_DONTWAIT);
-}
-
 /* ---- sessions ---- */
 
 /* Address bytes that identify a peer (no padding, no garbage). */
@@ -79,6 +70,12 @@ static int srv_init(struct zt_dtls *d)
 	if (!d->srv_init) {
 		if (zt_hmap_init(&d->by_addr) < 0 || zt_hmap_init(&d->by_cid) < 0) {
 			return -EIO;
+		}
+		if (d->scratch == NULL) {
+			d->scratch = malloc((size_t)2 * ZT_DTLS_DGRAM_MAX);
+			if (d->scratch == NULL) {
+				return -ENOMEM;
+			}
 		}
 		zt_list_init(&d->idle);
 		zt_list_init(&d->handshaking);
@@ -366,7 +363,6 @@ static struct zt_dtls_sess *find_cid(struct zt_sock *s, const unsigned char *hdr
 	size_t cl = s->opts.dtls_cid == TLS_DTLS_CID_ENABLED ? s->opts.cid_len : 0;
 	struct zt_dtls_sess *ss;
 	struct zt_hnode *node;
-	ssize_t len;
 
 	if (cl == 0 || n < (ssize_t)(REC_CID_OFFSET + cl + 2) || hdr[0] != REC_CID) {
 		return NULL;
@@ -379,19 +375,8 @@ static struct zt_dtls_sess *find_cid(struct zt_sock *s, const unsigned char *hdr
 	if (!ss->open) {
 		return NULL;
 	}
-	if (d->scratch == NULL) {
-		d->scratch = malloc((size_t)2 * ZT_DTLS_DGRAM_MAX);
-		if (d->scratch == NULL) {
-			return NULL;
-		}
-	}
-	len = recv(s->fd, d->scratch, ZT_DTLS_DGRAM_MAX, MSG_PEEK | MSG_DONTWAIT);
-	if (len <= 0) {
-		return NULL;
-	}
 	d->record_checks++;
-	if (!zt_eng_record_matches(ss->sess.eng, d->scratch, (size_t)len,
-				   d->scratch + ZT_DTLS_DGRAM_MAX)) {
+	if (!zt_eng_record_matches(ss->sess.eng, hdr, (size_t)n, d->scratch + ZT_DTLS_DGRAM_MAX)) {
 		return NULL;
 	}
 	peer_move(d, ss, from, fromlen);
@@ -450,8 +435,7 @@ static void hello(struct zt_sock *s, const unsigned char *hdr, ssize_t n,
 	int rc;
 
 	if (!is_client_hello(hdr, n) || at_limit(s) || srv_init(d) < 0) {
-		drop_head(s); /* stray or late datagram, or no room: the client retries */
-		return;
+		return; /* stray or late datagram, or no room (dropped): the client retries */
 	}
 	if (d->hello != NULL && d->hello_conf != s->conf) {
 		hello_free(d); /* options changed: new peers get the new config */
@@ -462,16 +446,12 @@ static void hello(struct zt_sock *s, const unsigned char *hdr, ssize_t n,
 	}
 	h = d->hello;
 	if (h == NULL || fromlen > sizeof(h->peer)) {
-		drop_head(s);
 		return;
 	}
 	peer_set(h, from, fromlen);
 	d->rx_owner = &h->sess;
 	rc = zt_eng_handshake(h->sess.eng);
-	if (d->rx_owner != NULL) {
-		d->rx_owner = NULL;
-		drop_head(s);
-	}
+	d->rx_owner = NULL;
 	if (rc == 1) {
 		return; /* HelloVerifyRequest sent; nothing kept for this peer */
 	}
@@ -510,40 +490,62 @@ static bool stale_hello(const struct zt_dtls_sess *ss, const unsigned char *hdr,
 }
 
 /*
- * Hand the datagram at the head of the kernel queue to its session.
+ * The next datagram into d->scratch (d->rx_len bytes from d->rx_from): one
+ * recvfrom, no peek. @retval 0, -EAGAIN none queued.
+ */
+static int rx_take(struct zt_sock *s)
+{
+	struct zt_dtls *d = s->dtls;
+	ssize_t n;
+
+	for (;;) {
+		d->rx_fromlen = sizeof(d->rx_from);
+		/* MSG_TRUNC: the real length, so a datagram too large for any record is seen */
+		n = recvfrom(s->fd, d->scratch, ZT_DTLS_DGRAM_MAX, MSG_DONTWAIT | MSG_TRUNC,
+			     (struct sockaddr *)&d->rx_from, &d->rx_fromlen);
+		if (n < 0) {
+			return -EAGAIN;
+		}
+		if (n <= ZT_DTLS_DGRAM_MAX) {
+			d->rx_len = (size_t)n;
+			return 0;
+		}
+	}
+}
+
+/*
+ * Hand the next datagram to its session: the one held back (-EBUSY before),
+ * else the next in the kernel queue.
  * @retval 1 a record waits for the application; 0 handled or dropped;
- *         -EAGAIN the queue is empty; -EBUSY the head datagram's session
- *         still holds a record the application has not read.
+ *         -EAGAIN the queue is empty; -EBUSY the datagram's session still
+ *         holds a record the application has not read (the datagram is held).
  */
 static int dispatch_one(struct zt_sock *s)
 {
 	struct zt_dtls *d = s->dtls;
-	struct sockaddr_storage from;
-	socklen_t fromlen = sizeof(from);
-	unsigned char hdr[HDR_PEEK];
+	const unsigned char *hdr = d->scratch;
 	struct zt_dtls_sess *ss;
 	ssize_t n;
 	int rc;
 
-	/* MSG_TRUNC: the datagram's real length, though only the header is copied */
-	n = recvfrom(s->fd, hdr, sizeof(hdr), MSG_PEEK | MSG_DONTWAIT | MSG_TRUNC,
-		     (struct sockaddr *)&from, &fromlen);
-	if (n < 0) {
+	if (!d->rx_held && rx_take(s) < 0) {
 		return -EAGAIN;
 	}
-	ss = find_addr(d, (struct sockaddr *)&from, fromlen);
+	d->rx_held = false;
+	n = (ssize_t)d->rx_len;
+	ss = find_addr(d, (struct sockaddr *)&d->rx_from, d->rx_fromlen);
 	if (ss == NULL) {
-		ss = find_cid(s, hdr, n, &from, fromlen);
+		ss = find_cid(s, hdr, n, &d->rx_from, d->rx_fromlen);
 	}
 	if (ss == NULL) {
-		hello(s, hdr, n, &from, fromlen);
+		hello(s, hdr, n, &d->rx_from, d->rx_fromlen);
 		return 0;
 	}
 	if (pending(ss) > 0) {
-		return -EBUSY; /* datagrams of one peer stay in order */
+		d->rx_held = true; /* datagrams of one peer stay in order */
+		return -EBUSY;
 	}
 	if (stale_hello(ss, hdr, n)) {
-		drop_head(s);
 		return 0;
 	}
 	d->rx_owner = &ss->sess;
@@ -553,10 +555,7 @@ static int dispatch_one(struct zt_sock *s)
 	}
 	rc = sess_pump(s, ss);
 	d->rx_hello = false;
-	if (d->rx_owner != NULL) {
-		d->rx_owner = NULL;
-		drop_head(s); /* never loop on a datagram nobody reads */
-	}
+	d->rx_owner = NULL; /* never loop on a datagram nobody reads */
 	return rc;
 }
 
@@ -642,6 +641,9 @@ int64_t zt_dtls_srv_deadline(struct zt_sock *s)
 
 	if (!d->srv_init) {
 		return ZT_FOREVER;
+	}
+	if (d->rx_held) {
+		return zt_now_ms(); /* a datagram waits in d->scratch */
 	}
 	for (l = d->ready.next; l != &d->ready; l = l->next) {
 		if (pending(SESS_OF(l, ready)) == 0) {
@@ -814,6 +816,9 @@ short zt_dtls_srv_poll_ready(struct zt_sock *s, short events)
 		return rev | POLLERR;
 	}
 	service(s);
+	if ((events & POLLIN) && settle(s) == NULL && s->dtls->rx_held) {
+		(void)dispatch_one(s); /* the held datagram's session went away meanwhile */
+	}
 	if ((events & POLLIN) && settle(s) != NULL) {
 		rev |= POLLIN;
 	}
