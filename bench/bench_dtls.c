@@ -28,8 +28,8 @@
  * Rates are per wall second and per server-thread CPU second (the server's
  * own cost, which the clients do not blur); the table gives medians over
  * rounds and secsock/raw ratios. Heap per peer: process heap growth over the
- * fill divided by N (client and server contexts; the clients are the same
- * for both, so the difference is the servers').
+ * fill divided by N (client and server contexts), and what is left of it once
+ * the clients are freed while the server still holds every peer ("srv heap").
  *
  * usage: bench_dtls [--quick] [--peers 10,1000,10000] [--rounds R] [--window W]
  *                   [--hs K] [--echo E] [--impl secsock|raw] [--pin split|same|none]
@@ -776,6 +776,7 @@ struct result {
 	double echo_wall, echo_cpu; /* round trips per wall / server CPU second */
 	double fill_wall;           /* handshakes/s while filling 0 -> N */
 	double heap_per_peer;       /* bytes, clients and server */
+	double srv_heap_per_peer;   /* bytes, what stays once the clients are freed */
 };
 
 static struct client *g_cs;
@@ -841,8 +842,9 @@ static struct result run(const char *impl, long n)
 		die("secsock refused %llu ClientHellos", (unsigned long long)server_refused(&sv));
 	}
 	for (long i = 0; i < n; i++) {
-		cli_close(&g_cs[i], false);
+		cli_close(&g_cs[i], false); /* silently: the server still holds every peer */
 	}
+	r.srv_heap_per_peer = (heap_bytes() - h0) / (double)n;
 	server_stop(&sv);
 	free(g_cs);
 	free(extra);
@@ -893,7 +895,7 @@ int main(int argc, char **argv)
 	int nn = 3;
 	const char *impls[2] = {"secsock", "raw"};
 	int ni = 2;
-	static double v[2][MAX_NS][6][MAX_ROUND];
+	static double v[2][MAX_NS][7][MAX_ROUND];
 	long maxn = 0;
 
 	for (int i = 1; i < argc; i++) {
@@ -980,30 +982,34 @@ int main(int argc, char **argv)
 				v[im][k][3][round] = r.echo_cpu;
 				v[im][k][4][round] = r.fill_wall;
 				v[im][k][5][round] = r.heap_per_peer;
+				v[im][k][6][round] = r.srv_heap_per_peer;
 				fprintf(stderr,
 					"  %-7s N=%-6ld hs %.0f/s (cpu %.0f/s)  echo %.0f/s (cpu "
-					"%.0f/s)  fill %.0f/s  heap %.0f B/peer\n",
+					"%.0f/s)  fill %.0f/s  heap %.0f B/peer (server %.0f)\n",
 					impls[im], ns[k], r.hs_wall, r.hs_cpu, r.echo_wall,
-					r.echo_cpu, r.fill_wall, r.heap_per_peer);
+					r.echo_cpu, r.fill_wall, r.heap_per_peer,
+					r.srv_heap_per_peer);
 			}
 		}
 	}
-	printf("\n%-8s %-7s %12s %12s %12s %12s %12s %10s\n", "peers", "impl", "hs/s", "hs/cpu-s",
-	       "echo/s", "echo/cpu-s", "fill hs/s", "heap/peer");
+	printf("\n%-8s %-7s %12s %12s %12s %12s %12s %10s %10s\n", "peers", "impl", "hs/s",
+	       "hs/cpu-s", "echo/s", "echo/cpu-s", "fill hs/s", "heap/peer", "srv heap");
 	for (int k = 0; k < nn; k++) {
-		double m[2][6];
+		double m[2][7];
 
 		for (int j = 0; j < ni; j++) {
-			for (int q = 0; q < 6; q++) {
+			for (int q = 0; q < 7; q++) {
 				m[j][q] = median(v[j][k][q], g_rounds);
 			}
-			printf("%-8ld %-7s %12.0f %12.0f %12.0f %12.0f %12.0f %10.0f\n", ns[k],
-			       impls[j], m[j][0], m[j][1], m[j][2], m[j][3], m[j][4], m[j][5]);
+			printf("%-8ld %-7s %12.0f %12.0f %12.0f %12.0f %12.0f %10.0f %10.0f\n",
+			       ns[k], impls[j], m[j][0], m[j][1], m[j][2], m[j][3], m[j][4],
+			       m[j][5], m[j][6]);
 		}
 		if (ni == 2) {
-			printf("%-8ld %-7s %12.2f %12.2f %12.2f %12.2f %12.2f %10.2f\n", ns[k],
-			       "ratio", m[0][0] / m[1][0], m[0][1] / m[1][1], m[0][2] / m[1][2],
-			       m[0][3] / m[1][3], m[0][4] / m[1][4], m[0][5] / m[1][5]);
+			printf("%-8ld %-7s %12.2f %12.2f %12.2f %12.2f %12.2f %10.2f %10.2f\n",
+			       ns[k], "ratio", m[0][0] / m[1][0], m[0][1] / m[1][1],
+			       m[0][2] / m[1][2], m[0][3] / m[1][3], m[0][4] / m[1][4],
+			       m[0][5] / m[1][5], m[0][6] / m[1][6]);
 		}
 	}
 	mbedtls_ssl_config_free(&g_cli_conf);

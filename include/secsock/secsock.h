@@ -168,11 +168,12 @@ extern "C" {
  * (1048576), @c optlen exactly @c sizeof(int); default
  * @c SECSOCK_DTLS_MAX_PEERS_DEFAULT (16384). A peer counts from the moment
  * its ClientHello carries a valid cookie until its session ends (close_notify,
- * fatal alert, idle expiry, close()). Each peer costs about 21 KiB of heap with
+ * fatal alert, idle expiry, close()). Each peer costs about 26 KB of heap with
  * the library's Mbed TLS configuration (16 KiB input and 4 KiB output record
- * buffers, docs/benchmarks.md "DTLS"), so the default bounds one socket near
- * 350 MB: above the 10,000 peers secsock is tested with, below what a
- * forgotten limit could cost a small host. Zephyr's fixed pool
+ * buffers; measured by bench_dtls, docs/benchmarks.md "DTLS"), so the default
+ * bounds one socket near 430 MB: 60 % above the 10,000 peers secsock is
+ * measured with, so a fleet endpoint sized for that does not hit it by
+ * surprise, while a flood of verified peers cannot take unbounded memory. Zephyr's fixed pool
  * (CONFIG_NET_SOCKETS_TLS_MAX_SESSION_CONTEXTS) has no run-time setting.
  *
  * When the socket serves this many peers, a ClientHello from a new address
