@@ -717,18 +717,22 @@ static ssize_t recv_step(struct zt_sock *s, void *buf, size_t len, int flags, st
 ssize_t zt_dtls_srv_recvfrom(struct zt_sock *s, void *buf, size_t len, int flags,
 			     struct sockaddr *src, socklen_t *srclen)
 {
-	int64_t deadline, wake;
+	int64_t deadline = ZT_FOREVER, wake = ZT_FOREVER;
+	bool first = true;
 	ssize_t n;
 	int rc;
 
-	pthread_mutex_lock(&s->lock);
-	deadline = zt_nowait(s, flags) ? 0 : zt_deadline(s->opts.rcvtimeo_ms);
-	pthread_mutex_unlock(&s->lock);
 	for (;;) {
 		pthread_mutex_lock(&s->lock);
+		if (first) {
+			deadline = zt_nowait(s, flags) ? 0 : zt_deadline(s->opts.rcvtimeo_ms);
+			first = false;
+		}
 		n = s->shut_rd ? 0 : recv_step(s, buf, len, flags, src, srclen);
-		/* a record left behind by a full batch: no sleeping */
-		wake = (n == -EAGAIN && settle(s) != NULL) ? zt_now_ms() : zt_dtls_srv_deadline(s);
+		if (n == -EAGAIN && !zt_nowait(s, flags)) {
+			/* a record left behind by a full batch: no sleeping */
+			wake = settle(s) != NULL ? zt_now_ms() : zt_dtls_srv_deadline(s);
+		}
 		pthread_mutex_unlock(&s->lock);
 		if (n != -EAGAIN || zt_nowait(s, flags)) {
 			return n;
@@ -754,11 +758,15 @@ ssize_t zt_dtls_srv_sendto(struct zt_sock *s, const void *buf, size_t len, int f
 	pthread_mutex_lock(&s->lock);
 	deadline = zt_nowait(s, flags) ? 0 : zt_deadline(s->opts.sndtimeo_ms);
 	for (;;) {
-		/* the peer named, else the one recvfrom() last returned (Zephyr's active session)
-		 */
-		ss = !s->dtls->srv_init ? NULL
-		     : dest != NULL     ? find_addr(s->dtls, dest, destlen)
-					: s->dtls->last_rx;
+		/* the peer named, else the one recvfrom() last returned (Zephyr's active session);
+		 * an echo names that one: no hashing then */
+		ss = s->dtls->srv_init ? s->dtls->last_rx : NULL;
+		if (dest != NULL && s->dtls->srv_init &&
+		    (ss == NULL ||
+		     !zt_dtls_addr_eq(dest, destlen, (const struct sockaddr *)&ss->peer,
+				      ss->peer_len))) {
+			ss = find_addr(s->dtls, dest, destlen);
+		}
 		if (ss == NULL || !ss->open) {
 			n = -ENOTCONN; /* docs/zephyr-behaviour.md: unknown peer or handshake not
 					  done */
