@@ -1173,7 +1173,8 @@ TEST(test_dtls_server_fragmented_client_hello_dropped)
 
 /*
  * docs/zephyr-behaviour.md §3.5 (no free session → the datagram is dropped)
- * and §3.15 (1024 sessions per DTLS server socket); Zephyr sockets_tls.c,
+ * and §3.15 (SECSOCK_TLS_DTLS_MAX_PEERS sessions per DTLS server socket, set
+ * to 1024 here); Zephyr sockets_tls.c,
  * CONFIG_NET_SOCKETS_TLS_MAX_SESSION_CONTEXTS. 1024 plain UDP peers each pass
  * the cookie exchange (a session each); a 1025th peer's ClientHello then gets
  * no answer at all. One peer aborts its handshake (fatal alert), which frees
