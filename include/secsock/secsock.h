@@ -7,6 +7,8 @@
 #ifndef SECSOCK_SECSOCK_H
 #define SECSOCK_SECSOCK_H
 
+#include <stdint.h>
+
 #include <zephyr/net/socket.h>
 #include <zephyr/net/tls_credentials.h>
 
@@ -153,6 +155,71 @@ extern "C" {
  * @retval ENOPROTOOPT Passed to @c setsockopt() (read-only).
  */
 #define SECSOCK_TLS_CLOSE_NOTIFY_RECEIVED (SECSOCK_TLS_OPT_BASE + 7)
+
+/** Default of SECSOCK_TLS_DTLS_MAX_PEERS. */
+#define SECSOCK_DTLS_MAX_PEERS_DEFAULT 16384
+/** Largest value SECSOCK_TLS_DTLS_MAX_PEERS accepts. */
+#define SECSOCK_DTLS_MAX_PEERS_LIMIT   1048576
+
+/**
+ * @brief The most peers a DTLS server socket serves at once (setsockopt and getsockopt).
+ *
+ * Level SOL_TLS, argument an @c int from 1 to @c SECSOCK_DTLS_MAX_PEERS_LIMIT
+ * (1048576), @c optlen exactly @c sizeof(int); default
+ * @c SECSOCK_DTLS_MAX_PEERS_DEFAULT (16384). A peer counts from the moment
+ * its ClientHello carries a valid cookie until its session ends (close_notify,
+ * fatal alert, idle expiry, close()). Each peer costs about 26 KB of heap with
+ * the library's Mbed TLS configuration (16 KiB input and 4 KiB output record
+ * buffers; measured by bench_dtls, docs/benchmarks.md "DTLS"), so the default
+ * bounds one socket near 430 MB: 60 % above the 10,000 peers secsock is
+ * measured with, so a fleet endpoint sized for that does not hit it by
+ * surprise, while a flood of verified peers cannot take unbounded memory. Zephyr's fixed pool
+ * (CONFIG_NET_SOCKETS_TLS_MAX_SESSION_CONTEXTS) has no run-time setting.
+ *
+ * When the socket serves this many peers, a ClientHello from a new address
+ * (one whose address and Connection ID match no session) is dropped without
+ * an answer, exactly as Zephyr drops it when no session is free: the client
+ * retransmits and its handshake times out unless a place frees meanwhile.
+ * Existing peers are not affected. The application learns of it through
+ * SECSOCK_TLS_DTLS_PEERS (the @c refused counter), and the debug output
+ * (SECSOCK_DEBUG=1 or higher, secsock_debug()) has one line each time the
+ * socket becomes full. Lowering the limit below the current number of peers
+ * ends no session: new peers wait until the number falls below it.
+ * Valid on DTLS sockets (the value matters once the socket is a server).
+ *
+ * @retval 0 Success.
+ * @retval EINVAL @c optval NULL, @c optlen not @c sizeof(int), or a value below 1
+ *         or above @c SECSOCK_DTLS_MAX_PEERS_LIMIT.
+ * @retval EOPNOTSUPP A TLS (stream) socket, or not a secure socket (the kernel's
+ *         answer at SOL_TLS).
+ */
+#define SECSOCK_TLS_DTLS_MAX_PEERS (SECSOCK_TLS_OPT_BASE + 8)
+
+/** What SECSOCK_TLS_DTLS_PEERS reports. */
+struct secsock_dtls_peers {
+	uint32_t peers;     /**< peers served now (handshaking or established) */
+	uint32_t max_peers; /**< SECSOCK_TLS_DTLS_MAX_PEERS */
+	uint64_t refused;   /**< ClientHellos dropped because the socket was full */
+};
+
+/**
+ * @brief A DTLS server socket's peers: how many, the limit, and how many
+ *        ClientHellos the limit refused (getsockopt only).
+ *
+ * Level SOL_TLS, argument a struct secsock_dtls_peers, @c optlen exactly its
+ * size. @c refused counts every ClientHello dropped because the socket held
+ * SECSOCK_TLS_DTLS_MAX_PEERS peers (a client's retransmissions count again),
+ * since the socket was made; it never goes down. A DTLS socket that is not
+ * (yet) a server reports 0 peers and 0 refused.
+ *
+ * @retval 0 Success.
+ * @retval EINVAL @c optval or @c optlen is NULL, or @c *optlen is not
+ *         @c sizeof(struct secsock_dtls_peers).
+ * @retval ENOPROTOOPT Passed to @c setsockopt() (read-only).
+ * @retval EOPNOTSUPP A TLS (stream) socket, or not a secure socket (the kernel's
+ *         answer at SOL_TLS).
+ */
+#define SECSOCK_TLS_DTLS_PEERS (SECSOCK_TLS_OPT_BASE + 9)
 
 /** Environment variable naming a session-ticket key file loaded by the first secure socket. */
 #define SECSOCK_TICKET_KEY_FILE_ENV "SECSOCK_TICKET_KEY_FILE"

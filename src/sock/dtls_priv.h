@@ -14,11 +14,6 @@
 #include "util/hmap.h"
 #include "util/list.h"
 
-/** Server sessions per socket (Zephyr: CONFIG_NET_SOCKETS_TLS_MAX_SESSION_CONTEXTS, 1). */
-#ifndef ZT_DTLS_MAX_SESSIONS
-#define ZT_DTLS_MAX_SESSIONS 1024
-#endif
-
 /** Idle server sessions expire (Zephyr: CONFIG_NET_SOCKETS_DTLS_TIMEOUT); 0: never. */
 #ifndef ZT_DTLS_IDLE_TIMEOUT_MS
 #define ZT_DTLS_IDLE_TIMEOUT_MS 5000
@@ -78,11 +73,14 @@ struct zt_dtls {
 	struct zt_link opened;      /* established sessions, newest handshake last */
 	struct zt_link ready;       /* sessions with a record to deliver or to decrypt */
 	bool tx_pending;            /* some session queued a record the kernel refused */
-	int count;
-	struct zt_hmap by_addr;               /* sessions by peer address */
-	struct zt_hmap by_cid;                /* sessions by our CID (ENABLED servers) */
-	uint64_t record_checks;               /* CID records checked against a session (tests) */
-	struct zt_dtls_sess *hello;           /* stateless ClientHello / cookie engine */
+	int count;                  /* sessions (peers), at most s->opts.dtls_max_peers new ones */
+	uint64_t refused;           /* ClientHellos dropped at the peer limit */
+	bool full_logged;           /* the limit's debug line is written; again once below it */
+	int64_t hs_next;            /* no handshake timer of d->handshaking fires before this */
+	struct zt_hmap by_addr;     /* sessions by peer address */
+	struct zt_hmap by_cid;      /* sessions by our CID (ENABLED servers) */
+	uint64_t record_checks;     /* CID records checked against a session (tests) */
+	struct zt_dtls_sess *hello; /* stateless ClientHello / cookie engine */
 	const struct zt_eng_conf *hello_conf; /* the config hello was made on */
 	struct zt_session *rx_owner;          /* session allowed to read the head datagram */
 	bool rx_hello;                        /* ... which is a ClientHello with this random */
@@ -91,7 +89,11 @@ struct zt_dtls {
 	struct zt_dtls_sess *peeked;  /* its record was peeked (MSG_PEEK, FIONREAD): read it next */
 	bool hup_pending;             /* a peer closed or expired: next poll says POLLHUP */
 	bool err_pending;             /* a peer failed: next poll says POLLERR */
-	unsigned char *scratch;       /* 2 x ZT_DTLS_DGRAM_MAX: peeked datagram + work copy */
+	unsigned char *scratch;       /* 2 x ZT_DTLS_DGRAM_MAX: the datagram read + work copy */
+	size_t rx_len;                /* bytes of the datagram in scratch */
+	struct sockaddr_storage rx_from; /* ... and its source */
+	socklen_t rx_fromlen;
+	bool rx_held; /* its session had a record unread: dispatched again next */
 };
 
 /* dtls.c */

@@ -1,13 +1,12 @@
 /*
  * DTLS server (docs/zephyr-behaviour.md §3.5, Zephyr's 2026 multi-session model): ONE UDP
- * socket, many peers. Each datagram is peeked to learn its source and handed
- * to the session of that address, else of the Connection ID in its record
- * header (NAT rebinding; one hash lookup, then one record check), else - if
- * it is a ClientHello - to a stateless cookie engine that becomes a session
- * once the client proved its address (RFC 6347 4.2.1). Handshakes progress
- * inside recvfrom() and poll(); idle sessions expire, and only records that
- * pass a session's checks keep it alive. Every function here runs under
- * s->lock unless it says otherwise.
+ * socket, many peers. Each datagram is read once (one recvfrom: its source
+ * and bytes) into the socket's buffer and handed to the session of that address, else of the
+ * Connection ID in its record header (NAT rebinding; one hash lookup, then one record check), else
+ * - if it is a ClientHello - to a stateless cookie engine that becomes a session once the client
+ * proved its address (RFC 6347 4.2.1). Handshakes progress inside recvfrom() and poll(); idle
+ * sessions expire, and only records that pass a session's checks keep it alive. Every function here
+ * runs under s->lock unless it says otherwise.
  */
 #include <errno.h>
 #include <poll.h>
@@ -15,7 +14,10 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include <secsock/secsock.h>
+
 #include "sock/dtls_priv.h"
+#include "util/log.h"
 
 /*
  * DTLSPlaintext header: type(1) version(2) epoch(2) seq(6) length(2); then a
@@ -36,14 +38,6 @@ _Static_assert(REC_CID_OFFSET + ZT_CID_MAX + 2 <= HDR_PEEK, "the peeked header h
 
 /* Tries for a random CID no other session of the socket has. */
 #define CID_TRIES 16
-
-/* Consume the head datagram unread. */
-static void drop_head(struct zt_sock *s)
-{
-	unsigned char b;
-
-	(void)!zt_sys_recv(s->fd, &b, 1, MSG_DONTWAIT);
-}
 
 /* ---- sessions ---- */
 
@@ -77,10 +71,17 @@ static int srv_init(struct zt_dtls *d)
 		if (zt_hmap_init(&d->by_addr) < 0 || zt_hmap_init(&d->by_cid) < 0) {
 			return -EIO;
 		}
+		if (d->scratch == NULL) {
+			d->scratch = malloc((size_t)2 * ZT_DTLS_DGRAM_MAX);
+			if (d->scratch == NULL) {
+				return -ENOMEM;
+			}
+		}
 		zt_list_init(&d->idle);
 		zt_list_init(&d->handshaking);
 		zt_list_init(&d->opened);
 		zt_list_init(&d->ready);
+		d->hs_next = ZT_FOREVER;
 		d->srv_init = true;
 	}
 	return 0;
@@ -240,12 +241,28 @@ static uint64_t rx_mark(const struct zt_dtls_sess *ss)
 	return m;
 }
 
+/*
+ * A handshaking session's retransmission timer may have moved: d->hs_next
+ * stays at or before the earliest one, so that service() walks the
+ * handshaking list only when some timer is due (not once per datagram).
+ */
+static void hs_timer_note(struct zt_dtls *d, const struct zt_dtls_sess *ss)
+{
+	struct zt_eng_status st;
+
+	if (!ss->open && zt_list_linked(&ss->state)) {
+		zt_session_status(&ss->sess, &st);
+		d->hs_next = zt_earliest(d->hs_next, st.timer);
+	}
+}
+
 static void touch(struct zt_dtls *d, struct zt_dtls_sess *ss, uint64_t mark)
 {
 	if (rx_mark(ss) != mark) {
 		activity(d, ss);
 	}
 	ready_update(d, ss);
+	hs_timer_note(d, ss);
 }
 
 /*
@@ -346,7 +363,6 @@ static struct zt_dtls_sess *find_cid(struct zt_sock *s, const unsigned char *hdr
 	size_t cl = s->opts.dtls_cid == TLS_DTLS_CID_ENABLED ? s->opts.cid_len : 0;
 	struct zt_dtls_sess *ss;
 	struct zt_hnode *node;
-	ssize_t len;
 
 	if (cl == 0 || n < (ssize_t)(REC_CID_OFFSET + cl + 2) || hdr[0] != REC_CID) {
 		return NULL;
@@ -359,19 +375,8 @@ static struct zt_dtls_sess *find_cid(struct zt_sock *s, const unsigned char *hdr
 	if (!ss->open) {
 		return NULL;
 	}
-	if (d->scratch == NULL) {
-		d->scratch = malloc((size_t)2 * ZT_DTLS_DGRAM_MAX);
-		if (d->scratch == NULL) {
-			return NULL;
-		}
-	}
-	len = zt_sys_recv(s->fd, d->scratch, ZT_DTLS_DGRAM_MAX, MSG_PEEK | MSG_DONTWAIT);
-	if (len <= 0) {
-		return NULL;
-	}
 	d->record_checks++;
-	if (!zt_eng_record_matches(ss->sess.eng, d->scratch, (size_t)len,
-				   d->scratch + ZT_DTLS_DGRAM_MAX)) {
+	if (!zt_eng_record_matches(ss->sess.eng, hdr, (size_t)n, d->scratch + ZT_DTLS_DGRAM_MAX)) {
 		return NULL;
 	}
 	peer_move(d, ss, from, fromlen);
@@ -395,6 +400,29 @@ static void hello_free(struct zt_dtls *d)
 }
 
 /*
+ * SECSOCK_TLS_DTLS_MAX_PEERS: is the socket full? A refusal counts, and the
+ * first one since the socket was last below its limit writes a debug line.
+ */
+static bool at_limit(struct zt_sock *s)
+{
+	struct zt_dtls *d = s->dtls;
+
+	if (d->count < s->opts.dtls_max_peers) {
+		d->full_logged = false;
+		return false;
+	}
+	d->refused++;
+	if (!d->full_logged) {
+		d->full_logged = true;
+		zt_log(ZT_LOG_ERROR,
+		       "DTLS server socket %d holds %d peers (SECSOCK_TLS_DTLS_MAX_PEERS %d): "
+		       "ClientHellos of new peers are dropped",
+		       s->fd, d->count, s->opts.dtls_max_peers);
+	}
+	return true;
+}
+
+/*
  * An unknown peer may only start with a ClientHello. The cookie engine
  * answers one without a valid cookie statelessly; with a valid cookie it
  * becomes that peer's session (if the pool has room).
@@ -406,9 +434,8 @@ static void hello(struct zt_sock *s, const unsigned char *hdr, ssize_t n,
 	struct zt_dtls_sess *h;
 	int rc;
 
-	if (!is_client_hello(hdr, n) || d->count >= ZT_DTLS_MAX_SESSIONS || srv_init(d) < 0) {
-		drop_head(s); /* stray or late datagram, or no room: the client retries */
-		return;
+	if (!is_client_hello(hdr, n) || at_limit(s) || srv_init(d) < 0) {
+		return; /* stray or late datagram, or no room (dropped): the client retries */
 	}
 	if (d->hello != NULL && d->hello_conf != s->conf) {
 		hello_free(d); /* options changed: new peers get the new config */
@@ -419,16 +446,12 @@ static void hello(struct zt_sock *s, const unsigned char *hdr, ssize_t n,
 	}
 	h = d->hello;
 	if (h == NULL || fromlen > sizeof(h->peer)) {
-		drop_head(s);
 		return;
 	}
 	peer_set(h, from, fromlen);
 	d->rx_owner = &h->sess;
 	rc = zt_eng_handshake(h->sess.eng);
-	if (d->rx_owner != NULL) {
-		d->rx_owner = NULL;
-		drop_head(s);
-	}
+	d->rx_owner = NULL;
 	if (rc == 1) {
 		return; /* HelloVerifyRequest sent; nothing kept for this peer */
 	}
@@ -450,6 +473,7 @@ static void hello(struct zt_sock *s, const unsigned char *hdr, ssize_t n,
 	memcpy(h->hello_random, hdr + HELLO_RANDOM, ZT_DTLS_RANDOM_LEN);
 	zt_list_add_tail(&d->handshaking, &h->state);
 	activity(d, h);
+	hs_timer_note(d, h);
 	d->count++;
 }
 
@@ -466,40 +490,62 @@ static bool stale_hello(const struct zt_dtls_sess *ss, const unsigned char *hdr,
 }
 
 /*
- * Hand the datagram at the head of the kernel queue to its session.
+ * The next datagram into d->scratch (d->rx_len bytes from d->rx_from): one
+ * recvfrom, no peek. @retval 0, -EAGAIN none queued.
+ */
+static int rx_take(struct zt_sock *s)
+{
+	struct zt_dtls *d = s->dtls;
+	ssize_t n;
+
+	for (;;) {
+		d->rx_fromlen = sizeof(d->rx_from);
+		/* MSG_TRUNC: the real length, so a datagram too large for any record is seen */
+		n = zt_sys_recvfrom(s->fd, d->scratch, ZT_DTLS_DGRAM_MAX, MSG_DONTWAIT | MSG_TRUNC,
+				    (struct sockaddr *)&d->rx_from, &d->rx_fromlen);
+		if (n < 0) {
+			return -EAGAIN;
+		}
+		if (n <= ZT_DTLS_DGRAM_MAX) {
+			d->rx_len = (size_t)n;
+			return 0;
+		}
+	}
+}
+
+/*
+ * Hand the next datagram to its session: the one held back (-EBUSY before),
+ * else the next in the kernel queue.
  * @retval 1 a record waits for the application; 0 handled or dropped;
- *         -EAGAIN the queue is empty; -EBUSY the head datagram's session
- *         still holds a record the application has not read.
+ *         -EAGAIN the queue is empty; -EBUSY the datagram's session still
+ *         holds a record the application has not read (the datagram is held).
  */
 static int dispatch_one(struct zt_sock *s)
 {
 	struct zt_dtls *d = s->dtls;
-	struct sockaddr_storage from;
-	socklen_t fromlen = sizeof(from);
-	unsigned char hdr[HDR_PEEK];
+	const unsigned char *hdr = d->scratch;
 	struct zt_dtls_sess *ss;
 	ssize_t n;
 	int rc;
 
-	/* MSG_TRUNC: the datagram's real length, though only the header is copied */
-	n = zt_sys_recvfrom(s->fd, hdr, sizeof(hdr), MSG_PEEK | MSG_DONTWAIT | MSG_TRUNC,
-			    (struct sockaddr *)&from, &fromlen);
-	if (n < 0) {
+	if (!d->rx_held && rx_take(s) < 0) {
 		return -EAGAIN;
 	}
-	ss = find_addr(d, (struct sockaddr *)&from, fromlen);
+	d->rx_held = false;
+	n = (ssize_t)d->rx_len;
+	ss = find_addr(d, (struct sockaddr *)&d->rx_from, d->rx_fromlen);
 	if (ss == NULL) {
-		ss = find_cid(s, hdr, n, &from, fromlen);
+		ss = find_cid(s, hdr, n, &d->rx_from, d->rx_fromlen);
 	}
 	if (ss == NULL) {
-		hello(s, hdr, n, &from, fromlen);
+		hello(s, hdr, n, &d->rx_from, d->rx_fromlen);
 		return 0;
 	}
 	if (pending(ss) > 0) {
-		return -EBUSY; /* datagrams of one peer stay in order */
+		d->rx_held = true; /* datagrams of one peer stay in order */
+		return -EBUSY;
 	}
 	if (stale_hello(ss, hdr, n)) {
-		drop_head(s);
 		return 0;
 	}
 	d->rx_owner = &ss->sess;
@@ -509,10 +555,7 @@ static int dispatch_one(struct zt_sock *s)
 	}
 	rc = sess_pump(s, ss);
 	d->rx_hello = false;
-	if (d->rx_owner != NULL) {
-		d->rx_owner = NULL;
-		drop_head(s); /* never loop on a datagram nobody reads */
-	}
+	d->rx_owner = NULL; /* never loop on a datagram nobody reads */
 	return rc;
 }
 
@@ -541,8 +584,9 @@ static struct zt_dtls_sess *settle(struct zt_sock *s)
 
 /*
  * Idle expiry (close_notify first, docs/zephyr-behaviour.md §3.5), handshake
- * retransmissions, records the kernel refused earlier. Costs O(expired +
- * handshaking), not O(sessions): the idle list is in expiry order.
+ * retransmissions, records the kernel refused earlier. Costs O(expired), not
+ * O(sessions): the idle list is in expiry order, and the handshaking list is
+ * walked only when d->hs_next says a retransmission timer is due.
  */
 static void service(struct zt_sock *s)
 {
@@ -559,16 +603,19 @@ static void service(struct zt_sock *s)
 		}
 		sess_end(s, ss, -ETIMEDOUT);
 	}
-	for (l = d->handshaking.next; l != &d->handshaking; l = next) {
-		struct zt_dtls_sess *ss = SESS_OF(l, state);
-		struct zt_eng_status st;
-		int64_t t;
+	if (d->hs_next != ZT_FOREVER && d->hs_next <= now) {
+		d->hs_next = ZT_FOREVER; /* recomputed: the walk and sess_pump() note every timer */
+		for (l = d->handshaking.next; l != &d->handshaking; l = next) {
+			struct zt_dtls_sess *ss = SESS_OF(l, state);
+			struct zt_eng_status st;
 
-		zt_session_status(&ss->sess, &st);
-		t = st.timer;
-		next = l->next;
-		if (t != ZT_FOREVER && t <= now) {
-			(void)sess_pump(s, ss);
+			zt_session_status(&ss->sess, &st);
+			next = l->next;
+			if (st.timer != ZT_FOREVER && st.timer <= now) {
+				(void)sess_pump(s, ss);
+			} else {
+				d->hs_next = zt_earliest(d->hs_next, st.timer);
+			}
 		}
 	}
 	if (d->tx_pending) {
@@ -595,6 +642,9 @@ int64_t zt_dtls_srv_deadline(struct zt_sock *s)
 	if (!d->srv_init) {
 		return ZT_FOREVER;
 	}
+	if (d->rx_held) {
+		return zt_now_ms(); /* a datagram waits in d->scratch */
+	}
 	for (l = d->ready.next; l != &d->ready; l = l->next) {
 		if (pending(SESS_OF(l, ready)) == 0) {
 			return zt_now_ms(); /* records wait to be decrypted: no sleeping */
@@ -603,13 +653,7 @@ int64_t zt_dtls_srv_deadline(struct zt_sock *s)
 	if (ZT_DTLS_IDLE_TIMEOUT_MS > 0 && (l = zt_list_first(&d->idle)) != NULL) {
 		t = SESS_OF(l, idle)->last_ms + ZT_DTLS_IDLE_TIMEOUT_MS;
 	}
-	for (l = d->handshaking.next; l != &d->handshaking; l = l->next) {
-		struct zt_eng_status st;
-
-		zt_session_status(&SESS_OF(l, state)->sess, &st);
-		t = zt_earliest(t, st.timer);
-	}
-	return t;
+	return zt_earliest(t, d->hs_next);
 }
 
 /* One record to the application: datagram semantics, MSG_TRUNC (docs/zephyr-behaviour.md). */
@@ -673,18 +717,22 @@ static ssize_t recv_step(struct zt_sock *s, void *buf, size_t len, int flags, st
 ssize_t zt_dtls_srv_recvfrom(struct zt_sock *s, void *buf, size_t len, int flags,
 			     struct sockaddr *src, socklen_t *srclen)
 {
-	int64_t deadline, wake;
+	int64_t deadline = ZT_FOREVER, wake = ZT_FOREVER;
+	bool first = true;
 	ssize_t n;
 	int rc;
 
-	pthread_mutex_lock(&s->lock);
-	deadline = zt_nowait(s, flags) ? 0 : zt_deadline(s->opts.rcvtimeo_ms);
-	pthread_mutex_unlock(&s->lock);
 	for (;;) {
 		pthread_mutex_lock(&s->lock);
+		if (first) {
+			deadline = zt_nowait(s, flags) ? 0 : zt_deadline(s->opts.rcvtimeo_ms);
+			first = false;
+		}
 		n = s->shut_rd ? 0 : recv_step(s, buf, len, flags, src, srclen);
-		/* a record left behind by a full batch: no sleeping */
-		wake = (n == -EAGAIN && settle(s) != NULL) ? zt_now_ms() : zt_dtls_srv_deadline(s);
+		if (n == -EAGAIN && !zt_nowait(s, flags)) {
+			/* a record left behind by a full batch: no sleeping */
+			wake = settle(s) != NULL ? zt_now_ms() : zt_dtls_srv_deadline(s);
+		}
 		pthread_mutex_unlock(&s->lock);
 		if (n != -EAGAIN || zt_nowait(s, flags)) {
 			return n;
@@ -710,11 +758,15 @@ ssize_t zt_dtls_srv_sendto(struct zt_sock *s, const void *buf, size_t len, int f
 	pthread_mutex_lock(&s->lock);
 	deadline = zt_nowait(s, flags) ? 0 : zt_deadline(s->opts.sndtimeo_ms);
 	for (;;) {
-		/* the peer named, else the one recvfrom() last returned (Zephyr's active session)
-		 */
-		ss = !s->dtls->srv_init ? NULL
-		     : dest != NULL     ? find_addr(s->dtls, dest, destlen)
-					: s->dtls->last_rx;
+		/* the peer named, else the one recvfrom() last returned (Zephyr's active session);
+		 * an echo names that one: no hashing then */
+		ss = s->dtls->srv_init ? s->dtls->last_rx : NULL;
+		if (dest != NULL && s->dtls->srv_init &&
+		    (ss == NULL ||
+		     !zt_dtls_addr_eq(dest, destlen, (const struct sockaddr *)&ss->peer,
+				      ss->peer_len))) {
+			ss = find_addr(s->dtls, dest, destlen);
+		}
 		if (ss == NULL || !ss->open) {
 			n = -ENOTCONN; /* docs/zephyr-behaviour.md: unknown peer or handshake not
 					  done */
@@ -772,6 +824,9 @@ short zt_dtls_srv_poll_ready(struct zt_sock *s, short events)
 		return rev | POLLERR;
 	}
 	service(s);
+	if ((events & POLLIN) && settle(s) == NULL && s->dtls->rx_held) {
+		(void)dispatch_one(s); /* the held datagram's session went away meanwhile */
+	}
 	if ((events & POLLIN) && settle(s) != NULL) {
 		rev |= POLLIN;
 	}

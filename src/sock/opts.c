@@ -5,6 +5,8 @@
  */
 #include "sock/sock.h"
 
+#include <secsock/secsock.h>
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +26,7 @@ void zt_opts_init(struct zt_opts *o)
 	o->dtls_hs_on_connect = 1;
 	o->rcvtimeo_ms = ZT_FOREVER;
 	o->sndtimeo_ms = ZT_FOREVER;
+	o->dtls_max_peers = SECSOCK_DTLS_MAX_PEERS_DEFAULT;
 	/* no hostname set: a client then verifies against "" (docs/zephyr-behaviour.md §3.11) */
 	o->hostname = NULL;
 	o->hostname_set = false;

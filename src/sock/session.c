@@ -133,11 +133,16 @@ static ssize_t dgram_recv(struct zt_session *ss, void *buf, size_t len)
 	ssize_t n;
 
 	if (ss->gated) {
-		/* a DTLS server's peer: only the datagram the dispatcher peeked for it */
-		if (ss->s->dtls->rx_owner != ss) {
+		/* a DTLS server's peer: only the datagram the dispatcher read for it */
+		struct zt_dtls *d = ss->s->dtls;
+
+		if (d->rx_owner != ss) {
 			return -EAGAIN;
 		}
-		ss->s->dtls->rx_owner = NULL;
+		d->rx_owner = NULL;
+		n = d->rx_len < len ? (ssize_t)d->rx_len : (ssize_t)len;
+		memcpy(buf, d->scratch, (size_t)n);
+		return n > 0 ? n : -EAGAIN; /* an empty datagram is no DTLS record */
 	}
 	do {
 		/* an empty datagram is no DTLS record: skip it */

@@ -79,6 +79,7 @@ struct zt_opts {
 
 	/* secsock extensions (<secsock/secsock.h>) */
 	int async_handshake; /* SECSOCK_TLS_ASYNC_HANDSHAKE */
+	int dtls_max_peers;  /* SECSOCK_TLS_DTLS_MAX_PEERS */
 };
 
 /** Lifecycle of a secure socket. */

@@ -12,6 +12,7 @@
 #include <zephyr/net/tls_credentials.h>
 
 #include "engine/engine.h"
+#include "sock/dtls_priv.h"
 #include "sock/sock.h"
 
 static int resumed_get(struct zt_sock *s, void *optval, socklen_t *optlen)
@@ -176,6 +177,49 @@ static int cred_set(bool add, const void *optval, socklen_t optlen)
 				  (const unsigned char *)optval + sizeof(c), optlen - sizeof(c));
 }
 
+/* SECSOCK_TLS_DTLS_MAX_PEERS: DTLS sockets only; a server checks it at each new peer. */
+static int max_peers_set(struct zt_sock *s, const void *optval, socklen_t optlen)
+{
+	int v;
+
+	if (s->type != SOCK_DGRAM) {
+		return -EOPNOTSUPP;
+	}
+	if (optval == NULL || optlen != sizeof(int)) {
+		return -EINVAL;
+	}
+	memcpy(&v, optval, sizeof(v));
+	if (v < 1 || v > SECSOCK_DTLS_MAX_PEERS_LIMIT) {
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&s->lock);
+	s->opts.dtls_max_peers = v;
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
+/* SECSOCK_TLS_DTLS_PEERS */
+static int peers_get(struct zt_sock *s, void *optval, socklen_t *optlen)
+{
+	struct secsock_dtls_peers p = {0};
+
+	if (s->type != SOCK_DGRAM) {
+		return -EOPNOTSUPP;
+	}
+	if (*optlen != sizeof(p)) {
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&s->lock);
+	p.max_peers = (uint32_t)s->opts.dtls_max_peers;
+	if (s->dtls != NULL && s->dtls->mode == ZT_DTLS_SERVER) {
+		p.peers = (uint32_t)s->dtls->count;
+		p.refused = s->dtls->refused;
+	}
+	pthread_mutex_unlock(&s->lock);
+	memcpy(optval, &p, sizeof(p));
+	return 0;
+}
+
 int zt_sockopt_ext_set(struct zt_sock *s, int optname, const void *optval, socklen_t optlen)
 {
 	switch (optname) {
@@ -184,6 +228,8 @@ int zt_sockopt_ext_set(struct zt_sock *s, int optname, const void *optval, sockl
 	case SECSOCK_TLS_CREDENTIAL_ADD:
 	case SECSOCK_TLS_CREDENTIAL_DELETE:
 		return cred_set(optname == SECSOCK_TLS_CREDENTIAL_ADD, optval, optlen);
+	case SECSOCK_TLS_DTLS_MAX_PEERS:
+		return max_peers_set(s, optval, optlen);
 	default: /* unknown, or read-only: every getter below */
 		return -ENOPROTOOPT;
 	}
@@ -206,6 +252,11 @@ int zt_sockopt_ext_get(struct zt_sock *s, int optname, void *optval, socklen_t *
 		return failure_get(s, optval, optlen);
 	case SECSOCK_TLS_CLOSE_NOTIFY_RECEIVED:
 		return close_notify_get(s, optval, optlen);
+	case SECSOCK_TLS_DTLS_MAX_PEERS:
+		return s->type != SOCK_DGRAM ? -EOPNOTSUPP
+					     : int_get(s, &s->opts.dtls_max_peers, optval, optlen);
+	case SECSOCK_TLS_DTLS_PEERS:
+		return peers_get(s, optval, optlen);
 	default:
 		return -ENOPROTOOPT;
 	}
