@@ -66,6 +66,7 @@ static void *peer_drain(void *arg_)
 		p->buf[p->len] = 0;
 		pthread_mutex_unlock(&p->mu);
 	}
+	atomic_store(&p->eof, true);
 	return NULL;
 }
 
@@ -138,6 +139,13 @@ bool pf_peer_reaped(struct pf_peer *p, int ms)
 		if (st >= 0) {
 			p->status = st;
 			p->pid = 0;
+			/*
+			 * Its output may still sit in the pipe: a check right after the
+			 * exit must see all of it (bounded: a grandchild may hold the pipe).
+			 */
+			for (int i = 0; i < 200 && p->th_on && !atomic_load(&p->eof); i++) {
+				usleep(5000);
+			}
 		}
 	}
 	return p->pid == 0;

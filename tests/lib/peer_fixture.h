@@ -35,6 +35,7 @@ struct pf_peer {
 	pthread_t th;
 	bool th_on;
 	atomic_bool stop;
+	atomic_bool eof; /* the drain thread read the end of the output */
 	pthread_mutex_t mu;
 	char *buf;
 	size_t len, cap;
