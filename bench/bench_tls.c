@@ -666,7 +666,8 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: bench_tls [--quick] [--rounds N] [--only bulk,echo,hs,resume,nb,mem]\n"
 		"                 [--impl secsock|raw] [--versions 12|13|12,13] [--certs DIR]\n"
-		"                 [--mem-n N] [--echo N] [--hs N] [--resume N] [--bulk-mib N]\n"
+		"                 [--mem-n N] [--mem-idle-ms MS] [--echo N] [--hs N] [--resume N] "
+		"[--bulk-mib N]\n"
 		"                 [--nb-conns N] [--nb-echo K]\n"
 		"                 [--pin none|same|split] [--nagle] [--sockbuf BYTES] "
 		"[--no-jitter]\n"
@@ -740,6 +741,8 @@ int main(int argc, char **argv)
 			c.certs = v, i++;
 		} else if (strcmp(a, "--mem-n") == 0) {
 			mem_n = atol(v), i++;
+		} else if (strcmp(a, "--mem-idle-ms") == 0) {
+			bench_mem_idle_ms = atoi(v), i++;
 		} else if (strcmp(a, "--echo") == 0) {
 			echo = atol(v), i++;
 		} else if (strcmp(a, "--hs") == 0) {

@@ -162,6 +162,19 @@ void zt_mbed_cache_purge_clients(void);
 /* process-wide (global.c) */
 int zt_mbed_global_init(void);
 
+/* record buffers on pages of their own, given back while idle (mem.c) */
+void zt_mbed_mem_init(void);
+/** mbedtls_ssl_setup() with in_buf and out_buf on whole pages. */
+int zt_mbed_setup(struct zt_eng *e, const mbedtls_ssl_config *conf);
+/** Nothing in the record buffers carries state now (a stream between records). */
+bool zt_mbed_idle(const struct zt_eng *e);
+/** Give an idle session's buffer pages back: 1 done, 0 not idle. */
+int zt_mbed_trim(struct zt_eng *e);
+/** Bytes of the record buffers resident now (mincore). */
+size_t zt_mbed_resident(const struct zt_eng *e);
+/** Both record buffers start on a page boundary (tests). */
+bool zt_mbed_bufs_on_pages(const struct zt_eng *e);
+
 /* debug.c: Mbed TLS debug lines into secsock's debug output, without key material */
 void zt_mbed_debug_init(void);
 void zt_mbed_debug_conf(mbedtls_ssl_config *conf);

@@ -128,7 +128,7 @@ int zt_mbed_session_new(struct zt_eng **out, struct zt_eng_conf *c, const struct
 	e->conf = c;
 	e->io = *io;
 	e->alert_sent = -1;
-	if (mbedtls_ssl_setup(&e->ssl, &c->ssl) != 0) {
+	if (zt_mbed_setup(e, &c->ssl) != 0) {
 		goto fail;
 	}
 	zt_mbed_keylog_attach(e);
