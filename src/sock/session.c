@@ -199,13 +199,20 @@ void zt_session_close(struct zt_session *ss, bool notify)
 void zt_session_note_failure(struct zt_session *ss, int rc)
 {
 	struct zt_sock *s = ss->s;
-	size_t len = sizeof(s->fail_text);
+	size_t len = ZT_FAIL_TEXT_MAX;
 
 	s->hs_done = true;
+	if (s->fail_text == NULL) {
+		/* only a socket whose handshake failed pays for the text */
+		s->fail_text = malloc(ZT_FAIL_TEXT_MAX);
+		if (s->fail_text == NULL) {
+			return; /* the reason reads as "" */
+		}
+	}
 	if (ss->eng == NULL || zt_eng_info(ss->eng, ZT_INFO_FAILURE, s->fail_text, &len) < 0 ||
 	    s->fail_text[0] == '\0') {
 		/* nothing from the engine: the transport or the clock ended it */
-		snprintf(s->fail_text, sizeof(s->fail_text), "%s",
+		snprintf(s->fail_text, ZT_FAIL_TEXT_MAX, "%s",
 			 rc == -ETIMEDOUT ? "handshake timed out"
 			 : rc == 0        ? "handshake failed"
 					  : strerror(-rc));

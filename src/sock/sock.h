@@ -175,7 +175,7 @@ struct zt_sock {
 	uint32_t vflags;       /* TLS_CERT_VERIFY_RESULT of a handshake that failed */
 	bool vflags_kept;
 	/* SECSOCK_TLS_FAILURE_REASON: why the last handshake failed ("": none failed) */
-	char fail_text[ZT_FAIL_TEXT_MAX];
+	char *fail_text;    /* ZT_FAIL_TEXT_MAX bytes on the heap from the first failure, or NULL */
 	bool hs_done;       /* a handshake completed or failed on this socket */
 	bool peer_notified; /* DTLS client: the session ended with the peer's close_notify */
 
