@@ -104,6 +104,9 @@ struct zt_eng {
 	/* DTLS server: the client's transport id (cookie input), kept across resets */
 	unsigned char dtls_peer_id[ZT_ENG_PEER_ID];
 	size_t dtls_peer_id_len;
+	/* idle (mem.c): the input buffer's pages are given back, its record counter kept here */
+	bool in_parked;
+	unsigned char in_ctr_saved[MBEDTLS_SSL_SEQUENCE_NUMBER_LEN];
 };
 
 /* ---- shared inside the backend ---- */
@@ -170,6 +173,17 @@ int zt_mbed_setup(struct zt_eng *e, const mbedtls_ssl_config *conf);
 bool zt_mbed_idle(const struct zt_eng *e);
 /** Give an idle session's buffer pages back: 1 done, 0 not idle. */
 int zt_mbed_trim(struct zt_eng *e);
+/** Put a trimmed session's record counter back (zt_mbed_unpark). */
+void zt_mbed_unpark_slow(struct zt_eng *e);
+
+/** Before any Mbed TLS call that may read or write records: undo zt_mbed_trim(). */
+static inline void zt_mbed_unpark(struct zt_eng *e)
+{
+	if (e->in_parked) {
+		zt_mbed_unpark_slow(e);
+	}
+}
+
 /** Bytes of the record buffers resident now (mincore). */
 size_t zt_mbed_resident(const struct zt_eng *e);
 /** Both record buffers start on a page boundary (tests). */

@@ -7,14 +7,18 @@
  * buffer with its first two mbedtls_calloc() calls (library/ssl_tls.c), and
  * zeroes both (so every page is resident from the start). Our allocator hook
  * (installed once, global.c) puts exactly those two allocations on page
- * boundaries, rounded up to whole pages: while the session is idle, every
- * page of them except the input buffer's first is then free of state, and
- * MADV_DONTNEED gives it back. The next record faults zero pages in, which is
- * what the buffer held after setup. Every other allocation goes to calloc().
+ * boundaries, rounded up to whole pages: while the session is idle, the
+ * only state in them is the incoming record counter, which the engine keeps
+ * aside (e->in_ctr_saved), and MADV_DONTNEED gives every page back. Before
+ * the next Mbed TLS call that may touch records (zt_mbed_unpark() at the top
+ * of every session entry point of session.c) the counter goes back; the next
+ * record faults zero pages in, which is what the buffer held after setup.
+ * Every other allocation goes to calloc().
  *
  * What must survive, for a stream (TLS 1.2 and 1.3):
- *  - in_buf[0..7]: the incoming record counter (in_ctr points there), on the
- *    first page, which is kept;
+ *  - in_buf[0..7]: the incoming record counter (in_ctr points there), read
+ *    for every record and by the renegotiation-period check of
+ *    mbedtls_ssl_read() and mbedtls_ssl_write(): saved, and put back first;
  *  - nothing else between records: in_left == 0 (no partial record),
  *    mbedtls_ssl_check_pending() == 0 (no record held back, no handshake
  *    message left in a record, no plaintext), in_hsfraglen == 0 (no
@@ -104,15 +108,6 @@ static size_t give_back(const void *buf, size_t keep)
 	return hi - lo;
 }
 
-/* Bytes at the start of in_buf that carry state between records: the counter. */
-static size_t in_keep(const struct zt_eng *e)
-{
-	const mbedtls_ssl_context *ssl = &e->ssl;
-
-	return (size_t)(ssl->MBEDTLS_PRIVATE(in_ctr) - ssl->MBEDTLS_PRIVATE(in_buf)) +
-	       MBEDTLS_SSL_SEQUENCE_NUMBER_LEN;
-}
-
 bool zt_mbed_idle(const struct zt_eng *e)
 {
 	const mbedtls_ssl_context *ssl = &e->ssl;
@@ -125,17 +120,33 @@ bool zt_mbed_idle(const struct zt_eng *e)
 	       ssl->MBEDTLS_PRIVATE(in_offt) == NULL &&
 	       ssl->MBEDTLS_PRIVATE(badmac_seen_or_in_hsfraglen) == 0 &&
 	       ssl->MBEDTLS_PRIVATE(out_left) == 0 && !e->write_pending &&
-	       ssl->MBEDTLS_PRIVATE(in_ctr) >= ssl->MBEDTLS_PRIVATE(in_buf) && in_keep(e) <= page;
+	       /* the stream layout this file knows: the counter heads the buffer */
+	       ssl->MBEDTLS_PRIVATE(in_ctr) == ssl->MBEDTLS_PRIVATE(in_buf);
 }
 
 int zt_mbed_trim(struct zt_eng *e)
 {
+	mbedtls_ssl_context *ssl = &e->ssl;
+
 	if (!zt_mbed_idle(e)) {
 		return 0;
 	}
-	(void)give_back(e->ssl.MBEDTLS_PRIVATE(in_buf), in_keep(e));
-	(void)give_back(e->ssl.MBEDTLS_PRIVATE(out_buf), 0);
+	if (!e->in_parked) {
+		/* the counter is the input buffer's only state: it waits here */
+		memcpy(e->in_ctr_saved, ssl->MBEDTLS_PRIVATE(in_ctr), sizeof(e->in_ctr_saved));
+		e->in_parked = true;
+	}
+	(void)give_back(ssl->MBEDTLS_PRIVATE(in_buf), 0);
+	(void)give_back(ssl->MBEDTLS_PRIVATE(out_buf), 0);
 	return 1;
+}
+
+void zt_mbed_unpark_slow(struct zt_eng *e)
+{
+	/* faults the counter's page in again: the next record lands there anyway */
+	memcpy(e->ssl.MBEDTLS_PRIVATE(in_ctr), e->in_ctr_saved, sizeof(e->in_ctr_saved));
+	zt_wipe(e->in_ctr_saved, sizeof(e->in_ctr_saved));
+	e->in_parked = false;
 }
 
 /* Resident pages from the one @p buf starts in to the last it fills (approximate if unaligned). */
