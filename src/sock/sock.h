@@ -51,7 +51,7 @@ struct zt_opts {
 	char *hostname; /* heap copy, NULL when unset or set to NULL */
 	bool hostname_set;
 
-	int ciphersuites[ZT_MAX_CIPHERSUITES + 1]; /* 0-terminated */
+	int *ciphersuites; /* heap, 0-terminated; NULL while not set (the defaults) */
 	int ciphersuite_count;
 
 	int peer_verify; /* -1: engine default (client required, server none) */
