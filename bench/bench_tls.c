@@ -34,6 +34,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -853,9 +854,20 @@ int main(int argc, char **argv)
 		struct mem_result m[2][NVER] = {0};
 		struct ossl_mem o;
 
+		/* N pairs in one process need 2N descriptors: else fresh processes only */
+		bool pairs = getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+			     (rlim_t)(2 * c.mem_n + 64) <= rl.rlim_cur;
+
 		for (int v = 0; v < NVER; v++) {
-			m[0][v] = bench_mem_pairs(&bench_secsock, v, c.mem_n);
-			m[1][v] = bench_mem_pairs(&bench_raw, v, c.mem_n);
+			if (pairs) {
+				m[0][v] = bench_mem_pairs(&bench_secsock, v, c.mem_n);
+				m[1][v] = bench_mem_pairs(&bench_raw, v, c.mem_n);
+			} else {
+				m[0][v].pair_heap = m[1][v].pair_heap = NAN;
+				m[0][v].client_heap = m[1][v].client_heap = NAN;
+				m[0][v].server_heap = m[1][v].server_heap = NAN;
+				m[0][v].residual_heap = m[1][v].residual_heap = NAN;
+			}
 			bench_mem_fresh("secsock", v, c.mem_n, c.certs, &m[0][v]);
 			bench_mem_fresh("raw", v, c.mem_n, c.certs, &m[1][v]);
 		}
