@@ -18,6 +18,7 @@
 #define ECHO_LEN    64
 #define TICKET_LIFE 86400 /* as secsock's server (src/engine/mbedtls/cache.c) */
 #define MEM_WARM    4     /* connections opened and closed before a memory baseline */
+#define MEM_IDLE_MS 300   /* the idle phase before memory is measured (--mem-idle-ms) */
 
 enum {
 	V12,
@@ -54,6 +55,11 @@ struct impl {
 	ssize_t (*recv)(conn_t c, void *buf, size_t len);
 	void (*close)(conn_t c);
 	void (*close_listener)(int listener);
+	/*
+	 * Wait @p ms for input on @p n idle connections, as an event loop
+	 * does (one poll over all of them): the memory benchmark's idle phase.
+	 */
+	void (*idle)(const conn_t *c, long n, int ms);
 };
 
 extern const struct impl bench_secsock; /* zsock_* on blocking secure sockets */
@@ -103,6 +109,9 @@ struct ossl_mem {
 	struct mem_result r[NVER];
 	char version[64];
 };
+
+/* --mem-idle-ms: the idle phase of the memory benchmark (0: none) */
+extern int bench_mem_idle_ms;
 
 struct mem_result bench_mem_pairs(const struct impl *im, int ver, long n);
 void bench_mem_fresh(const char *impl, int ver, long n, const char *certs, struct mem_result *r);

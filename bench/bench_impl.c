@@ -12,12 +12,14 @@
 #include <errno.h>
 #include <malloc.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <zephyr/net/socket.h>
@@ -212,9 +214,61 @@ static void ss_close_listener(int l)
 	zsock_close(l);
 }
 
+/*
+ * Poll all of @p n descriptors for input until @p ms have passed; a
+ * descriptor that reports anything is dropped from the set (an idle
+ * connection reports nothing). @p pollfn: zsock_poll or the host's poll.
+ */
+static void idle_poll(const int *fds, long n, int ms, int (*pollfn)(struct pollfd *, nfds_t, int))
+{
+	struct pollfd *p = calloc((size_t)(n > 0 ? n : 1), sizeof(*p));
+	struct timespec t0, t1;
+	long el = 0;
+
+	if (p == NULL) {
+		bench_die("out of memory");
+	}
+	for (long i = 0; i < n; i++) {
+		p[i] = (struct pollfd){.fd = fds[i], .events = POLLIN};
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (el < ms) {
+		if (pollfn(p, (nfds_t)n, (int)(ms - el)) < 0 && errno != EINTR) {
+			bench_die("idle poll: %s", strerror(errno));
+		}
+		for (long i = 0; i < n; i++) {
+			if (p[i].revents != 0) {
+				p[i].fd = -1;
+			}
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		el = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	}
+	free(p);
+}
+
+static int ss_pollfn(struct pollfd *p, nfds_t n, int ms)
+{
+	return zsock_poll((struct zsock_pollfd *)p, (int)n, ms);
+}
+
+static void ss_idle(const conn_t *c, long n, int ms)
+{
+	int *fds = calloc((size_t)(n > 0 ? n : 1), sizeof(int));
+
+	if (fds == NULL) {
+		bench_die("out of memory");
+	}
+	for (long i = 0; i < n; i++) {
+		fds[i] = ss_fd(c[i]);
+	}
+	idle_poll(fds, n, ms, ss_pollfn);
+	free(fds);
+}
+
 const struct impl bench_secsock = {
-	"secsock",   ss_listen, ss_accept, ss_connect,
-	ss_send_all, ss_recv,   ss_close,  ss_close_listener,
+	"secsock", ss_listen, ss_accept,         ss_connect, ss_send_all,
+	ss_recv,   ss_close,  ss_close_listener, ss_idle,
 };
 
 /* ---- raw Mbed TLS over blocking kernel sockets ---- */
@@ -511,14 +565,28 @@ static void raw_close(conn_t cv)
 	free(c);
 }
 
+static void raw_idle(const conn_t *c, long n, int ms)
+{
+	int *fds = calloc((size_t)(n > 0 ? n : 1), sizeof(int));
+
+	if (fds == NULL) {
+		bench_die("out of memory");
+	}
+	for (long i = 0; i < n; i++) {
+		fds[i] = ((const struct raw_conn *)c[i])->fd;
+	}
+	idle_poll(fds, n, ms, poll);
+	free(fds);
+}
+
 static void raw_close_listener(int l)
 {
 	close(l);
 }
 
 const struct impl bench_raw = {
-	"raw",        raw_listen, raw_accept, raw_connect,
-	raw_send_all, raw_recv,   raw_close,  raw_close_listener,
+	"raw",    raw_listen, raw_accept,         raw_connect, raw_send_all,
+	raw_recv, raw_close,  raw_close_listener, raw_idle,
 };
 
 void bench_add_credentials(const char *certs)

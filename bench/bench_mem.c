@@ -27,6 +27,8 @@
  * Neither side reads after the handshake; resumption is off.
  */
 
+int bench_mem_idle_ms = MEM_IDLE_MS;
+
 /* The server side of bench_mem_pairs(), in its own thread; barriers A..E. */
 struct mem_job {
 	const struct impl *im;
@@ -170,6 +172,9 @@ void bench_mem_role(const char *role, const struct impl *im, int ver, long n, in
 	for (long i = 0; i < n; i++) {
 		h[MEM_WARM + i] = server ? im->accept(l, &o) : im->connect(port, &o);
 	}
+	if (bench_mem_idle_ms > 0) {
+		im->idle(h + MEM_WARM, n, bench_mem_idle_ms);
+	}
 	b = bench_heap_rss();
 	printf("result %.1f %.1f\n", (b.heap - a.heap) / (double)n, (b.rss - a.rss) / (double)n);
 	fflush(stdout);
@@ -281,16 +286,20 @@ static void self_exe(char *path, size_t size)
 void bench_mem_fresh(const char *impl, int ver, long n, const char *certs, struct mem_result *r)
 {
 	char exe[4096], v[8], nb[24];
+	char idle[16];
 	char *srv[] = {exe,          "--certs",   (char *)certs,
 		       "--mem-role", "server",    "--mem-impl",
 		       (char *)impl, "--mem-ver", v,
-		       "--mem-n",    nb,          NULL};
-	char *cli[] = {exe,          "--certs",   (char *)certs,
-		       "--mem-role", "client",    "--mem-impl",
-		       (char *)impl, "--mem-ver", v,
-		       "--mem-n",    nb,          "--mem-port",
-		       "%PORT%",     NULL};
+		       "--mem-n",    nb,          "--mem-idle-ms",
+		       idle,         NULL};
+	char *cli[] = {exe,          "--certs",    (char *)certs,
+		       "--mem-role", "client",     "--mem-impl",
+		       (char *)impl, "--mem-ver",  v,
+		       "--mem-n",    nb,           "--mem-idle-ms",
+		       idle,         "--mem-port", "%PORT%",
+		       NULL};
 
+	snprintf(idle, sizeof(idle), "%d", bench_mem_idle_ms);
 	self_exe(exe, sizeof(exe));
 	snprintf(v, sizeof(v), "%d", ver);
 	snprintf(nb, sizeof(nb), "%ld", n);

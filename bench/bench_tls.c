@@ -34,6 +34,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -666,7 +667,8 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: bench_tls [--quick] [--rounds N] [--only bulk,echo,hs,resume,nb,mem]\n"
 		"                 [--impl secsock|raw] [--versions 12|13|12,13] [--certs DIR]\n"
-		"                 [--mem-n N] [--echo N] [--hs N] [--resume N] [--bulk-mib N]\n"
+		"                 [--mem-n N] [--mem-idle-ms MS] [--echo N] [--hs N] [--resume N] "
+		"[--bulk-mib N]\n"
 		"                 [--nb-conns N] [--nb-echo K]\n"
 		"                 [--pin none|same|split] [--nagle] [--sockbuf BYTES] "
 		"[--no-jitter]\n"
@@ -740,6 +742,8 @@ int main(int argc, char **argv)
 			c.certs = v, i++;
 		} else if (strcmp(a, "--mem-n") == 0) {
 			mem_n = atol(v), i++;
+		} else if (strcmp(a, "--mem-idle-ms") == 0) {
+			bench_mem_idle_ms = atoi(v), i++;
 		} else if (strcmp(a, "--echo") == 0) {
 			echo = atol(v), i++;
 		} else if (strcmp(a, "--hs") == 0) {
@@ -850,9 +854,20 @@ int main(int argc, char **argv)
 		struct mem_result m[2][NVER] = {0};
 		struct ossl_mem o;
 
+		/* N pairs in one process need 2N descriptors: else fresh processes only */
+		bool pairs = getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+			     (rlim_t)(2 * c.mem_n + 64) <= rl.rlim_cur;
+
 		for (int v = 0; v < NVER; v++) {
-			m[0][v] = bench_mem_pairs(&bench_secsock, v, c.mem_n);
-			m[1][v] = bench_mem_pairs(&bench_raw, v, c.mem_n);
+			if (pairs) {
+				m[0][v] = bench_mem_pairs(&bench_secsock, v, c.mem_n);
+				m[1][v] = bench_mem_pairs(&bench_raw, v, c.mem_n);
+			} else {
+				m[0][v].pair_heap = m[1][v].pair_heap = NAN;
+				m[0][v].client_heap = m[1][v].client_heap = NAN;
+				m[0][v].server_heap = m[1][v].server_heap = NAN;
+				m[0][v].residual_heap = m[1][v].residual_heap = NAN;
+			}
 			bench_mem_fresh("secsock", v, c.mem_n, c.certs, &m[0][v]);
 			bench_mem_fresh("raw", v, c.mem_n, c.certs, &m[1][v]);
 		}

@@ -177,6 +177,15 @@ struct zt_eng_ops {
 	bool (*write_queued)(const struct zt_eng *e);
 	int (*info)(const struct zt_eng *e, enum zt_eng_info what, void *buf, size_t *len);
 	int (*set_hostname)(struct zt_eng *e, const char *hostname);
+	/*
+	 * An idle stream session (established, nothing buffered either way):
+	 * give the pages of its record buffers that carry no state back to the
+	 * kernel; the next record faults them in again. 1 done, 0 not idle now
+	 * (DTLS sessions are never trimmed).
+	 */
+	int (*trim)(struct zt_eng *e);
+	/* bytes of its record buffers resident now (tests, benchmarks) */
+	size_t (*resident)(const struct zt_eng *e);
 
 	/* DTLS */
 	int (*set_peer_id)(struct zt_eng *e, const void *id, size_t len); /* server: cookie input */
@@ -337,6 +346,16 @@ static inline int zt_eng_info_int(const struct zt_eng *e, enum zt_eng_info what)
 static inline int zt_eng_set_hostname(struct zt_eng *e, const char *hostname)
 {
 	return ZT_ENGINE->set_hostname(e, hostname);
+}
+
+static inline int zt_eng_trim(struct zt_eng *e)
+{
+	return ZT_ENGINE->trim(e);
+}
+
+static inline size_t zt_eng_resident(const struct zt_eng *e)
+{
+	return ZT_ENGINE->resident(e);
 }
 
 static inline int zt_eng_set_peer_id(struct zt_eng *e, const void *id, size_t len)

@@ -121,7 +121,7 @@ int zt_poll(struct pollfd *fds, nfds_t nfds_, int64_t timeout, const sigset_t *m
 {
 	struct poll_call c;
 	bool ours = false;
-	int64_t deadline;
+	int64_t deadline, now;
 	int n, efd = -1, count = 0;
 	int nfds = (int)nfds_;
 
@@ -170,12 +170,22 @@ int zt_poll(struct pollfd *fds, nfds_t nfds_, int64_t timeout, const sigset_t *m
 			ready += c.pre[i] != 0;
 		}
 		left = ready ? 0 : zt_remaining(deadline);
+		now = 0;
 		for (int i = 0; i < nfds && left != 0; i++) {
-			if (c.socks[i] != NULL) {
+			if (c.socks[i] != NULL && c.kfds[i].fd >= 0) {
 				int64_t t = zt_sock_poll_timeout(c.socks[i]);
 
 				if (t >= 0 && (left < 0 || t < left)) {
 					left = t;
+				}
+				/* a quiet stream gives its buffer pages back (ZT_IDLE_TRIM_MS) */
+				if (atomic_load_explicit(&c.socks[i]->mem_held,
+							 memory_order_relaxed)) {
+					now = now != 0 ? now : zt_now_ms();
+					t = zt_sock_idle_tick(c.socks[i], now);
+					if (t >= 0 && (left < 0 || t < left)) {
+						left = t;
+					}
 				}
 			}
 		}

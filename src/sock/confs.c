@@ -135,8 +135,10 @@ static void key_of(struct conf_key *k, const struct zt_opts *o, int proto, bool 
 	k->sec_tag_count = o->sec_tag_count;
 	memcpy(k->sec_tags, o->sec_tags, sizeof(o->sec_tags[0]) * (size_t)o->sec_tag_count);
 	k->ciphersuite_count = o->ciphersuite_count;
-	memcpy(k->ciphersuites, o->ciphersuites,
-	       sizeof(o->ciphersuites[0]) * (size_t)o->ciphersuite_count);
+	if (o->ciphersuite_count > 0) {
+		memcpy(k->ciphersuites, o->ciphersuites,
+		       sizeof(o->ciphersuites[0]) * (size_t)o->ciphersuite_count);
+	}
 	k->alpn_count = o->alpn_count;
 	memcpy(k->alpn, o->alpn, sizeof(o->alpn[0]) * (size_t)o->alpn_count);
 	k->dtls_timeout_min_ms = o->dtls_timeout_min_ms;

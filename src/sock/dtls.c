@@ -153,7 +153,9 @@ static int client_handshake_end(struct zt_sock *s, int rc, int expired)
 	if (rc == 0) {
 		s->eng = s->sess.eng;
 		s->hs_done = true;
-		s->fail_text[0] = '\0';
+		if (s->fail_text != NULL) {
+			s->fail_text[0] = '\0';
+		}
 		s->peer_notified = false;
 		zt_sock_set_state(s, ZT_ESTABLISHED, 0);
 		return 0;

@@ -37,6 +37,17 @@ int zt_opts_copy(struct zt_opts *dst, const struct zt_opts *src)
 	/* Everything is by value; ALPN copies only the pointers, as Zephyr's tls_clone(). */
 	*dst = *src;
 	dst->hostname = NULL;
+	dst->ciphersuites = NULL;
+	if (src->ciphersuites != NULL) {
+		size_t len = ((size_t)src->ciphersuite_count + 1) * sizeof(int);
+
+		dst->ciphersuites = malloc(len);
+		if (dst->ciphersuites == NULL) {
+			dst->ciphersuite_count = 0;
+			return -ENOMEM;
+		}
+		memcpy(dst->ciphersuites, src->ciphersuites, len);
+	}
 	if (src->hostname != NULL) {
 		dst->hostname = strdup(src->hostname);
 		if (dst->hostname == NULL) {
@@ -50,5 +61,8 @@ void zt_opts_free(struct zt_opts *o)
 {
 	free(o->hostname);
 	o->hostname = NULL;
+	free(o->ciphersuites);
+	o->ciphersuites = NULL;
+	o->ciphersuite_count = 0;
 	o->hostname_set = false;
 }

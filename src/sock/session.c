@@ -205,13 +205,20 @@ void zt_session_close(struct zt_session *ss, bool notify)
 void zt_session_note_failure(struct zt_session *ss, int rc)
 {
 	struct zt_sock *s = ss->s;
-	size_t len = sizeof(s->fail_text);
+	size_t len = ZT_FAIL_TEXT_MAX;
 
 	s->hs_done = true;
+	if (s->fail_text == NULL) {
+		/* only a socket whose handshake failed pays for the text */
+		s->fail_text = malloc(ZT_FAIL_TEXT_MAX);
+		if (s->fail_text == NULL) {
+			return; /* the reason reads as "" */
+		}
+	}
 	if (ss->eng == NULL || zt_eng_info(ss->eng, ZT_INFO_FAILURE, s->fail_text, &len) < 0 ||
 	    s->fail_text[0] == '\0') {
 		/* nothing from the engine: the transport or the clock ended it */
-		snprintf(s->fail_text, sizeof(s->fail_text), "%s",
+		snprintf(s->fail_text, ZT_FAIL_TEXT_MAX, "%s",
 			 rc == -ETIMEDOUT ? "handshake timed out"
 			 : rc == 0        ? "handshake failed"
 					  : strerror(-rc));
@@ -354,6 +361,52 @@ static void note_busy(struct zt_session *ss)
 	if (!ss->dgram && !atomic_exchange(&ss->s->poll_busy, busy) && busy) {
 		atomic_store(&ss->s->wake_pollers, true);
 	}
+	if (!ss->dgram) {
+		/* the buffers may hold pages again; the socket is not quiet */
+		if (!atomic_load_explicit(&ss->s->mem_held, memory_order_relaxed)) {
+			atomic_store(&ss->s->mem_held, true);
+		}
+		if (atomic_load_explicit(&ss->s->quiet_since, memory_order_relaxed) != 0) {
+			atomic_store_explicit(&ss->s->quiet_since, 0, memory_order_relaxed);
+		}
+	}
+}
+
+void zt_session_trim(struct zt_sock *s)
+{
+	struct zt_session *ss = &s->sess;
+
+	pthread_mutex_lock(&s->lock);
+	if (ss->eng == NULL) {
+		atomic_store(&s->mem_held, false);
+	} else if (!ss->dgram && ss->established && zt_eng_trim(ss->eng) == 1) {
+		atomic_store(&s->mem_held, false);
+	}
+	pthread_mutex_unlock(&s->lock);
+}
+
+int64_t zt_sock_idle_tick(struct zt_sock *s, int64_t now)
+{
+	int64_t since;
+
+	if (s->type != SOCK_STREAM || !atomic_load_explicit(&s->mem_held, memory_order_relaxed)) {
+		return -1;
+	}
+	since = atomic_load_explicit(&s->quiet_since, memory_order_relaxed);
+	if (since == 0 || now < since) {
+		atomic_store_explicit(&s->quiet_since, now, memory_order_relaxed);
+		return ZT_IDLE_TRIM_MS;
+	}
+	if (now - since < ZT_IDLE_TRIM_MS) {
+		return since + ZT_IDLE_TRIM_MS - now;
+	}
+	zt_session_trim(s);
+	if (!atomic_load(&s->mem_held)) {
+		return -1;
+	}
+	/* not idle inside (a record half sent, say): look again later */
+	atomic_store_explicit(&s->quiet_since, now, memory_order_relaxed);
+	return ZT_IDLE_TRIM_MS;
 }
 
 ssize_t zt_session_step(struct zt_session *ss, enum zt_op op, void *buf, size_t len, size_t *full,

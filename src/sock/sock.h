@@ -52,7 +52,7 @@ struct zt_opts {
 	char *hostname; /* heap copy, NULL when unset or set to NULL */
 	bool hostname_set;
 
-	int ciphersuites[ZT_MAX_CIPHERSUITES + 1]; /* 0-terminated */
+	int *ciphersuites; /* heap, 0-terminated; NULL while not set (the defaults) */
 	int ciphersuite_count;
 
 	int peer_verify; /* -1: engine default (client required, server none) */
@@ -177,7 +177,7 @@ struct zt_sock {
 	uint32_t vflags;       /* TLS_CERT_VERIFY_RESULT of a handshake that failed */
 	bool vflags_kept;
 	/* SECSOCK_TLS_FAILURE_REASON: why the last handshake failed ("": none failed) */
-	char fail_text[ZT_FAIL_TEXT_MAX];
+	char *fail_text;    /* ZT_FAIL_TEXT_MAX bytes on the heap from the first failure, or NULL */
 	bool hs_done;       /* a handshake completed or failed on this socket */
 	bool peer_notified; /* DTLS client: the session ended with the peer's close_notify */
 
@@ -193,6 +193,13 @@ struct zt_sock {
 	atomic_uint moved;        /* bumped when poll's data check moved bytes into the engine */
 	atomic_bool poll_busy;    /* stream: poll() must look inside the engine (note_busy) */
 	atomic_bool wake_pollers; /* poll_busy just became true: wake sleeping polls */
+	/*
+	 * Stream: the engine's record buffers may be resident (a step ran since
+	 * they were last given back), and since when poll() has seen the socket
+	 * quiet (zt_now_ms(), 0: not yet). See zt_sock_idle_tick().
+	 */
+	atomic_bool mem_held;
+	_Atomic int64_t quiet_since;
 
 	struct zt_dtls *dtls; /* DTLS state (peer, sessions of a server), dtls.c */
 
@@ -330,6 +337,23 @@ ssize_t zt_session_run(struct zt_session *ss, enum zt_op op, void *buf, size_t l
  * engine hold something the kernel will not signal (s->wake_pollers).
  */
 void zt_session_wake_pollers(struct zt_sock *s);
+
+/**
+ * How long an established stream stays quiet before its engine gives the
+ * pages of its record buffers back (zt_wait, zsock_poll): long enough that a
+ * busy connection never pays for it, short enough that an idle one is small.
+ */
+#define ZT_IDLE_TRIM_MS 100
+
+/** Without s->lock: give an idle stream's record-buffer pages back (zt_eng_trim). */
+void zt_session_trim(struct zt_sock *s);
+
+/**
+ * zsock_poll(), once per pass, @p now = zt_now_ms(): note that @p s is quiet
+ * and trim it once it has been quiet for ZT_IDLE_TRIM_MS. Returns the ms
+ * until that is due, or -1 if nothing is held (no wake-up needed).
+ */
+int64_t zt_sock_idle_tick(struct zt_sock *s, int64_t now);
 
 /** Under s->lock: something to read without the kernel (plaintext, a buffered record, stash). */
 bool zt_session_readable(const struct zt_session *ss);

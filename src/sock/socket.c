@@ -113,6 +113,7 @@ void zt_sock_destroy(struct zt_sock *s)
 	zt_session_close(&s->sess, false);
 	zt_eng_conf_put(s->conf);
 	zt_opts_free(&s->opts);
+	free(s->fail_text);
 	pthread_mutex_destroy(&s->rx_lock);
 	pthread_mutex_destroy(&s->tx_lock);
 	pthread_mutex_destroy(&s->lock);

@@ -196,6 +196,7 @@ static bool suite_offered(int id)
 static int opt_ciphersuite_list_set(struct zt_sock *s, const void *optval, socklen_t optlen)
 {
 	int list[ZT_MAX_CIPHERSUITES + 1];
+	int *copy, *old;
 	size_t n = optlen / sizeof(int);
 
 	if (optval == NULL || optlen % sizeof(int) != 0 || n > ZT_MAX_CIPHERSUITES) {
@@ -208,10 +209,20 @@ static int opt_ciphersuite_list_set(struct zt_sock *s, const void *optval, sockl
 			return -EINVAL;
 		}
 	}
+	/* the list costs memory only when set: most sockets keep the defaults */
+	copy = n > 0 ? malloc((n + 1) * sizeof(int)) : NULL;
+	if (n > 0 && copy == NULL) {
+		return -ENOMEM;
+	}
+	if (copy != NULL) {
+		memcpy(copy, list, (n + 1) * sizeof(int));
+	}
 	opts_lock(s);
-	memcpy(s->opts.ciphersuites, list, (n + 1) * sizeof(int));
+	old = s->opts.ciphersuites;
+	s->opts.ciphersuites = copy;
 	s->opts.ciphersuite_count = (int)n;
 	opts_unlock(s);
+	free(old);
 	return 0;
 }
 

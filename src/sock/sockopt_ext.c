@@ -83,11 +83,13 @@ static int failure_get(struct zt_sock *s, void *optval, socklen_t *optlen)
 	if (!s->hs_done) {
 		rc = -ENOTCONN; /* no handshake has ended on this socket */
 	} else {
-		n = strlen(s->fail_text) + 1;
+		const char *t = s->fail_text != NULL ? s->fail_text : "";
+
+		n = strlen(t) + 1;
 		if (n > *optlen) {
 			rc = -ERANGE;
 		} else {
-			memcpy(optval, s->fail_text, n);
+			memcpy(optval, t, n);
 		}
 		*optlen = (socklen_t)n;
 	}

@@ -88,7 +88,9 @@ static int handshake_end(struct zt_sock *s, int rc)
 	if (rc == 0) {
 		s->eng = s->sess.eng;
 		s->hs_done = true;
-		s->fail_text[0] = '\0';
+		if (s->fail_text != NULL) {
+			s->fail_text[0] = '\0';
+		}
 		zt_sock_set_state(s, ZT_ESTABLISHED, 0);
 		return 0;
 	}
@@ -408,7 +410,10 @@ int zt_stream_accept(struct zt_sock *l, struct sockaddr *addr, socklen_t *addrle
 		if (c->hs_done) {
 			/* the listener tells why (SECSOCK_TLS_FAILURE_REASON) */
 			pthread_mutex_lock(&l->lock);
-			memcpy(l->fail_text, c->fail_text, sizeof(l->fail_text));
+			char *t = l->fail_text; /* c is destroyed below, with the old text */
+
+			l->fail_text = c->fail_text;
+			c->fail_text = t;
 			l->hs_done = true;
 			pthread_mutex_unlock(&l->lock);
 		}

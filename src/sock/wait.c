@@ -184,12 +184,20 @@ int zt_wait_since(struct zt_sock *s, short events, int64_t deadline, unsigned se
 	int64_t left;
 	int n;
 
+	/*
+	 * A stream waiting for input may be idle: after ZT_IDLE_TRIM_MS without
+	 * anything, its record buffers give their pages back, then the wait goes on.
+	 */
+	bool trim = (events & POLLIN) && s->type == SOCK_STREAM && atomic_load(&s->mem_held);
+
 	w.efd = zt_thread_efd();
 	if (w.efd < 0) {
 		return w.efd;
 	}
 	zt_waiter_add(s, &w);
 	for (;;) {
+		int timeout;
+
 		/* checked after registering, so a close() cannot slip between */
 		if (atomic_load(&s->closing)) {
 			n = -EINTR;
@@ -208,7 +216,18 @@ int zt_wait_since(struct zt_sock *s, short events, int64_t deadline, unsigned se
 		pfd[0] = (struct pollfd){
 			.fd = s->fd, .events = events | (s->type == SOCK_STREAM ? POLLRDHUP : 0)};
 		pfd[1] = (struct pollfd){.fd = w.efd, .events = POLLIN};
-		n = zt_sys_poll(pfd, 2, left > INT32_MAX ? INT32_MAX : (int)left);
+		timeout = left > INT32_MAX ? INT32_MAX : (int)left;
+		if (trim && (timeout < 0 || timeout > ZT_IDLE_TRIM_MS)) {
+			timeout = ZT_IDLE_TRIM_MS;
+		} else {
+			trim = false; /* the caller's deadline comes first */
+		}
+		n = zt_sys_poll(pfd, 2, timeout);
+		if (n == 0 && trim) {
+			trim = false;
+			zt_session_trim(s);
+			continue;
+		}
 		if (n < 0) {
 			/* kept: signals_restart()'s sigaction() probes set errno */
 			int err = errno;

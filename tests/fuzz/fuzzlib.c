@@ -370,9 +370,10 @@ struct fz_conf *fz_conf_get(enum fz_role role, unsigned variant)
 	}
 	fc->opts.sec_tag_count = n;
 	for (n = 0; n < 4 && v->suites[n] != 0; n++) {
-		fc->opts.ciphersuites[n] = v->suites[n];
+		fc->suites[n] = v->suites[n];
 	}
-	fc->opts.ciphersuites[n] = 0;
+	fc->suites[n] = 0;
+	fc->opts.ciphersuites = n > 0 ? fc->suites : NULL;
 	fc->opts.ciphersuite_count = n;
 	fc->opts.peer_verify = v->verify;
 	for (n = 0; n < 2 && v->alpn[n] != NULL; n++) {

@@ -84,6 +84,7 @@ enum fz_role {
 struct fz_conf {
 	struct zt_eng_conf *conf;
 	struct zt_opts opts;
+	int suites[5]; /* opts.ciphersuites points here (never zt_opts_free'd) */
 	struct fz_rng rng;
 	bool server;
 	bool dgram;

@@ -29,6 +29,7 @@ static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
 
 static void global_init(void)
 {
+	zt_mbed_mem_init(); /* before anything allocates through Mbed TLS */
 	init_rc = psa_crypto_init() == PSA_SUCCESS ? 0 : -EIO;
 	zt_mbed_debug_init();
 }

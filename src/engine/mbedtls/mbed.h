@@ -104,6 +104,9 @@ struct zt_eng {
 	/* DTLS server: the client's transport id (cookie input), kept across resets */
 	unsigned char dtls_peer_id[ZT_ENG_PEER_ID];
 	size_t dtls_peer_id_len;
+	/* idle (mem.c): the input buffer's pages are given back, its record counter kept here */
+	bool in_parked;
+	unsigned char in_ctr_saved[MBEDTLS_SSL_SEQUENCE_NUMBER_LEN];
 };
 
 /* ---- shared inside the backend ---- */
@@ -161,6 +164,30 @@ void zt_mbed_cache_purge_clients(void);
 
 /* process-wide (global.c) */
 int zt_mbed_global_init(void);
+
+/* record buffers on pages of their own, given back while idle (mem.c) */
+void zt_mbed_mem_init(void);
+/** mbedtls_ssl_setup() with in_buf and out_buf on whole pages. */
+int zt_mbed_setup(struct zt_eng *e, const mbedtls_ssl_config *conf);
+/** Nothing in the record buffers carries state now (a stream between records). */
+bool zt_mbed_idle(const struct zt_eng *e);
+/** Give an idle session's buffer pages back: 1 done, 0 not idle. */
+int zt_mbed_trim(struct zt_eng *e);
+/** Put a trimmed session's record counter back (zt_mbed_unpark). */
+void zt_mbed_unpark_slow(struct zt_eng *e);
+
+/** Before any Mbed TLS call that may read or write records: undo zt_mbed_trim(). */
+static inline void zt_mbed_unpark(struct zt_eng *e)
+{
+	if (e->in_parked) {
+		zt_mbed_unpark_slow(e);
+	}
+}
+
+/** Bytes of the record buffers resident now (mincore). */
+size_t zt_mbed_resident(const struct zt_eng *e);
+/** Both record buffers start on a page boundary (tests). */
+bool zt_mbed_bufs_on_pages(const struct zt_eng *e);
 
 /* debug.c: Mbed TLS debug lines into secsock's debug output, without key material */
 void zt_mbed_debug_init(void);

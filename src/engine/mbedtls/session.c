@@ -128,7 +128,7 @@ int zt_mbed_session_new(struct zt_eng **out, struct zt_eng_conf *c, const struct
 	e->conf = c;
 	e->io = *io;
 	e->alert_sent = -1;
-	if (mbedtls_ssl_setup(&e->ssl, &c->ssl) != 0) {
+	if (zt_mbed_setup(e, &c->ssl) != 0) {
 		goto fail;
 	}
 	zt_mbed_keylog_attach(e);
@@ -261,8 +261,10 @@ int zt_mbed_set_peer_id(struct zt_eng *e, const void *id, size_t len)
 
 int zt_mbed_session_handshake(struct zt_eng *e)
 {
-	int ret = zt_mbed_handshake(e);
+	int ret;
 
+	zt_mbed_unpark(e);
+	ret = zt_mbed_handshake(e);
 	if (ret == MBEDTLS_ERR_SSL_HELLO_VERIFY_REQUIRED) {
 		/*
 		 * RFC 6347 4.2.1: the HelloVerifyRequest went out; the server keeps
@@ -359,6 +361,7 @@ ssize_t zt_mbed_read(struct zt_eng *e, void *buf, size_t len, size_t *full)
 {
 	int ret;
 
+	zt_mbed_unpark(e);
 	if (e->conf->dgram) {
 		return zt_mbed_dtls_read(e, buf, len, full);
 	}
@@ -401,6 +404,7 @@ int zt_mbed_data_check(struct zt_eng *e)
 {
 	int ret;
 
+	zt_mbed_unpark(e);
 	if (e->conf->dgram) {
 		return zt_mbed_dtls_data_check(e);
 	}
@@ -426,6 +430,7 @@ ssize_t zt_mbed_write(struct zt_eng *e, const void *buf, size_t len)
 {
 	int max, ret;
 
+	zt_mbed_unpark(e);
 	ret = settle_ticket(e);
 	if (ret != 0) {
 		return pump_result(e, ret);
@@ -464,6 +469,7 @@ int zt_mbed_flush(struct zt_eng *e)
 {
 	int ret;
 
+	zt_mbed_unpark(e);
 	if (!e->write_pending) {
 		return 0;
 	}
@@ -482,6 +488,7 @@ int zt_mbed_flush(struct zt_eng *e)
 
 void zt_mbed_close_notify(struct zt_eng *e)
 {
+	zt_mbed_unpark(e);
 	if (settle_ticket(e) != 0 || (e->write_pending && zt_mbed_flush(e) < 0)) {
 		return;
 	}
