@@ -18,6 +18,14 @@
  * sockets with a timer: handshake bound, DTLS retransmission; DTLS sockets,
  * whose engine has no hook). An idle socket costs nothing per wait.
  *
+ * Idle trim: a stream whose record buffers may be resident (s->mem_held)
+ * stays on the candidate list for its trim alone (ep_ent.look false): the
+ * wait runs zt_sock_idle_tick() on it and nothing else (no prepare, no
+ * report, the kernel registration untouched, so no edge is made up), and
+ * sleeps no longer than the trim is due. Once trimmed it leaves the list
+ * until a step holds the buffers again: s->held_again brings the hook, and a
+ * round that saw it held keeps it.
+ *
  * Locks: reg_lock (every socket's s->watch list) before a set's lock; no
  * socket lock is taken under either (the socket's poll functions run with
  * none held). Entries are counted: the set holds one, and every wait that
@@ -82,6 +90,7 @@ struct ep_ent {
 	bool linked; /* in the set (false once removed) */
 	bool armed;  /* EPOLLONESHOT: false after a report until EPOLL_CTL_MOD */
 	bool kin;    /* registered in set->inner with kreg */
+	bool look;   /* on `cand` for its events, not for its idle trim only */
 	uint32_t kreg;
 	uint64_t wseq; /* the wait call that holds it in its work list at widx */
 	int widx;
@@ -124,7 +133,17 @@ static void set_signal(struct ep_set *set)
 /* Under set->lock: look at @p e in the next wait. */
 static void cand_add(struct ep_set *set, struct ep_ent *e)
 {
+	e->look = true;
 	if (!zt_list_linked(&e->link)) {
+		zt_list_add_tail(&set->cand, &e->link);
+	}
+}
+
+/* Under set->lock: the next wait runs the idle tick of @p e (a stream holding its buffers). */
+static void trim_add(struct ep_set *set, struct ep_ent *e)
+{
+	if (!zt_list_linked(&e->link)) {
+		e->look = false;
 		zt_list_add_tail(&set->cand, &e->link);
 	}
 }
@@ -229,11 +248,13 @@ static struct ep_ent *ent_find(struct ep_set *set, int fd)
 
 /*
  * zt_watch_hook: the engine of @p s holds what the kernel will not signal
- * (every set looks at it in its next wait), or close() ends it (every set
- * drops it now, as the kernel drops a closed file, and gives back its
- * reference so the number is free at once).
+ * (every set looks at it in its next wait), or, @p held_only, its record
+ * buffers may be resident again (every set runs its idle tick: a sleeping
+ * wait wakes to bound its sleep by the trim, and reports nothing for it), or
+ * close() ends it (every set drops it now, as the kernel drops a closed file,
+ * and gives back its reference so the number is free at once).
  */
-static void watch_hook(struct zt_sock *s)
+static void watch_hook(struct zt_sock *s, bool held_only)
 {
 	bool closing = atomic_load(&s->closing);
 	struct ep_ent *drop = NULL;
@@ -246,8 +267,13 @@ static void watch_hook(struct zt_sock *s)
 		if (closing) {
 			ent_unlink(set, e);
 		} else if (e->linked && e->armed) {
-			cand_add(set, e);
-			set_signal(set);
+			if (!held_only) {
+				cand_add(set, e);
+				set_signal(set);
+			} else if (!zt_list_linked(&e->link)) {
+				trim_add(set, e); /* (a candidate already is looked at soon) */
+				set_signal(set);
+			}
 		}
 		pthread_mutex_unlock(&set->lock);
 	}
@@ -504,10 +530,12 @@ struct work {
 	short pre;       /* zt_sock_poll_prepare() */
 	short kev;       /* what to ask the kernel for */
 	short kernel;    /* what `inner` reported */
+	bool look;       /* its events (else only its idle tick) */
 	bool prepared;
 	bool timer;
 	short rev;
-	int64_t tmo; /* zt_sock_poll_timeout() when timer */
+	int64_t tmo;  /* zt_sock_poll_timeout() when timer */
+	int64_t idle; /* zt_sock_idle_tick(): ms until the trim is due, -1 none */
 };
 
 struct wait_call {
@@ -517,15 +545,21 @@ struct wait_call {
 	struct work stack[WORK_STACK];
 };
 
-/* Under set->lock: hold @p e for this call (or, held already, look again if @p fresh). */
-static int work_push(struct wait_call *c, struct ep_ent *e, short kernel, bool fresh)
+/*
+ * Under set->lock: hold @p e for this call (or, held already, look again if
+ * @p fresh); @p look: for its events (a kernel report always is), else for
+ * its idle tick only.
+ */
+static int work_push(struct wait_call *c, struct ep_ent *e, short kernel, bool fresh, bool look)
 {
 	struct work *w;
 
+	look = look || kernel != 0;
 	if (e->wseq == c->seq && e->widx < c->n && c->w[e->widx].e == e) {
 		w = &c->w[e->widx];
 		w->kernel |= kernel;
-		w->prepared = w->prepared && !fresh;
+		w->prepared = w->prepared && !(fresh && look) && (w->look || !look);
+		w->look = w->look || look;
 		return 0;
 	}
 	if (c->n == c->cap) {
@@ -545,7 +579,7 @@ static int work_push(struct wait_call *c, struct ep_ent *e, short kernel, bool f
 	atomic_fetch_add(&e->refs, 1);
 	e->wseq = c->seq;
 	e->widx = c->n;
-	c->w[c->n++] = (struct work){.e = e, .events = e->events, .kernel = kernel};
+	c->w[c->n++] = (struct work){.e = e, .events = e->events, .kernel = kernel, .look = look};
 	return 0;
 }
 
@@ -557,27 +591,40 @@ static void take_cand(struct ep_set *set, struct wait_call *c)
 	while ((l = zt_list_first(&set->cand)) != NULL) {
 		struct ep_ent *e = ZT_CONTAINER_OF(l, struct ep_ent, link);
 
-		if (work_push(c, e, 0, true) < 0) {
+		if (work_push(c, e, 0, true, e->look) < 0) {
 			break; /* no memory: the rest stay candidates */
 		}
 		zt_list_del(l);
+		e->look = false;
 	}
 }
 
-/* Without locks: what the socket says before the kernel is asked (events.c, poll's prepare). */
-static void eval_prepare(struct work *w)
+/*
+ * Without locks: what the socket says before the kernel is asked (events.c,
+ * poll's prepare), and the idle tick of a stream that holds its buffers
+ * (zt_session_trim takes s->lock). @p now: zt_now_ms() of this pass, 0 until read.
+ */
+static void eval_prepare(struct work *w, int64_t *now)
 {
 	struct zt_sock *s = w->e->s;
 
 	w->prepared = true;
 	w->pre = 0;
 	w->kev = 0;
+	w->timer = false;
+	w->idle = -1;
 	if (atomic_load(&s->closing)) {
 		return; /* the hook drops it */
 	}
-	w->pre = zt_sock_poll_prepare(s, poll_events(w->events), &w->kev);
-	w->tmo = zt_sock_poll_timeout(s);
-	w->timer = w->tmo != ZT_FOREVER;
+	if (w->look) {
+		w->pre = zt_sock_poll_prepare(s, poll_events(w->events), &w->kev);
+		w->tmo = zt_sock_poll_timeout(s);
+		w->timer = w->tmo != ZT_FOREVER;
+	}
+	if (s->type == SOCK_STREAM && atomic_load_explicit(&s->mem_held, memory_order_relaxed)) {
+		*now = *now != 0 ? *now : zt_now_ms();
+		w->idle = zt_sock_idle_tick(s, *now);
+	}
 }
 
 /* The kernel's wait: a timeout in ms (< 0 forever), under @p mask if given. */
@@ -603,7 +650,7 @@ static void look_inner(struct ep_set *set, struct wait_call *c)
 			woke = true;
 		} else if (e->linked) {
 			/* valid: entries leave `inner` under this lock before they are freed */
-			(void)work_push(c, e, (short)(kb[i].events & 0xffff), false);
+			(void)work_push(c, e, (short)(kb[i].events & 0xffff), false, true);
 		}
 	}
 	if (woke) {
@@ -625,6 +672,13 @@ static int apply(struct ep_set *set, struct wait_call *c, struct epoll_event *ou
 		uint32_t rep;
 
 		if (!e->linked || !e->armed) {
+			continue;
+		}
+		if (!w->look) {
+			/* its idle tick only: nothing to report, the kernel's registration as is */
+			if (w->idle >= 0) {
+				trim_add(set, e);
+			}
 			continue;
 		}
 		rep = report_bits(e->events, w->rev) | (et ? e->pend : 0);
@@ -655,6 +709,10 @@ static int apply(struct ep_set *set, struct wait_call *c, struct epoll_event *ou
 		}
 		if (again) {
 			cand_add(set, e);
+		} else if (e->s->type == SOCK_STREAM &&
+			   atomic_load_explicit(&e->s->mem_held, memory_order_relaxed)) {
+			/* not trimmed yet (a step of this round may have held it) */
+			trim_add(set, e);
 		}
 	}
 	return n;
@@ -664,8 +722,13 @@ static int apply(struct ep_set *set, struct wait_call *c, struct epoll_event *ou
 static void put_back(struct ep_set *set, struct wait_call *c)
 {
 	for (int i = 0; i < c->n; i++) {
-		if (c->w[i].e->linked && c->w[i].e->armed) {
+		if (!c->w[i].e->linked || !c->w[i].e->armed) {
+			continue;
+		}
+		if (c->w[i].look) {
 			cand_add(set, c->w[i].e);
+		} else {
+			trim_add(set, c->w[i].e);
 		}
 	}
 }
@@ -688,7 +751,7 @@ static int set_wait(struct ep_set *set, struct epoll_event *events, int maxevent
 	c.w = c.stack;
 	for (;;) {
 		int n = 0, k, nsec = 0, kslots;
-		int64_t left, t = ZT_FOREVER;
+		int64_t left, t = ZT_FOREVER, now = 0;
 		bool more, inner_ready = false;
 
 		pthread_mutex_lock(&set->lock);
@@ -702,10 +765,13 @@ static int set_wait(struct ep_set *set, struct epoll_event *events, int maxevent
 		pthread_mutex_unlock(&set->lock);
 
 		for (int i = 0; i < c.n; i++) {
-			eval_prepare(&c.w[i]);
+			eval_prepare(&c.w[i], &now);
 			nsec += report_bits(c.w[i].events, c.w[i].pre) != 0;
 			if (c.w[i].timer) {
 				t = zt_earliest(t, zt_deadline(c.w[i].tmo));
+			}
+			if (c.w[i].idle >= 0) {
+				t = zt_earliest(t, zt_deadline(c.w[i].idle)); /* wake to trim */
 			}
 		}
 		left = (nsec > 0 || more) ? 0 : zt_remaining(zt_earliest(deadline, t));
@@ -714,6 +780,7 @@ static int set_wait(struct ep_set *set, struct epoll_event *events, int maxevent
 			kslots = (maxevents + 1) / 2; /* plain descriptors are never starved */
 		}
 		k = kernel_wait(set->ofd, events, kslots, left, mask);
+		now = 0; /* it may have slept */
 		if (k < 0) {
 			rc = -errno; /* EINTR: the candidates stay candidates */
 			pthread_mutex_lock(&set->lock);
@@ -738,7 +805,7 @@ static int set_wait(struct ep_set *set, struct epoll_event *events, int maxevent
 			struct work *w = &c.w[i];
 
 			if (!w->prepared) {
-				eval_prepare(w);
+				eval_prepare(w, &now);
 			}
 			w->rev = w->pre;
 			if (w->kernel != 0 && !atomic_load(&w->e->s->closing)) {

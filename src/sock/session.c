@@ -365,6 +365,8 @@ static void note_busy(struct zt_session *ss)
 		/* the buffers may hold pages again; the socket is not quiet */
 		if (!atomic_load_explicit(&ss->s->mem_held, memory_order_relaxed)) {
 			atomic_store(&ss->s->mem_held, true);
+			/* an epoll set that dropped it once trimmed looks at it again */
+			atomic_store(&ss->s->held_again, true);
 		}
 		if (atomic_load_explicit(&ss->s->quiet_since, memory_order_relaxed) != 0) {
 			atomic_store_explicit(&ss->s->quiet_since, 0, memory_order_relaxed);
@@ -422,15 +424,22 @@ ssize_t zt_session_step(struct zt_session *ss, enum zt_op op, void *buf, size_t 
 	return n;
 }
 
-void (*zt_watch_hook)(struct zt_sock *s);
+void (*zt_watch_hook)(struct zt_sock *s, bool held_only);
 
 void zt_session_wake_pollers(struct zt_sock *s)
 {
+	bool look = false, held = false;
+
 	if (atomic_load(&s->wake_pollers) && atomic_exchange(&s->wake_pollers, false)) {
 		zt_wake_others(s);
-		if (atomic_load_explicit(&s->watch, memory_order_acquire) != NULL) {
-			zt_watch_hook(s); /* epoll sets: the kernel will not say it */
-		}
+		look = true; /* epoll sets: the kernel will not say it */
+	}
+	if (atomic_load_explicit(&s->held_again, memory_order_relaxed) &&
+	    atomic_exchange(&s->held_again, false)) {
+		held = true; /* epoll sets: an idle trim to run again (zt_sock_idle_tick) */
+	}
+	if ((look || held) && atomic_load_explicit(&s->watch, memory_order_acquire) != NULL) {
+		zt_watch_hook(s, !look);
 	}
 }
 

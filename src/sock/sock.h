@@ -199,6 +199,8 @@ struct zt_sock {
 	 * quiet (zt_now_ms(), 0: not yet). See zt_sock_idle_tick().
 	 */
 	atomic_bool mem_held;
+	/* mem_held just became true: epoll sets look at the socket (zt_session_wake_pollers) */
+	atomic_bool held_again;
 	_Atomic int64_t quiet_since;
 
 	struct zt_dtls *dtls; /* DTLS state (peer, sessions of a server), dtls.c */
@@ -213,10 +215,12 @@ struct zt_sock {
 /**
  * Set once by libsecsock-posix before any socket has a watch: called (without
  * s->lock) when the engine of a watched socket starts to hold something the
- * kernel will not signal (zt_session_wake_pollers), and by close() once
- * s->closing is set, before the kernel socket goes (the sets drop the socket).
+ * kernel will not signal, or, @p held_only, when only its record buffers may
+ * be resident again after a trim (s->held_again; both zt_session_wake_pollers),
+ * and by close() once s->closing is set, before the kernel socket goes (the
+ * sets drop the socket).
  */
-extern void (*zt_watch_hook)(struct zt_sock *s);
+extern void (*zt_watch_hook)(struct zt_sock *s, bool held_only);
 
 /** A thread sleeping in zt_wait() on a socket; close() wakes every one. */
 struct zt_waiter {

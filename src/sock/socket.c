@@ -200,7 +200,7 @@ int zsock_close(int sock)
 	atomic_store(&s->closing, true);
 	zt_wake_all(s);
 	if (atomic_load_explicit(&s->watch, memory_order_acquire) != NULL) {
-		zt_watch_hook(s); /* epoll sets drop it, as the kernel drops a closed file */
+		zt_watch_hook(s, false); /* epoll sets drop it, as the kernel drops a closed file */
 	}
 	if (is_dgram(s)) {
 		zt_dtls_close(s);
