@@ -633,7 +633,7 @@ static void print_machine(const struct cfg *c)
 #endif
 	printf("machine: %s, %ld online CPUs, %s %s\n", model, sysconf(_SC_NPROCESSORS_ONLN),
 	       u.sysname, u.release);
-	printf("mode: %s, %d rounds (alternating order), medians; wall = CLOCK_MONOTONIC, "
+	printf("mode: %s, %d rounds (rotating order), medians; wall = CLOCK_MONOTONIC, "
 	       "cpu = CLOCK_PROCESS_CPUTIME_ID (client + server threads); %s; %s; threads %s\n",
 	       c->quick ? "quick" : "full", c->rounds,
 	       bench_nodelay ? "TCP_NODELAY on" : "Nagle on (--nagle)",
