@@ -65,6 +65,14 @@ struct impl {
 extern const struct impl bench_secsock; /* zsock_* on blocking secure sockets */
 extern const struct impl bench_raw;     /* mbedtls_ssl_* over blocking kernel sockets */
 
+#ifdef BENCH_HAVE_OPENSSL
+/* SSL_* of OpenSSL 3 over blocking kernel sockets (bench_impl_openssl.c): timed metrics only */
+extern const struct impl bench_openssl;
+void bench_openssl_init(const char *certs);
+void bench_openssl_free(void);
+const char *bench_openssl_version(void);
+#endif
+
 /* The raw loop's configuration of one role and version (bench_impl.c). */
 struct mbedtls_ssl_config;
 const struct mbedtls_ssl_config *bench_raw_conf(bool server, int ver);

@@ -24,7 +24,12 @@
  * SECSOCK_TLS_ASYNC_HANDSHAKE and zsock_poll, raw Mbed TLS over poll()
  * (bench_nb.c): handshakes/s with N at once, then echo round trips/s over N.
  *
- * usage: bench_tls [--quick] [--rounds N] [--only LIST] [--impl secsock|raw]
+ * With OpenSSL's development files at build time (BENCH_HAVE_OPENSSL), the
+ * timed metrics other than nb also run a third implementation, OpenSSL 3
+ * (bench_impl_openssl.c), in the same rotation, and a second table gives
+ * secsock/OpenSSL and raw/OpenSSL.
+ *
+ * usage: bench_tls [--quick] [--rounds N] [--only LIST] [--impl secsock|raw|openssl]
  *                  [--versions 12,13] [--certs DIR] [--mem-n N] [--echo N] [--hs N]
  *                  [--resume N] [--bulk-mib N] [--nb-conns N] [--nb-echo K]
  *                  [--pin none|same|split] [--nagle] [--sockbuf BYTES] [--no-jitter]
@@ -406,7 +411,7 @@ struct cfg {
 	bool quick, verbose;
 	int rounds;
 	unsigned only; /* bit per metric; 0: all */
-	int impl_mask; /* 1 secsock, 2 raw */
+	int impl_mask; /* 1 secsock, 2 raw, 4 openssl */
 	const char *certs;
 	size_t bulk_bytes;
 	long echo_rounds, hs_count, resume_count, mem_n;
@@ -422,11 +427,30 @@ enum {
 	M_NB = 32
 };
 
+/* the implementations, in the order of struct row's v[] */
+enum {
+	I_SS,
+	I_RAW,
+	I_OSSL,
+	NIMPL
+};
+
+static const struct impl *const impls[NIMPL] = {
+	&bench_secsock,
+	&bench_raw,
+#ifdef BENCH_HAVE_OPENSSL
+	&bench_openssl,
+#else
+	NULL,
+#endif
+};
+
 struct row {
 	const char *metric, *unit;
 	int ver;
-	double s[64][2], r[64][2]; /* per round: [wall, cpu] */
+	double v[NIMPL][64][2]; /* per implementation and round: [wall, cpu] */
 	int n;
+	int mask; /* the implementations measured (bit 1 << I_*) */
 };
 
 #define MAX_ROWS 16
@@ -474,7 +498,9 @@ static void measure_n(const struct cfg *c, int rounds, const char *metric, const
 {
 	struct row *row = &rows[nrows++];
 	struct row *row2 = metric2 != NULL ? &rows[nrows++] : NULL;
-	const struct impl *order[2];
+	/* nb: secsock and raw only (bench_nb.c drives their internals) */
+	int mask = c->impl_mask & (fn == r_nb ? 3 : 7);
+	int ids[NIMPL], nids = 0;
 	struct sample out[2];
 
 	row->metric = metric;
@@ -485,32 +511,32 @@ static void measure_n(const struct cfg *c, int rounds, const char *metric, const
 		row2->unit = unit2;
 		row2->ver = ver;
 	}
-	/* one unrecorded warm-up run each (page faults, AES-NI probe, caches) */
-	if (c->impl_mask & 1) {
-		fn(&bench_secsock, ver, c, out);
+	for (int k = 0; k < NIMPL; k++) {
+		if ((mask & (1 << k)) && impls[k] != NULL) {
+			ids[nids++] = k;
+		}
 	}
-	if (c->impl_mask & 2) {
-		fn(&bench_raw, ver, c, out);
+	/* one unrecorded warm-up run each (page faults, AES-NI probe, caches) */
+	for (int k = 0; k < nids; k++) {
+		fn(impls[ids[k]], ver, c, out);
 	}
 	for (int i = 0; i < rounds; i++) {
-		/* alternate who goes first, so drift hits both alike */
-		order[0] = i % 2 ? &bench_raw : &bench_secsock;
-		order[1] = i % 2 ? &bench_secsock : &bench_raw;
-		for (int k = 0; k < 2; k++) {
-			bool is_ss = order[k] == &bench_secsock;
+		/*
+		 * rotate who goes first, so drift hits all alike (two: they
+		 * alternate, secsock first in the first round)
+		 */
+		for (int k = 0; k < nids; k++) {
+			int id = ids[(i + k) % nids];
 			struct sample s;
+			double *dst;
 
-			if (!(c->impl_mask & (is_ss ? 1 : 2))) {
-				continue;
-			}
-			fn(order[k], ver, c, out);
+			fn(impls[id], ver, c, out);
 			s = out[0];
-			double *dst = is_ss ? row->s[i] : row->r[i];
-
+			dst = row->v[id][i];
 			dst[0] = s.wall_rate;
 			dst[1] = s.cpu_rate;
 			if (row2 != NULL) {
-				dst = is_ss ? row2->s[i] : row2->r[i];
+				dst = row2->v[id][i];
 				dst[0] = out[1].wall_rate;
 				dst[1] = out[1].cpu_rate;
 			}
@@ -518,14 +544,16 @@ static void measure_n(const struct cfg *c, int rounds, const char *metric, const
 				fprintf(stderr,
 					"  %-7s %-8s %-7s round %d: %12.1f %s wall, %12.1f "
 					"%s/cpu-s\n",
-					metric, bench_ver_name[ver], order[k]->name, i + 1,
+					metric, bench_ver_name[ver], impls[id]->name, i + 1,
 					s.wall_rate, unit, s.cpu_rate, unit);
 			}
 		}
 	}
 	row->n = rounds;
+	row->mask = mask;
 	if (row2 != NULL) {
 		row2->n = rounds;
+		row2->mask = mask;
 	}
 	fprintf(stderr, "done: %s %s\n", metric, bench_ver_name[ver]);
 }
@@ -536,32 +564,33 @@ static void measure(const struct cfg *c, const char *metric, const char *unit, i
 	measure_n(c, c->rounds, metric, unit, NULL, NULL, ver, fn);
 }
 
-static double col_median(const struct row *row, bool secsock, int k)
+static double col_median(const struct row *row, int id, int k)
 {
 	double v[64];
 
 	for (int i = 0; i < row->n; i++) {
-		v[i] = secsock ? row->s[i][k] : row->r[i][k];
+		v[i] = row->v[id][i][k];
 	}
 	return median(v, row->n);
 }
 
-static double paired_median(const struct row *row, int k)
+/* the median of the per-round ratios of implementation a to b */
+static double paired_median(const struct row *row, int a, int b, int k)
 {
 	double v[64];
 
 	for (int i = 0; i < row->n; i++) {
-		v[i] = row->r[i][k] > 0 ? row->s[i][k] / row->r[i][k] : 0;
+		v[i] = row->v[b][i][k] > 0 ? row->v[a][i][k] / row->v[b][i][k] : 0;
 	}
 	return median(v, row->n);
 }
 
-static double spread(const struct row *row, bool secsock, int k)
+static double spread(const struct row *row, int id, int k)
 {
-	double lo = 1e300, hi = 0, med = col_median(row, secsock, k);
+	double lo = 1e300, hi = 0, med = col_median(row, id, k);
 
 	for (int i = 0; i < row->n; i++) {
-		double x = secsock ? row->s[i][k] : row->r[i][k];
+		double x = row->v[id][i][k];
 
 		lo = x < lo ? x : lo;
 		hi = x > hi ? x : hi;
@@ -592,9 +621,19 @@ static void print_machine(const struct cfg *c)
 	uname(&u);
 	printf("secsock %s vs raw Mbed TLS %s (same static build, config/mbedtls_config.h)\n",
 	       secsock_version(), MBEDTLS_VERSION_STRING);
+#ifdef BENCH_HAVE_OPENSSL
+	if (c->impl_mask & 4) {
+		printf("and %s (libssl, same credentials, suites and groups; timed metrics but "
+		       "nb)\n",
+		       bench_openssl_version());
+	}
+#else
+	printf("no OpenSSL column: built without OpenSSL's development files "
+	       "(apt-get install libssl-dev, then re-run cmake)\n");
+#endif
 	printf("machine: %s, %ld online CPUs, %s %s\n", model, sysconf(_SC_NPROCESSORS_ONLN),
 	       u.sysname, u.release);
-	printf("mode: %s, %d rounds (alternating order), medians; wall = CLOCK_MONOTONIC, "
+	printf("mode: %s, %d rounds (rotating order), medians; wall = CLOCK_MONOTONIC, "
 	       "cpu = CLOCK_PROCESS_CPUTIME_ID (client + server threads); %s; %s; threads %s\n",
 	       c->quick ? "quick" : "full", c->rounds,
 	       bench_nodelay ? "TCP_NODELAY on" : "Nagle on (--nagle)",
@@ -617,23 +656,69 @@ static void print_rows(void)
 	       "target >= 0.97 (wall, cpu)");
 	for (int i = 0; i < nrows; i++) {
 		const struct row *r = &rows[i];
-		double sw = col_median(r, true, 0), rw = col_median(r, false, 0);
-		double sc = col_median(r, true, 1), rc = col_median(r, false, 1);
+		double sw = col_median(r, I_SS, 0), rw = col_median(r, I_RAW, 0);
+		double sc = col_median(r, I_SS, 1), rc = col_median(r, I_RAW, 1);
 		double ratio_w = rw > 0 ? sw / rw : 0, ratio_c = rc > 0 ? sc / rc : 0;
 		char name[64];
 
 		snprintf(name, sizeof(name), "%s %s", r->metric, r->unit);
 		printf("%-20s %-8s | %11.1f %11.1f %6.3f %6.3f | %11.1f %11.1f %6.3f | %s, %s\n",
-		       name, bench_ver_name[r->ver], sw, rw, ratio_w, paired_median(r, 0), sc, rc,
-		       ratio_c, ratio_w >= 0.97 ? "ok" : "BELOW", ratio_c >= 0.97 ? "ok" : "BELOW");
+		       name, bench_ver_name[r->ver], sw, rw, ratio_w,
+		       paired_median(r, I_SS, I_RAW, 0), sc, rc, ratio_c,
+		       ratio_w >= 0.97 ? "ok" : "BELOW", ratio_c >= 0.97 ? "ok" : "BELOW");
 	}
 	printf("\nspread (max-min)/median, %%: ");
 	for (int i = 0; i < nrows; i++) {
 		printf("%s%s %s %.0f/%.0f", i ? "; " : "", rows[i].metric,
-		       bench_ver_name[rows[i].ver], spread(&rows[i], true, 0),
-		       spread(&rows[i], false, 0));
+		       bench_ver_name[rows[i].ver], spread(&rows[i], I_SS, 0),
+		       spread(&rows[i], I_RAW, 0));
 	}
 	printf(" (secsock/raw, wall)\n");
+}
+
+/*
+ * The rows OpenSSL ran in: its medians and every implementation's ratio to
+ * it (median ratio; paired: median of the per-round ratios), wall and CPU.
+ */
+static void print_rows_openssl(void)
+{
+	bool any = false;
+
+	for (int i = 0; i < nrows; i++) {
+		any = any || (rows[i].mask & (1 << I_OSSL));
+	}
+	if (!any) {
+		return;
+	}
+	printf("\nagainst OpenSSL (ratio = median / OpenSSL's median; paired = median of per-round "
+	       "ratios)\n");
+	printf("%-20s %-8s | %11s %7s %6s %7s %6s | %11s %7s %7s\n", "metric", "version", "openssl",
+	       "ss/ossl", "paired", "raw/oss", "paired", "openssl/cpu", "ss/ossl", "raw/oss");
+	for (int i = 0; i < nrows; i++) {
+		const struct row *r = &rows[i];
+		double ow = col_median(r, I_OSSL, 0), oc = col_median(r, I_OSSL, 1);
+		char name[64];
+
+		if (!(r->mask & (1 << I_OSSL)) || (r->mask & 3) != 3) {
+			continue;
+		}
+		snprintf(name, sizeof(name), "%s %s", r->metric, r->unit);
+		printf("%-20s %-8s | %11.1f %7.3f %6.3f %7.3f %6.3f | %11.1f %7.3f %7.3f\n", name,
+		       bench_ver_name[r->ver], ow, ow > 0 ? col_median(r, I_SS, 0) / ow : 0,
+		       paired_median(r, I_SS, I_OSSL, 0), ow > 0 ? col_median(r, I_RAW, 0) / ow : 0,
+		       paired_median(r, I_RAW, I_OSSL, 0), oc,
+		       oc > 0 ? col_median(r, I_SS, 1) / oc : 0,
+		       oc > 0 ? col_median(r, I_RAW, 1) / oc : 0);
+	}
+	printf("spread (max-min)/median, %%, openssl wall: ");
+	for (int i = 0, first = 1; i < nrows; i++) {
+		if (rows[i].mask & (1 << I_OSSL)) {
+			printf("%s%s %s %.0f", first ? "" : "; ", rows[i].metric,
+			       bench_ver_name[rows[i].ver], spread(&rows[i], I_OSSL, 0));
+			first = 0;
+		}
+	}
+	printf("\n");
 }
 
 static unsigned parse_only(const char *s)
@@ -666,7 +751,8 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: bench_tls [--quick] [--rounds N] [--only bulk,echo,hs,resume,nb,mem]\n"
-		"                 [--impl secsock|raw] [--versions 12|13|12,13] [--certs DIR]\n"
+		"                 [--impl secsock|raw|openssl] [--versions 12|13|12,13] "
+		"[--certs DIR]\n"
 		"                 [--mem-n N] [--mem-idle-ms MS] [--echo N] [--hs N] [--resume N] "
 		"[--bulk-mib N]\n"
 		"                 [--nb-conns N] [--nb-echo K]\n"
@@ -679,7 +765,11 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	struct cfg c = {.rounds = 7,
+#ifdef BENCH_HAVE_OPENSSL
+			.impl_mask = 7,
+#else
 			.impl_mask = 3,
+#endif
 			.certs = BENCH_CERTS_DIR,
 			.bulk_bytes = (size_t)64 << 20,
 			.echo_rounds = 20000,
@@ -731,10 +821,19 @@ int main(int argc, char **argv)
 		} else if (strcmp(a, "--only") == 0) {
 			c.only = parse_only(v), i++;
 		} else if (strcmp(a, "--impl") == 0) {
-			c.impl_mask = strcmp(v, "secsock") == 0 ? 1 : strcmp(v, "raw") == 0 ? 2 : 0;
+			c.impl_mask = strcmp(v, "secsock") == 0   ? 1
+				      : strcmp(v, "raw") == 0     ? 2
+				      : strcmp(v, "openssl") == 0 ? 4
+								  : 0;
 			if (c.impl_mask == 0) {
 				usage();
 			}
+#ifndef BENCH_HAVE_OPENSSL
+			if (c.impl_mask == 4) {
+				bench_die("--impl openssl: built without OpenSSL's development "
+					  "files (apt-get install libssl-dev, then re-run cmake)");
+			}
+#endif
 			i++;
 		} else if (strcmp(a, "--versions") == 0) {
 			versions = (strstr(v, "12") ? 1 : 0) | (strstr(v, "13") ? 2 : 0), i++;
@@ -818,6 +917,11 @@ int main(int argc, char **argv)
 		bench_mem_role(role, strcmp(role_impl, "raw") == 0 ? &bench_raw : &bench_secsock,
 			       role_ver, c.mem_n, role_port);
 	}
+#ifdef BENCH_HAVE_OPENSSL
+	if (c.impl_mask & 4) {
+		bench_openssl_init(c.certs);
+	}
+#endif
 	print_machine(&c);
 	fflush(stdout);
 
@@ -845,12 +949,13 @@ int main(int argc, char **argv)
 				  "/s", "nb echo", "rt/s", v, r_nb);
 		}
 	}
-	if (nrows > 0 && c.impl_mask == 3) {
+	if (nrows > 0 && (c.impl_mask & 3) == 3) {
 		print_rows();
+		print_rows_openssl();
 	} else if (nrows > 0) {
-		printf("(one implementation only: no table)\n");
+		printf("(secsock or raw alone: no table)\n");
 	}
-	if ((c.only & M_MEM) && c.impl_mask == 3) {
+	if ((c.only & M_MEM) && (c.impl_mask & 3) == 3) {
 		struct mem_result m[2][NVER] = {0};
 		struct ossl_mem o;
 
@@ -874,6 +979,11 @@ int main(int argc, char **argv)
 		o = bench_mem_openssl(c.certs, c.mem_n);
 		bench_mem_print(m, &o, c.mem_n);
 	}
+#ifdef BENCH_HAVE_OPENSSL
+	if (c.impl_mask & 4) {
+		bench_openssl_free();
+	}
+#endif
 	bench_raw_free();
 	return 0;
 }
