@@ -4,7 +4,7 @@
 set -euo pipefail
 
 pkgs=(build-essential dpkg-dev bzip2 xz-utils cmake pkg-config ca-certificates debian-archive-keyring
-	openssl gnutls-bin curl valgrind python3 testssl.sh tshark groff-base)
+	openssl gnutls-bin curl valgrind python3 testssl.sh tshark groff-base libssl-dev)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
