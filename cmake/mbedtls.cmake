@@ -26,6 +26,17 @@ set(SECSOCK_DEPS_DIR "$ENV{HOME}/.cache/secsock" CACHE PATH
 	"Cache for the Mbed TLS source package and build")
 set(SECSOCK_MBEDTLS_DEBIAN_VERSION "" CACHE STRING
 	"Debian version of the mbedtls source package to build (default: the newest 3.6.x)")
+# Opt-in crypto acceleration (docs/crypto-accel.md): "openssl" builds the Mbed
+# TLS variant whose AES-GCM and ChaCha20-Poly1305 are OpenSSL libcrypto's
+# (src/engine/mbedtls/accel/) and links libcrypto. Empty: pure Mbed TLS.
+set(SECSOCK_CRYPTO_ACCEL "" CACHE STRING "Crypto acceleration: empty (pure Mbed TLS) or openssl")
+set_property(CACHE SECSOCK_CRYPTO_ACCEL PROPERTY STRINGS "" openssl)
+if(SECSOCK_CRYPTO_ACCEL AND NOT SECSOCK_CRYPTO_ACCEL STREQUAL "openssl")
+	message(FATAL_ERROR "secsock: SECSOCK_CRYPTO_ACCEL must be empty or openssl")
+endif()
+if(SECSOCK_CRYPTO_ACCEL AND SECSOCK_MBEDTLS_SOURCE STREQUAL "system")
+	message(FATAL_ERROR "secsock: SECSOCK_CRYPTO_ACCEL needs the Mbed TLS that tools/mbedtls.sh builds")
+endif()
 option(SECSOCK_ALLOW_OLD_MBEDTLS
 	"Allow an Mbed TLS older than ${SECSOCK_MBEDTLS_MIN_VERSION} (testing only: known vulnerabilities)"
 	OFF)
@@ -58,7 +69,7 @@ endfunction()
 
 set(_found FALSE)
 set(_seen "")
-if(NOT SECSOCK_MBEDTLS_SOURCE STREQUAL "build")
+if(NOT SECSOCK_MBEDTLS_SOURCE STREQUAL "build" AND NOT SECSOCK_CRYPTO_ACCEL)
 	find_package(MbedTLS 3.6 QUIET CONFIG)
 	if(MbedTLS_FOUND)
 		get_target_property(_inc MbedTLS::mbedtls INTERFACE_INCLUDE_DIRECTORIES)
@@ -119,6 +130,7 @@ if(NOT _found)
 	execute_process(
 		COMMAND ${CMAKE_COMMAND} -E env
 			"SECSOCK_MBEDTLS_VERSION=${SECSOCK_MBEDTLS_DEBIAN_VERSION}"
+			"SECSOCK_MBEDTLS_ACCEL=${SECSOCK_CRYPTO_ACCEL}"
 			${PROJECT_SOURCE_DIR}/tools/mbedtls.sh ${SECSOCK_DEPS_DIR}
 		OUTPUT_VARIABLE SECSOCK_MBEDTLS_PREFIX
 		OUTPUT_STRIP_TRAILING_WHITESPACE
@@ -142,6 +154,12 @@ if(NOT _found)
 	target_include_directories(secsock_mbedtls SYSTEM INTERFACE
 		${SECSOCK_MBEDTLS_PREFIX}/include)
 	target_link_libraries(secsock_mbedtls INTERFACE ${SECSOCK_MBEDTLS_STATIC_ARCHIVES})
+	if(SECSOCK_CRYPTO_ACCEL STREQUAL "openssl")
+		find_package(OpenSSL 3.0 REQUIRED COMPONENTS Crypto)
+		target_link_libraries(secsock_mbedtls INTERFACE OpenSSL::Crypto)
+		set(SECSOCK_ACCEL_PC_LIBS " -lcrypto")
+		message(STATUS "secsock: crypto accelerated by OpenSSL ${OPENSSL_VERSION} libcrypto")
+	endif()
 endif()
 
 message(STATUS "secsock: Mbed TLS ${SECSOCK_MBEDTLS_VERSION}: ${SECSOCK_MBEDTLS_ORIGIN}")

@@ -24,6 +24,9 @@
 #        SECSOCK_MBEDTLS_VERSION  a Debian version to use instead of the newest
 #        SECSOCK_MBEDTLS_REFRESH  1: refresh the package index now
 #        SECSOCK_DEBIAN_MIRROR, SECSOCK_DEPS_DIR
+#        SECSOCK_MBEDTLS_ACCEL    openssl: the variant whose GCM and
+#                                 ChaCha20-Poly1305 are OpenSSL libcrypto's
+#                                 (src/engine/mbedtls/accel/, docs/crypto-accel.md)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -33,6 +36,14 @@ want=${SECSOCK_MBEDTLS_VERSION:-}
 mirror=${SECSOCK_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 config="$here/config/mbedtls_config.h"
 jobs=$(nproc 2>/dev/null || echo 2)
+accel=${SECSOCK_MBEDTLS_ACCEL:-}
+accel_dir="$here/src/engine/mbedtls/accel"
+accel_files=()
+case "$accel" in
+"") ;;
+openssl) accel_files=("$accel_dir"/*.h "$accel_dir"/accel_openssl.c) ;;
+*) echo "mbedtls.sh: unknown SECSOCK_MBEDTLS_ACCEL '$accel'" >&2; exit 1 ;;
+esac
 
 log() { echo "mbedtls.sh: $*" >&2; }
 
@@ -167,8 +178,8 @@ fi
 
 srcdir="$deps/src/$ver/tree"
 upstream=${ver%%-*}
-hash=$(cat "$config" "$0" | sha256sum | cut -c1-12)
-prefix="$deps/mbedtls-$ver-$hash"
+hash=$(cat "$config" "$0" ${accel_files[@]+"${accel_files[@]}"} | sha256sum | cut -c1-12)
+prefix="$deps/mbedtls-$ver${accel:+-$accel}-$hash"
 
 if [ -f "$prefix/.complete" ]; then
 	echo "$prefix"
@@ -181,6 +192,24 @@ rm -rf "$work" "$prefix"
 mkdir -p "$work"
 cp -a "$srcdir" "$work/src"
 cp "$config" "$work/src/include/mbedtls/mbedtls_config.h"
+if [ "$accel" = openssl ]; then
+	# the adapter's headers next to Mbed TLS's (gcm.h includes "gcm_alt.h"),
+	# its source in libmbedcrypto, which then needs libcrypto
+	cp "$accel_dir"/*.h "$work/src/include/mbedtls/"
+	cp "$accel_dir/accel_openssl.c" "$work/src/library/"
+	cat >>"$work/src/include/mbedtls/mbedtls_config.h" <<-'EOF'
+		/* tools/mbedtls.sh, SECSOCK_MBEDTLS_ACCEL=openssl (docs/crypto-accel.md) */
+		#define MBEDTLS_GCM_ALT
+		#define MBEDTLS_CHACHAPOLY_ALT
+		#define SECSOCK_MBEDTLS_ACCEL_OPENSSL
+	EOF
+	cat >>"$work/src/library/CMakeLists.txt" <<-'EOF'
+		# secsock: SECSOCK_MBEDTLS_ACCEL=openssl
+		find_package(OpenSSL 3.0 REQUIRED COMPONENTS Crypto)
+		target_sources(${mbedcrypto_static_target} PRIVATE accel_openssl.c)
+		target_link_libraries(${mbedcrypto_static_target} PUBLIC OpenSSL::Crypto)
+	EOF
+fi
 
 cmake -S "$work/src" -B "$work/build" -G "Unix Makefiles" \
 	-DCMAKE_BUILD_TYPE=Release \
@@ -223,7 +252,12 @@ if [ "$hdr" != "$upstream" ]; then
 	exit 1
 fi
 echo "$ver" >"$prefix/VERSION"
-cp "$deps/src/$ver/SOURCE" "$prefix/SOURCE"
+if [ "$accel" = openssl ]; then
+	echo "$(cat "$deps/src/$ver/SOURCE"), AES-GCM and ChaCha20-Poly1305 by OpenSSL libcrypto" \
+		>"$prefix/SOURCE"
+else
+	cp "$deps/src/$ver/SOURCE" "$prefix/SOURCE"
+fi
 touch "$prefix/.complete"
 rm -rf "$work"
 echo "$prefix"

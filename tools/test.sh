@@ -2,7 +2,8 @@
 # The whole test suite, from a fresh Debian 12 machine: installs what is
 # missing (as root, with apt-get), builds Mbed TLS 3.6 (cached), builds
 # secsock with -Werror, runs every CTest test, then again in an
-# ASan+UBSan build.
+# ASan+UBSan build, and in the opt-in accelerated-crypto build
+# (-DSECSOCK_CRYPTO_ACCEL=openssl, docs/crypto-accel.md; also with --quick).
 #
 # usage: tools/test.sh [--quick]   (--quick: skip the sanitizer build)
 # env:   SECSOCK_BUILD_DIR (default build), SECSOCK_JOBS
@@ -45,6 +46,10 @@ if [ "$quick" = 0 ]; then
 		-DSECSOCK_SANITIZE=thread || status=1
 fi
 run_suite "$build" "" -DCMAKE_BUILD_TYPE=RelWithDebInfo || status=1
+# the opt-in build whose AES-GCM and ChaCha20-Poly1305 are OpenSSL libcrypto's:
+# every test again (interop, DTLS loss) on the Mbed TLS variant with the adapter
+run_suite "$build-accel" "" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSECSOCK_CRYPTO_ACCEL=openssl ||
+	status=1
 if [ "$status" != 0 ]; then
 	echo "tools/test.sh: FAILED (see above)"
 fi

@@ -14,6 +14,11 @@
 #include <mbedtls/sha256.h>
 
 #include "engine/mbedtls/mbed.h"
+#include "util/log.h"
+
+#if defined(SECSOCK_MBEDTLS_ACCEL_OPENSSL)
+#include <mbedtls/secsock_accel.h> /* SECSOCK_CRYPTO_ACCEL=openssl (docs/crypto-accel.md) */
+#endif
 
 #if ZT_MBEDTLS_BELOW_MIN
 #pragma message("secsock: building on Mbed TLS " MBEDTLS_VERSION_STRING                            \
@@ -32,6 +37,9 @@ static void global_init(void)
 	zt_mbed_mem_init(); /* before anything allocates through Mbed TLS */
 	init_rc = psa_crypto_init() == PSA_SUCCESS ? 0 : -EIO;
 	zt_mbed_debug_init();
+#if defined(SECSOCK_MBEDTLS_ACCEL_OPENSSL)
+	zt_log(1, "crypto accelerated: %s", zt_accel_info());
+#endif
 }
 
 int zt_mbed_global_init(void)
@@ -119,7 +127,7 @@ void zt_mbed_cache_purge(void)
 	zt_mbed_cache_purge_clients();
 }
 
-static char version_str[32];
+static char version_str[96];
 static pthread_once_t version_once = PTHREAD_ONCE_INIT;
 
 static void version_init(void)
@@ -127,7 +135,11 @@ static void version_init(void)
 	char v[18]; /* mbedtls_version_get_string() writes at most 9 bytes */
 
 	mbedtls_version_get_string(v);
+#if defined(SECSOCK_MBEDTLS_ACCEL_OPENSSL)
+	snprintf(version_str, sizeof(version_str), "Mbed TLS %s, %s", v, zt_accel_info());
+#else
 	snprintf(version_str, sizeof(version_str), "Mbed TLS %s", v);
+#endif
 }
 
 const char *zt_mbed_version(void)
