@@ -201,6 +201,10 @@ if [ "$accel" = openssl ]; then
 		/* tools/mbedtls.sh, SECSOCK_MBEDTLS_ACCEL=openssl (docs/crypto-accel.md) */
 		#define MBEDTLS_GCM_ALT
 		#define MBEDTLS_CHACHAPOLY_ALT
+		#define MBEDTLS_ECDSA_SIGN_ALT
+		#define MBEDTLS_ECDSA_VERIFY_ALT
+		#define MBEDTLS_ECDH_GEN_PUBLIC_ALT
+		#define MBEDTLS_ECDH_COMPUTE_SHARED_ALT
 		#define SECSOCK_MBEDTLS_ACCEL_OPENSSL
 	EOF
 	cat >>"$work/src/library/CMakeLists.txt" <<-'EOF'
@@ -253,7 +257,7 @@ if [ "$hdr" != "$upstream" ]; then
 fi
 echo "$ver" >"$prefix/VERSION"
 if [ "$accel" = openssl ]; then
-	echo "$(cat "$deps/src/$ver/SOURCE"), AES-GCM and ChaCha20-Poly1305 by OpenSSL libcrypto" \
+	echo "$(cat "$deps/src/$ver/SOURCE"), AEADs, ECDH and ECDSA by OpenSSL libcrypto" \
 		>"$prefix/SOURCE"
 else
 	cp "$deps/src/$ver/SOURCE" "$prefix/SOURCE"

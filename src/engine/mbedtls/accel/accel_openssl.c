@@ -25,14 +25,25 @@
 
 #include "mbedtls/chachapoly.h"
 #include "mbedtls/cipher.h"
+#include "mbedtls/ecdh.h"
+#include "mbedtls/ecdsa.h"
 #include "mbedtls/error.h"
 #include "mbedtls/gcm.h"
 #include "mbedtls/platform_util.h"
 
+/* ECDSA_do_sign/verify and ECDH_compute_key on EC_KEY: deprecated in 3.0 but
+ * the shortest path to libcrypto's P-256 assembly without provider lookups */
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/bn.h>
 #include <openssl/crypto.h>
+#include <openssl/ec.h>
+#include <openssl/ecdsa.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/obj_mac.h>
+#include <openssl/rand.h>
 
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -70,7 +81,7 @@ const char *zt_accel_info(void)
 {
 	static __thread char line[96];
 
-	snprintf(line, sizeof(line), "AES-GCM, ChaCha20-Poly1305 by OpenSSL %s",
+	snprintf(line, sizeof(line), "AES-GCM, ChaCha20-Poly1305, ECDH, ECDSA by OpenSSL %s",
 		 OpenSSL_version(OPENSSL_VERSION_STRING));
 	return line;
 }
@@ -520,5 +531,323 @@ int mbedtls_chachapoly_auth_decrypt(mbedtls_chachapoly_context *ctx, size_t leng
 		count(ZT_ACCEL_CHACHAPOLY_ONESHOT);
 	return ret;
 }
+
+/* ---- ECDSA and ECDH (MBEDTLS_ECDSA_{SIGN,VERIFY}_ALT,
+ * MBEDTLS_ECDH_{GEN_PUBLIC,COMPUTE_SHARED}_ALT) ---- */
+
+#if defined(MBEDTLS_ECDSA_SIGN_ALT) || defined(MBEDTLS_ECDSA_VERIFY_ALT) ||                        \
+	defined(MBEDTLS_ECDH_GEN_PUBLIC_ALT) || defined(MBEDTLS_ECDH_COMPUTE_SHARED_ALT)
+
+/* Which libcrypto curve serves an Mbed TLS group: a NID (Weierstrass) or an EVP_PKEY type
+ * (Montgomery, raw little-endian keys of @c len bytes). */
+struct curve {
+	int nid;  /* NID of a short Weierstrass curve, or 0 */
+	int pkey; /* EVP_PKEY_X25519 / EVP_PKEY_X448, or 0 */
+	size_t len;
+};
+
+static int curve_of(const mbedtls_ecp_group *grp, struct curve *c)
+{
+	memset(c, 0, sizeof(*c));
+	switch (grp->id) {
+	case MBEDTLS_ECP_DP_SECP256R1:
+		c->nid = NID_X9_62_prime256v1;
+		c->len = 32;
+		return 0;
+	case MBEDTLS_ECP_DP_SECP384R1:
+		c->nid = NID_secp384r1;
+		c->len = 48;
+		return 0;
+	case MBEDTLS_ECP_DP_SECP521R1:
+		c->nid = NID_secp521r1;
+		c->len = 66;
+		return 0;
+	case MBEDTLS_ECP_DP_CURVE25519:
+		c->pkey = EVP_PKEY_X25519;
+		c->len = 32;
+		return 0;
+	case MBEDTLS_ECP_DP_CURVE448:
+		c->pkey = EVP_PKEY_X448;
+		c->len = 56;
+		return 0;
+	default:
+		return MBEDTLS_ERR_ECP_FEATURE_UNAVAILABLE;
+	}
+}
+
+/* A libcrypto BIGNUM of @p x (wiped afterwards when @p secret). */
+static BIGNUM *bn_of(const mbedtls_mpi *x, size_t len, int secret)
+{
+	unsigned char buf[MBEDTLS_ECP_MAX_BYTES];
+	BIGNUM *b = NULL;
+
+	if (len <= sizeof(buf) && mbedtls_mpi_write_binary(x, buf, len) == 0)
+		b = secret ? BN_secure_new() : BN_new();
+	if (b != NULL && BN_bin2bn(buf, (int)len, b) == NULL) {
+		BN_clear_free(b);
+		b = NULL;
+	}
+	mbedtls_platform_zeroize(buf, sizeof(buf));
+	return b;
+}
+
+static int mpi_of(mbedtls_mpi *x, const BIGNUM *b, size_t len)
+{
+	unsigned char buf[MBEDTLS_ECP_MAX_BYTES];
+	int ret = MBEDTLS_ERR_ECP_BAD_INPUT_DATA;
+
+	if (len <= sizeof(buf) && BN_bn2binpad(b, buf, (int)len) == (int)len)
+		ret = mbedtls_mpi_read_binary(x, buf, len);
+	mbedtls_platform_zeroize(buf, sizeof(buf));
+	return ret;
+}
+
+/* An EC_KEY on curve @p nid with private key @p d and/or public key @p Q (NULL: none). */
+static EC_KEY *ec_key(const mbedtls_ecp_group *grp, int nid, size_t len, const mbedtls_mpi *d,
+		      const mbedtls_ecp_point *Q)
+{
+	EC_KEY *k = EC_KEY_new_by_curve_name(nid);
+	BIGNUM *bd = NULL;
+	EC_POINT *pt = NULL;
+	int ok = k != NULL;
+
+	if (ok && d != NULL) {
+		bd = bn_of(d, len, 1);
+		ok = bd != NULL && EC_KEY_set_private_key(k, bd) == 1;
+	}
+	if (ok && Q != NULL) {
+		unsigned char buf[2 * MBEDTLS_ECP_MAX_BYTES + 1];
+		size_t olen = 0;
+
+		pt = EC_POINT_new(EC_KEY_get0_group(k));
+		ok = pt != NULL &&
+		     mbedtls_ecp_point_write_binary(grp, Q, MBEDTLS_ECP_PF_UNCOMPRESSED, &olen, buf,
+						    sizeof(buf)) == 0 &&
+		     EC_POINT_oct2point(EC_KEY_get0_group(k), pt, buf, olen, NULL) == 1 &&
+		     EC_KEY_set_public_key(k, pt) == 1;
+	}
+	BN_clear_free(bd);
+	EC_POINT_free(pt);
+	if (!ok) {
+		EC_KEY_free(k);
+		ERR_clear_error();
+		return NULL;
+	}
+	return k;
+}
+
+#if defined(MBEDTLS_ECDSA_SIGN_ALT)
+/*
+ * With MBEDTLS_ECDSA_DETERMINISTIC Mbed TLS's sign_det calls this with an
+ * HMAC-DRBG of key and message as @p f_rng; libcrypto picks its own nonce
+ * (random, mixed with the key and the message), so signatures stay valid but
+ * are not reproducible.
+ */
+int mbedtls_ecdsa_sign(mbedtls_ecp_group *grp, mbedtls_mpi *r, mbedtls_mpi *s, const mbedtls_mpi *d,
+		       const unsigned char *buf, size_t blen, mbedtls_f_rng_t *f_rng, void *p_rng)
+{
+	struct curve c;
+	EC_KEY *k;
+	ECDSA_SIG *sig;
+	const BIGNUM *br, *bs;
+	int ret = curve_of(grp, &c);
+
+	(void)f_rng;
+	(void)p_rng;
+	if (ret != 0 || c.nid == 0)
+		return MBEDTLS_ERR_ECP_FEATURE_UNAVAILABLE;
+	if (blen > INT_MAX)
+		return MBEDTLS_ERR_ECP_BAD_INPUT_DATA;
+	k = ec_key(grp, c.nid, c.len, d, NULL);
+	if (k == NULL)
+		return MBEDTLS_ERR_ECP_INVALID_KEY;
+	sig = ECDSA_do_sign(buf, (int)blen, k);
+	EC_KEY_free(k);
+	if (sig == NULL) {
+		ERR_clear_error();
+		return MBEDTLS_ERR_PLATFORM_HW_ACCEL_FAILED;
+	}
+	ECDSA_SIG_get0(sig, &br, &bs);
+	ret = mpi_of(r, br, c.len);
+	if (ret == 0)
+		ret = mpi_of(s, bs, c.len);
+	ECDSA_SIG_free(sig);
+	if (ret == 0)
+		count(ZT_ACCEL_ECDSA_SIGN);
+	return ret;
+}
+#endif
+
+#if defined(MBEDTLS_ECDSA_VERIFY_ALT)
+int mbedtls_ecdsa_verify(mbedtls_ecp_group *grp, const unsigned char *buf, size_t blen,
+			 const mbedtls_ecp_point *Q, const mbedtls_mpi *r, const mbedtls_mpi *s)
+{
+	struct curve c;
+	EC_KEY *k;
+	ECDSA_SIG *sig;
+	BIGNUM *br, *bs;
+	int ok;
+
+	if (curve_of(grp, &c) != 0 || c.nid == 0)
+		return MBEDTLS_ERR_ECP_FEATURE_UNAVAILABLE;
+	if (blen > INT_MAX || mbedtls_mpi_size(r) > c.len || mbedtls_mpi_size(s) > c.len)
+		return MBEDTLS_ERR_ECP_VERIFY_FAILED;
+	k = ec_key(grp, c.nid, c.len, NULL, Q);
+	if (k == NULL)
+		return MBEDTLS_ERR_ECP_INVALID_KEY;
+	sig = ECDSA_SIG_new();
+	br = bn_of(r, c.len, 0);
+	bs = bn_of(s, c.len, 0);
+	ok = sig != NULL && br != NULL && bs != NULL && ECDSA_SIG_set0(sig, br, bs) == 1;
+	if (!ok) {
+		BN_free(br);
+		BN_free(bs);
+		ECDSA_SIG_free(sig);
+		EC_KEY_free(k);
+		ERR_clear_error();
+		return MBEDTLS_ERR_ECP_ALLOC_FAILED;
+	}
+	ok = ECDSA_do_verify(buf, (int)blen, sig, k);
+	ECDSA_SIG_free(sig);
+	EC_KEY_free(k);
+	if (ok != 1) {
+		ERR_clear_error();
+		return MBEDTLS_ERR_ECP_VERIFY_FAILED;
+	}
+	count(ZT_ACCEL_ECDSA_VERIFY);
+	return 0;
+}
+#endif
+
+/* RFC 7748 clamping of a Montgomery private key (little-endian). */
+static void clamp(unsigned char *k, size_t len)
+{
+	if (len == 32) {
+		k[0] &= 248;
+		k[31] &= 127;
+		k[31] |= 64;
+	} else {
+		k[0] &= 252;
+		k[55] |= 128;
+	}
+}
+
+#if defined(MBEDTLS_ECDH_GEN_PUBLIC_ALT)
+int mbedtls_ecdh_gen_public(mbedtls_ecp_group *grp, mbedtls_mpi *d, mbedtls_ecp_point *Q,
+			    mbedtls_f_rng_t *f_rng, void *p_rng)
+{
+	unsigned char buf[2 * MBEDTLS_ECP_MAX_BYTES + 1];
+	struct curve c;
+	int ret = curve_of(grp, &c);
+
+	(void)f_rng; /* libcrypto's DRBG makes the key */
+	(void)p_rng;
+	if (ret != 0)
+		return ret;
+	if (c.pkey != 0) {
+		EVP_PKEY *pk = NULL;
+		size_t plen = c.len;
+
+		ret = MBEDTLS_ERR_PLATFORM_HW_ACCEL_FAILED;
+		if (RAND_priv_bytes(buf, (int)c.len) == 1) {
+			clamp(buf, c.len);
+			pk = EVP_PKEY_new_raw_private_key(c.pkey, NULL, buf, c.len);
+		}
+		if (pk != NULL) {
+			ret = mbedtls_mpi_read_binary_le(d, buf, c.len);
+			if (ret == 0 &&
+			    (EVP_PKEY_get_raw_public_key(pk, buf, &plen) != 1 || plen != c.len))
+				ret = MBEDTLS_ERR_PLATFORM_HW_ACCEL_FAILED;
+			if (ret == 0)
+				ret = mbedtls_ecp_point_read_binary(grp, Q, buf, plen);
+			EVP_PKEY_free(pk);
+		}
+	} else {
+		EC_KEY *k = EC_KEY_new_by_curve_name(c.nid);
+		size_t olen;
+
+		ret = MBEDTLS_ERR_PLATFORM_HW_ACCEL_FAILED;
+		if (k != NULL && EC_KEY_generate_key(k) == 1) {
+			ret = mpi_of(d, EC_KEY_get0_private_key(k), c.len);
+			olen = EC_POINT_point2oct(EC_KEY_get0_group(k), EC_KEY_get0_public_key(k),
+						  POINT_CONVERSION_UNCOMPRESSED, buf, sizeof(buf),
+						  NULL);
+			if (ret == 0 && olen == 0)
+				ret = MBEDTLS_ERR_PLATFORM_HW_ACCEL_FAILED;
+			if (ret == 0)
+				ret = mbedtls_ecp_point_read_binary(grp, Q, buf, olen);
+		}
+		EC_KEY_free(k); /* clears the private key */
+	}
+	mbedtls_platform_zeroize(buf, sizeof(buf));
+	if (ret != 0) {
+		ERR_clear_error();
+		return ret;
+	}
+	count(ZT_ACCEL_ECDH_GEN);
+	return 0;
+}
+#endif
+
+#if defined(MBEDTLS_ECDH_COMPUTE_SHARED_ALT)
+int mbedtls_ecdh_compute_shared(mbedtls_ecp_group *grp, mbedtls_mpi *z, const mbedtls_ecp_point *Q,
+				const mbedtls_mpi *d, mbedtls_f_rng_t *f_rng, void *p_rng)
+{
+	unsigned char out[MBEDTLS_ECP_MAX_BYTES];
+	struct curve c;
+	int ret = curve_of(grp, &c);
+
+	(void)f_rng;
+	(void)p_rng;
+	if (ret != 0)
+		return ret;
+	if (c.pkey != 0) {
+		unsigned char priv[MBEDTLS_ECP_MAX_BYTES], pub[MBEDTLS_ECP_MAX_BYTES];
+		size_t publen = 0, zlen = c.len;
+		EVP_PKEY *mine = NULL, *peer = NULL;
+		EVP_PKEY_CTX *x = NULL;
+
+		ret = MBEDTLS_ERR_ECP_INVALID_KEY;
+		if (mbedtls_mpi_write_binary_le(d, priv, c.len) == 0 &&
+		    mbedtls_ecp_point_write_binary(grp, Q, MBEDTLS_ECP_PF_UNCOMPRESSED, &publen,
+						   pub, sizeof(pub)) == 0 &&
+		    publen == c.len) {
+			mine = EVP_PKEY_new_raw_private_key(c.pkey, NULL, priv, c.len);
+			peer = EVP_PKEY_new_raw_public_key(c.pkey, NULL, pub, c.len);
+		}
+		if (mine != NULL && peer != NULL) {
+			x = EVP_PKEY_CTX_new(mine, NULL);
+			/* libcrypto refuses an all-zero result (a small-order peer point) */
+			if (x != NULL && EVP_PKEY_derive_init(x) == 1 &&
+			    EVP_PKEY_derive_set_peer(x, peer) == 1 &&
+			    EVP_PKEY_derive(x, out, &zlen) == 1 && zlen == c.len)
+				ret = mbedtls_mpi_read_binary_le(z, out, c.len);
+		}
+		EVP_PKEY_CTX_free(x);
+		EVP_PKEY_free(mine);
+		EVP_PKEY_free(peer);
+		mbedtls_platform_zeroize(priv, sizeof(priv));
+	} else {
+		EC_KEY *k = ec_key(grp, c.nid, c.len, d, NULL);
+		EC_KEY *p = ec_key(grp, c.nid, c.len, NULL, Q); /* checks Q is on the curve */
+
+		ret = MBEDTLS_ERR_ECP_INVALID_KEY;
+		if (k != NULL && p != NULL &&
+		    ECDH_compute_key(out, c.len, EC_KEY_get0_public_key(p), k, NULL) == (int)c.len)
+			ret = mbedtls_mpi_read_binary(z, out, c.len);
+		EC_KEY_free(k);
+		EC_KEY_free(p);
+	}
+	mbedtls_platform_zeroize(out, sizeof(out));
+	if (ret != 0) {
+		ERR_clear_error();
+		return ret;
+	}
+	count(ZT_ACCEL_ECDH_SHARED);
+	return 0;
+}
+#endif
+
+#endif /* any ECC _ALT */
 
 #endif /* SECSOCK_MBEDTLS_ACCEL_OPENSSL */

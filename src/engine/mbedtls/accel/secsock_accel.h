@@ -16,6 +16,10 @@ enum zt_accel_kind {
 	ZT_ACCEL_GCM_STREAM,         /* mbedtls_gcm_starts .. mbedtls_gcm_finish */
 	ZT_ACCEL_CHACHAPOLY_ONESHOT, /* mbedtls_chachapoly_encrypt_and_tag, _auth_decrypt */
 	ZT_ACCEL_CHACHAPOLY_STREAM,  /* mbedtls_chachapoly_starts .. _finish */
+	ZT_ACCEL_ECDSA_SIGN,         /* mbedtls_ecdsa_sign (also under sign_det) */
+	ZT_ACCEL_ECDSA_VERIFY,       /* mbedtls_ecdsa_verify */
+	ZT_ACCEL_ECDH_GEN,           /* mbedtls_ecdh_gen_public */
+	ZT_ACCEL_ECDH_SHARED,        /* mbedtls_ecdh_compute_shared */
 	ZT_ACCEL_KINDS
 };
 
