@@ -27,7 +27,7 @@ set(SECSOCK_DEPS_DIR "$ENV{HOME}/.cache/secsock" CACHE PATH
 set(SECSOCK_MBEDTLS_DEBIAN_VERSION "" CACHE STRING
 	"Debian version of the mbedtls source package to build (default: the newest 3.6.x)")
 # Opt-in crypto acceleration (docs/crypto-accel.md): "openssl" builds the Mbed
-# TLS variant whose AES-GCM and ChaCha20-Poly1305 are OpenSSL libcrypto's
+# TLS variant whose AES-GCM, ChaCha20-Poly1305, ECDSA and ECDH are OpenSSL libcrypto's
 # (src/engine/mbedtls/accel/) and links libcrypto. Empty: pure Mbed TLS.
 set(SECSOCK_CRYPTO_ACCEL "" CACHE STRING "Crypto acceleration: empty (pure Mbed TLS) or openssl")
 set_property(CACHE SECSOCK_CRYPTO_ACCEL PROPERTY STRINGS "" openssl)

@@ -24,8 +24,9 @@
 #        SECSOCK_MBEDTLS_VERSION  a Debian version to use instead of the newest
 #        SECSOCK_MBEDTLS_REFRESH  1: refresh the package index now
 #        SECSOCK_DEBIAN_MIRROR, SECSOCK_DEPS_DIR
-#        SECSOCK_MBEDTLS_ACCEL    openssl: the variant whose GCM and
-#                                 ChaCha20-Poly1305 are OpenSSL libcrypto's
+#        SECSOCK_MBEDTLS_ACCEL    openssl: the variant whose GCM,
+#                                 ChaCha20-Poly1305, ECDSA and ECDH are
+#                                 OpenSSL libcrypto's
 #                                 (src/engine/mbedtls/accel/, docs/crypto-accel.md)
 set -euo pipefail
 

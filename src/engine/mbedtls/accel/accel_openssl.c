@@ -8,13 +8,12 @@
  * PSA's built-in AEAD driver (the TLS 1.3 record layer), and Mbed TLS's own
  * programs. The only file that includes OpenSSL.
  *
- * Each Mbed TLS context holds two EVP_CIPHER_CTX, keyed once by setkey: one
- * encrypting, one decrypting. A one-shot decryption hands the expected tag
- * to libcrypto, which compares it. Mbed TLS's streaming API instead returns
- * the computed tag after a decryption too (its callers compare), which
- * libcrypto gives only when encrypting: a streaming decryption therefore
- * decrypts with the decrypting context and runs the plaintext through the
- * encrypting one (same key, IV and AD), whose tag is the tag of the
+ * Each Mbed TLS context holds the key and two EVP_CIPHER_CTX, one encrypting,
+ * one decrypting, each made and keyed on its first use after setkey. A one-shot decryption hands
+ * the expected tag to libcrypto, which compares it. Mbed TLS's streaming API instead returns the
+ * computed tag after a decryption too (its callers compare), which libcrypto gives only when
+ * encrypting: a streaming decryption therefore decrypts with the decrypting context and runs the
+ * plaintext through the encrypting one (same key, IV and AD), whose tag is the tag of the
  * ciphertext. That costs a second pass, on a path neither record layer uses.
  */
 /* the contexts' fields are this file's, as Mbed TLS's own modules do */
@@ -44,6 +43,7 @@
 #include <openssl/rand.h>
 
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -93,17 +93,81 @@ static int ossl_failed(void)
 	return MBEDTLS_ERR_PLATFORM_HW_ACCEL_FAILED;
 }
 
-/* Key both contexts (allocated on first use) with cipher @p c. */
-static int pair_setkey(void **enc, void **dec, const EVP_CIPHER *c, const unsigned char *key)
+/*
+ * The ciphers, fetched from the default provider once: an EVP_CIPHER_CTX
+ * keyed with a fetched cipher skips libcrypto's implicit fetch, which PSA's
+ * one-shot AEAD (a fresh context keyed for every TLS 1.3 record) would pay
+ * per record.
+ */
+enum {
+	C_AES128,
+	C_AES192,
+	C_AES256,
+	C_CHACHA,
+	C_N
+};
+
+static EVP_CIPHER *fetched[C_N];
+static pthread_once_t fetch_once = PTHREAD_ONCE_INIT;
+
+static void fetch_all(void)
 {
-	if (*enc == NULL)
-		*enc = EVP_CIPHER_CTX_new();
-	if (*dec == NULL)
-		*dec = EVP_CIPHER_CTX_new();
-	if (*enc == NULL || *dec == NULL)
+	static const char *const names[C_N] = {"AES-128-GCM", "AES-192-GCM", "AES-256-GCM",
+					       "ChaCha20-Poly1305"};
+
+	for (int i = 0; i < C_N; i++)
+		fetched[i] = EVP_CIPHER_fetch(NULL, names[i], NULL);
+	ERR_clear_error();
+}
+
+static const EVP_CIPHER *cipher_of(int c)
+{
+	pthread_once(&fetch_once, fetch_all);
+	if (fetched[c] != NULL)
+		return fetched[c];
+	switch (c) {
+	case C_AES128:
+		return EVP_aes_128_gcm();
+	case C_AES192:
+		return EVP_aes_192_gcm();
+	case C_AES256:
+		return EVP_aes_256_gcm();
+	default:
+		return EVP_chacha20_poly1305();
+	}
+}
+
+/*
+ * Start the encrypting (@p enc 1) or decrypting (0) context @p *x of a pair on
+ * @p iv. setkey only keeps the key: each context is made and keyed on its first
+ * use, so an operation that needs one direction (every one-shot call) never
+ * pays for the other. @p cur_len: the IV length @p *x is set to (GCM), or NULL.
+ */
+static int pair_start(void **x, unsigned char *keyed, int enc, int cipher, const unsigned char *key,
+		      const unsigned char *iv, size_t iv_len, size_t *cur_len)
+{
+	unsigned char bit = enc ? 1 : 2;
+
+	if (*x == NULL && (*x = EVP_CIPHER_CTX_new()) == NULL)
 		return MBEDTLS_ERR_CIPHER_ALLOC_FAILED;
-	if (EVP_EncryptInit_ex(*enc, c, NULL, key, NULL) != 1 ||
-	    EVP_DecryptInit_ex(*dec, c, NULL, key, NULL) != 1)
+	if (!(*keyed & bit)) {
+		int with_iv = cur_len == NULL || iv_len == 12; /* libcrypto's default length */
+
+		if (EVP_CipherInit_ex(*x, cipher_of(cipher), NULL, key, with_iv ? iv : NULL, enc) !=
+		    1)
+			return ossl_failed();
+		*keyed |= bit;
+		if (cur_len != NULL)
+			*cur_len = 12;
+		if (with_iv)
+			return 0;
+	}
+	if (cur_len != NULL && *cur_len != iv_len) {
+		if (EVP_CIPHER_CTX_ctrl(*x, EVP_CTRL_AEAD_SET_IVLEN, (int)iv_len, NULL) != 1)
+			return ossl_failed();
+		*cur_len = iv_len;
+	}
+	if (EVP_CipherInit_ex(*x, NULL, NULL, NULL, iv, enc) != 1)
 		return ossl_failed();
 	return 0;
 }
@@ -208,30 +272,24 @@ void mbedtls_gcm_free(mbedtls_gcm_context *ctx)
 int mbedtls_gcm_setkey(mbedtls_gcm_context *ctx, mbedtls_cipher_id_t cipher,
 		       const unsigned char *key, unsigned int keybits)
 {
-	const EVP_CIPHER *c;
-	int ret;
-
 	if (cipher != MBEDTLS_CIPHER_ID_AES)
 		return MBEDTLS_ERR_GCM_BAD_INPUT;
 	switch (keybits) {
 	case 128:
-		c = EVP_aes_128_gcm();
+		ctx->cipher = C_AES128;
 		break;
 	case 192:
-		c = EVP_aes_192_gcm();
+		ctx->cipher = C_AES192;
 		break;
 	case 256:
-		c = EVP_aes_256_gcm();
+		ctx->cipher = C_AES256;
 		break;
 	default:
 		return MBEDTLS_ERR_GCM_BAD_INPUT;
 	}
-	ctx->state = ST_NOKEY;
-	ret = pair_setkey(&ctx->enc, &ctx->dec, c, key);
-	if (ret != 0)
-		return ret;
-	ctx->iv_len[0] = 12; /* libcrypto's default after keying */
-	ctx->iv_len[1] = 12;
+	mbedtls_platform_zeroize(ctx->key, sizeof(ctx->key));
+	memcpy(ctx->key, key, keybits / 8);
+	ctx->keyed = 0; /* both contexts are keyed again on their next use */
 	ctx->state = ST_KEYED;
 	return 0;
 }
@@ -239,16 +297,8 @@ int mbedtls_gcm_setkey(mbedtls_gcm_context *ctx, mbedtls_cipher_id_t cipher,
 /* Start the encrypting (@p enc 1) or decrypting context of @p ctx on @p iv. */
 static int gcm_iv(mbedtls_gcm_context *ctx, int enc, const unsigned char *iv, size_t iv_len)
 {
-	void *x = enc ? ctx->enc : ctx->dec;
-
-	if (ctx->iv_len[enc] != iv_len) {
-		if (EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_SET_IVLEN, (int)iv_len, NULL) != 1)
-			return ossl_failed();
-		ctx->iv_len[enc] = iv_len;
-	}
-	if (EVP_CipherInit_ex(x, NULL, NULL, NULL, iv, enc) != 1)
-		return ossl_failed();
-	return 0;
+	return pair_start(enc ? &ctx->enc : &ctx->dec, &ctx->keyed, enc, ctx->cipher, ctx->key, iv,
+			  iv_len, &ctx->iv_len[enc]);
 }
 
 static int gcm_check_iv(const mbedtls_gcm_context *ctx, size_t iv_len)
@@ -418,20 +468,16 @@ void mbedtls_chachapoly_free(mbedtls_chachapoly_context *ctx)
 
 int mbedtls_chachapoly_setkey(mbedtls_chachapoly_context *ctx, const unsigned char key[32])
 {
-	int ret;
-
-	ctx->state = ST_NOKEY;
-	ret = pair_setkey(&ctx->enc, &ctx->dec, EVP_chacha20_poly1305(), key);
-	if (ret == 0)
-		ctx->state = ST_KEYED;
-	return ret;
+	memcpy(ctx->key, key, sizeof(ctx->key));
+	ctx->keyed = 0; /* both contexts are keyed again on their next use */
+	ctx->state = ST_KEYED;
+	return 0;
 }
 
-static int cp_iv(void *x, int enc, const unsigned char nonce[12])
+static int cp_iv(mbedtls_chachapoly_context *ctx, int enc, const unsigned char nonce[12])
 {
-	if (EVP_CipherInit_ex(x, NULL, NULL, NULL, nonce, enc) != 1)
-		return ossl_failed();
-	return 0;
+	return pair_start(enc ? &ctx->enc : &ctx->dec, &ctx->keyed, enc, C_CHACHA, ctx->key, nonce,
+			  12, NULL);
 }
 
 int mbedtls_chachapoly_starts(mbedtls_chachapoly_context *ctx, const unsigned char nonce[12],
@@ -442,9 +488,9 @@ int mbedtls_chachapoly_starts(mbedtls_chachapoly_context *ctx, const unsigned ch
 	if (ctx->state == ST_NOKEY)
 		return MBEDTLS_ERR_CHACHAPOLY_BAD_STATE;
 	ctx->state = ST_KEYED;
-	ret = cp_iv(ctx->enc, 1, nonce);
+	ret = cp_iv(ctx, 1, nonce);
 	if (ret == 0 && mode == MBEDTLS_CHACHAPOLY_DECRYPT)
-		ret = cp_iv(ctx->dec, 0, nonce);
+		ret = cp_iv(ctx, 0, nonce);
 	if (ret != 0)
 		return ret;
 	ctx->mode = mode;
@@ -501,7 +547,7 @@ int mbedtls_chachapoly_encrypt_and_tag(mbedtls_chachapoly_context *ctx, size_t l
 	if (ctx->state == ST_NOKEY)
 		return MBEDTLS_ERR_CHACHAPOLY_BAD_STATE;
 	ctx->state = ST_KEYED;
-	ret = cp_iv(ctx->enc, 1, nonce);
+	ret = cp_iv(ctx, 1, nonce);
 	if (ret == 0)
 		ret = run(ctx->enc, NULL, aad, aad_len);
 	if (ret == 0)
@@ -523,7 +569,7 @@ int mbedtls_chachapoly_auth_decrypt(mbedtls_chachapoly_context *ctx, size_t leng
 	if (ctx->state == ST_NOKEY)
 		return MBEDTLS_ERR_CHACHAPOLY_BAD_STATE;
 	ctx->state = ST_KEYED;
-	ret = cp_iv(ctx->dec, 0, nonce);
+	ret = cp_iv(ctx, 0, nonce);
 	if (ret == 0)
 		ret = dec_check(ctx->dec, aad, aad_len, input, output, length, tag, AEAD_TAG_LEN,
 				MBEDTLS_ERR_CHACHAPOLY_AUTH_FAILED);
