@@ -82,6 +82,7 @@ static int srv_init(struct zt_dtls *d)
 		zt_list_init(&d->opened);
 		zt_list_init(&d->ready);
 		d->hs_next = ZT_FOREVER;
+		d->now = zt_now_ms();
 		d->srv_init = true;
 	}
 	return 0;
@@ -172,11 +173,26 @@ static void ready_update(struct zt_dtls *d, struct zt_dtls_sess *ss)
 	}
 }
 
-/* The idle timer restarts: to the end of the expiry order. */
+/*
+ * The idle timer restarts at d->now (read once per call). The session takes
+ * a new place at the tail of d->idle only when its place is
+ * ZT_DTLS_IDLE_SLACK_MS old, so the list stays in idle_ms order and most
+ * datagrams write nothing but last_ms.
+ */
 static void activity(struct zt_dtls *d, struct zt_dtls_sess *ss)
 {
-	ss->last_ms = zt_now_ms();
-	zt_list_move_tail(&d->idle, &ss->idle);
+	ss->last_ms = d->now;
+	if (d->now - ss->idle_ms >= ZT_DTLS_IDLE_SLACK_MS) {
+		ss->idle_ms = d->now;
+		zt_list_move_tail(&d->idle, &ss->idle);
+	}
+}
+
+/* A new session joins the idle order (at the tail: d->now is the latest time). */
+static void idle_join(struct zt_dtls *d, struct zt_dtls_sess *ss)
+{
+	ss->last_ms = ss->idle_ms = d->now;
+	zt_list_add_tail(&d->idle, &ss->idle);
 }
 
 static void sess_free(struct zt_sock *s, struct zt_dtls_sess *ss)
@@ -472,7 +488,7 @@ static void hello(struct zt_sock *s, const unsigned char *hdr, ssize_t n,
 	d->hello = NULL;
 	memcpy(h->hello_random, hdr + HELLO_RANDOM, ZT_DTLS_RANDOM_LEN);
 	zt_list_add_tail(&d->handshaking, &h->state);
-	activity(d, h);
+	idle_join(d, h);
 	hs_timer_note(d, h);
 	d->count++;
 }
@@ -541,7 +557,8 @@ static int dispatch_one(struct zt_sock *s)
 		hello(s, hdr, n, &d->rx_from, d->rx_fromlen);
 		return 0;
 	}
-	if (pending(ss) > 0) {
+	/* only a session in d->ready holds a record (ready_update after every engine call) */
+	if (zt_list_linked(&ss->ready) && pending(ss) > 0) {
 		d->rx_held = true; /* datagrams of one peer stay in order */
 		return -EBUSY;
 	}
@@ -585,8 +602,10 @@ static struct zt_dtls_sess *settle(struct zt_sock *s)
 /*
  * Idle expiry (close_notify first, docs/zephyr-behaviour.md §3.5), handshake
  * retransmissions, records the kernel refused earlier. Costs O(expired), not
- * O(sessions): the idle list is in expiry order, and the handshaking list is
- * walked only when d->hs_next says a retransmission timer is due.
+ * O(sessions): the idle list is in idle_ms order, and the handshaking list is
+ * walked only when d->hs_next says a retransmission timer is due. Every
+ * session has last_ms in [idle_ms, idle_ms + ZT_DTLS_IDLE_SLACK_MS), so once
+ * the head is not due, none behind it was due more than the slack ago.
  */
 static void service(struct zt_sock *s)
 {
@@ -594,6 +613,7 @@ static void service(struct zt_sock *s)
 	int64_t now = zt_now_ms();
 	struct zt_link *l, *next;
 
+	d->now = now;
 	while (ZT_DTLS_IDLE_TIMEOUT_MS > 0 && (l = zt_list_first(&d->idle)) != NULL &&
 	       now - SESS_OF(l, idle)->last_ms >= ZT_DTLS_IDLE_TIMEOUT_MS) {
 		struct zt_dtls_sess *ss = SESS_OF(l, idle);
@@ -772,13 +792,13 @@ ssize_t zt_dtls_srv_sendto(struct zt_sock *s, const void *buf, size_t len, int f
 					  done */
 		} else {
 			struct zt_want w;
-			struct zt_eng_status st;
 
 			n = zt_session_step(&ss->sess, ZT_OP_WRITE, (void *)buf, len, NULL, &w);
-			zt_session_status(&ss->sess, &st);
 			if (n >= 0) {
+				s->dtls->now = zt_now_ms();
 				activity(s->dtls, ss);
-				s->dtls->tx_pending |= st.write_pending;
+				/* the kernel refused the record: service() flushes it */
+				s->dtls->tx_pending |= zt_eng_write_queued(ss->sess.eng);
 			} else if (n != -EAGAIN && n != -EMSGSIZE) {
 				sess_end(s, ss, -ENOTCONN); /* docs/zephyr-behaviour.md: send
 							       failure frees it */
@@ -838,6 +858,7 @@ short zt_dtls_srv_poll_update(struct zt_sock *s, short events, short kev)
 	short rev = (kev & (events | POLLERR | POLLHUP | POLLNVAL) & ~POLLIN) | (events & POLLOUT);
 
 	if ((kev & POLLIN) && (events & POLLIN) && s->conf != NULL && s->dtls->srv_init) {
+		s->dtls->now = zt_now_ms(); /* sessions touched below restart their idle timers */
 		/* docs/zephyr-behaviour.md §3.7: handshakes advance here; POLLIN only
 		 * for application data */
 		for (int i = 0; i < ZT_DTLS_BATCH; i++) {
