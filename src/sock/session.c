@@ -315,8 +315,7 @@ static ssize_t step_once(struct zt_session *ss, enum zt_op op, void *buf, size_t
 			log_failure(ss, n);
 			return n;
 		}
-		/* DTLS: a client reconnecting from the same address resets a server peer */
-		ss->established = !ss->dgram || !ss->gated;
+		ss->established = true;
 		log_established(ss);
 		if (op == ZT_OP_HANDSHAKE) {
 			return 0;
@@ -344,6 +343,11 @@ static ssize_t step_once(struct zt_session *ss, enum zt_op op, void *buf, size_t
 	default:
 		n = -EINVAL;
 		break;
+	}
+	if (n == -ECONNRESET && ss->gated) {
+		/* DTLS: the client started over from the same address; the engine reset this
+		 * server peer, whose next step is a handshake again */
+		ss->established = false;
 	}
 	return n == -EAGAIN ? want(ss, w) : n;
 }

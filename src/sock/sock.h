@@ -193,6 +193,7 @@ struct zt_sock {
 	atomic_uint moved;        /* bumped when poll's data check moved bytes into the engine */
 	atomic_bool poll_busy;    /* stream: poll() must look inside the engine (note_busy) */
 	atomic_bool wake_pollers; /* poll_busy just became true: wake sleeping polls */
+	atomic_bool dtls_srv;     /* DTLS server for good (s->dtls set): no s->lock to know */
 	/*
 	 * Stream: the engine's record buffers may be resident (a step ran since
 	 * they were last given back), and since when poll() has seen the socket
