@@ -532,11 +532,11 @@ static int rx_take(struct zt_sock *s)
 /*
  * Hand the next datagram to its session: the one held back (-EBUSY before),
  * else the next in the kernel queue.
- * @retval 1 a record waits for the application; 0 handled or dropped;
- *         -EAGAIN the queue is empty; -EBUSY the datagram's session still
- *         holds a record the application has not read (the datagram is held).
+ * @retval 1 a record of *@p got waits for the application; 0 handled or
+ *         dropped; -EAGAIN the queue is empty; -EBUSY the datagram's session
+ *         still holds a record the application has not read (the datagram is held).
  */
-static int dispatch_one(struct zt_sock *s)
+static int dispatch(struct zt_sock *s, struct zt_dtls_sess **got)
 {
 	struct zt_dtls *d = s->dtls;
 	const unsigned char *hdr = d->scratch;
@@ -573,7 +573,15 @@ static int dispatch_one(struct zt_sock *s)
 	rc = sess_pump(s, ss);
 	d->rx_hello = false;
 	d->rx_owner = NULL; /* never loop on a datagram nobody reads */
+	*got = ss;
 	return rc;
+}
+
+static int dispatch_one(struct zt_sock *s)
+{
+	struct zt_dtls_sess *ss;
+
+	return dispatch(s, &ss);
 }
 
 /*
@@ -726,8 +734,15 @@ static ssize_t recv_step(struct zt_sock *s, void *buf, size_t len, int flags, st
 			}
 			continue;
 		}
-		if (i == ZT_DTLS_BATCH || dispatch_one(s) == -EAGAIN) {
+		if (i == ZT_DTLS_BATCH || (rc = dispatch(s, &ss)) == -EAGAIN) {
 			break;
+		}
+		/* settle() found no record before, so this session's is the next: no walk */
+		if (rc == 1) {
+			n = sess_read(s, ss, buf, len, flags, src, srclen);
+			if (n != -EAGAIN) {
+				return n;
+			}
 		}
 	}
 	return -EAGAIN;
