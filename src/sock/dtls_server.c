@@ -272,12 +272,22 @@ static void hs_timer_note(struct zt_dtls *d, const struct zt_dtls_sess *ss)
 	}
 }
 
-static void touch(struct zt_dtls *d, struct zt_dtls_sess *ss, uint64_t mark)
+/*
+ * After a pump. @p record: it left decrypted application data, so a record
+ * passed the session's checks (it never starts with plaintext unread, see
+ * dispatch() and settle()) and the session belongs in d->ready: neither
+ * needs asking the engine.
+ */
+static void touch(struct zt_dtls *d, struct zt_dtls_sess *ss, uint64_t mark, bool record)
 {
-	if (rx_mark(ss) != mark) {
+	if (record || rx_mark(ss) != mark) {
 		activity(d, ss);
 	}
-	ready_update(d, ss);
+	if (!record) {
+		ready_update(d, ss);
+	} else if (!zt_list_linked(&ss->ready)) {
+		zt_list_add_tail(&d->ready, &ss->ready);
+	}
 	hs_timer_note(d, ss);
 }
 
@@ -297,7 +307,7 @@ static int sess_pump(struct zt_sock *s, struct zt_dtls_sess *ss)
 		if (!ss->open) {
 			rc = (int)zt_session_step(&ss->sess, ZT_OP_HANDSHAKE, NULL, 0, NULL, &w);
 			if (rc == -EAGAIN) {
-				touch(d, ss, mark);
+				touch(d, ss, mark, false);
 				return 0;
 			}
 			if (rc < 0) {
@@ -331,7 +341,7 @@ static int sess_pump(struct zt_sock *s, struct zt_dtls_sess *ss)
 		sess_end(s, ss, rc);
 		return 0;
 	}
-	touch(d, ss, mark);
+	touch(d, ss, mark, rc > 0);
 	return rc > 0 ? 1 : 0;
 }
 
