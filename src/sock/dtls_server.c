@@ -300,13 +300,16 @@ static int sess_pump(struct zt_sock *s, struct zt_dtls_sess *ss)
 {
 	struct zt_dtls *d = s->dtls;
 	uint64_t mark = rx_mark(ss);
+	bool hs = false; /* a handshake step ran (maybe long): read the clock again */
 	struct zt_want w;
 	int rc = 0;
 
 	for (int i = 0; i < 2; i++) {
 		if (!ss->open) {
+			hs = true;
 			rc = (int)zt_session_step(&ss->sess, ZT_OP_HANDSHAKE, NULL, 0, NULL, &w);
 			if (rc == -EAGAIN) {
+				d->now = zt_now_ms();
 				touch(d, ss, mark, false);
 				return 0;
 			}
@@ -340,6 +343,9 @@ static int sess_pump(struct zt_sock *s, struct zt_dtls_sess *ss)
 	if (rc != -EAGAIN && rc <= 0) {
 		sess_end(s, ss, rc);
 		return 0;
+	}
+	if (hs) {
+		d->now = zt_now_ms();
 	}
 	touch(d, ss, mark, rc > 0);
 	return rc > 0 ? 1 : 0;
@@ -498,6 +504,7 @@ static void hello(struct zt_sock *s, const unsigned char *hdr, ssize_t n,
 	d->hello = NULL;
 	memcpy(h->hello_random, hdr + HELLO_RANDOM, ZT_DTLS_RANDOM_LEN);
 	zt_list_add_tail(&d->handshaking, &h->state);
+	d->now = zt_now_ms(); /* after the cookie check and the first handshake step */
 	idle_join(d, h);
 	hs_timer_note(d, h);
 	d->count++;
