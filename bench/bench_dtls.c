@@ -719,7 +719,7 @@ static void handshake_all(struct client *cs, long n, int port, void (*after)(str
 			if (!(pf[k].revents & POLLIN) && timer_get(&c->timer) < 1) {
 				continue;
 			}
-			if (!(pf[k].revents & POLLIN)) {
+			if (!(pf[k].revents & POLLIN) && timer_get(&c->timer) == 2) {
 				g_rtx++; /* a lost datagram: the client retransmits its flight */
 			}
 			rc = mbedtls_ssl_handshake(&c->ssl);
