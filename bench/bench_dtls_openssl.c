@@ -9,11 +9,11 @@
  *     the cookie an HMAC-SHA256 of the peer's address under a random key,
  *     SSL_CTX_set_cookie_generate_cb / verify_cb);
  *   - once a ClientHello carries a valid cookie, a new UDP socket bound to the
- *     same address (SO_REUSEADDR) and connect()ed to the peer, so the kernel
- *     delivers that peer's datagrams to it (a connected socket outranks the
- *     unconnected listener; Linux >= 6.13 finds it by a 4-tuple hash); the
- *     listening SSL object moves to it (BIO_new_dgram, BIO_CTRL_DGRAM_SET_CONNECTED)
- *     and finishes the handshake there; a fresh SSL object takes the listener;
+ *     server's port (SO_REUSEADDR; the wildcard address, see peer_accept) and
+ *     connect()ed to the peer, so the kernel delivers that peer's datagrams to
+ *     it (a connected socket outranks the unconnected listener); the listening
+ *     SSL object moves to it (BIO_new_dgram, BIO_CTRL_DGRAM_SET_CONNECTED) and
+ *     finishes the handshake there; a fresh SSL object takes the listener;
  *   - all of it non-blocking in one thread, one epoll set over the listener and
  *     every peer socket (level-triggered): SSL_accept while handshaking, then
  *     SSL_read / SSL_write per datagram; close_notify or an error frees the peer.
@@ -348,11 +348,6 @@ void bdo_server_free(struct bdo_server *s)
 	close(s->lfd);
 	SSL_CTX_free(s->ctx);
 	free(s);
-}
-
-long bdo_server_peers(const struct bdo_server *s)
-{
-	return s->npeers;
 }
 
 const char *bdo_version(void)

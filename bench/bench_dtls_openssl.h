@@ -19,8 +19,6 @@ struct bdo_server *bdo_server_new(const unsigned char *psk, size_t psk_len, cons
 void bdo_server_run(struct bdo_server *s, atomic_bool *stop);
 /* Frees the server and every peer it still holds. */
 void bdo_server_free(struct bdo_server *s);
-/* Peers the server holds now (established or handshaking). */
-long bdo_server_peers(const struct bdo_server *s);
 /* "OpenSSL 3.0.19 27 Jan 2026" */
 const char *bdo_version(void);
 
