@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -32,16 +33,72 @@ struct poll_call {
 	short *pre;
 	struct zt_waiter *waiters;
 	bool armed;
+	bool own_tbuf; /* the arrays are this thread's kept block */
+	void *heap;    /* or a block of this call's own */
 	struct zt_sock *stack_socks[STACK_FDS];
 	struct pollfd stack_kfds[STACK_FDS + 1];
 	short stack_pre[STACK_FDS];
 	struct zt_waiter stack_waiters[STACK_FDS];
 };
 
+/*
+ * A large set's arrays: one block per thread, kept between calls and grown
+ * when a bigger set comes, so a server polling 10,000 sockets allocates (and
+ * faults in) nothing per call. A nested call on the same thread (a signal
+ * handler's poll) finds the block in use and allocates its own.
+ */
+struct poll_buf {
+	size_t cap; /* descriptors */
+	bool busy;
+	void *mem;
+};
+
+static __thread struct poll_buf tbuf;
+static pthread_key_t tbuf_key;
+static pthread_once_t tbuf_once = PTHREAD_ONCE_INIT;
+
+static void tbuf_free(void *p)
+{
+	struct poll_buf *b = p;
+
+	free(b->mem);
+	b->mem = NULL;
+	b->cap = 0;
+}
+
+static void tbuf_key_init(void)
+{
+	(void)pthread_key_create(&tbuf_key, tbuf_free);
+}
+
+static size_t block_size(size_t n)
+{
+	return n * (sizeof(struct zt_sock *) + sizeof(short) + sizeof(struct zt_waiter)) +
+	       (n + 1) * sizeof(struct pollfd);
+}
+
+static void call_carve(struct poll_call *c, void *mem, size_t n)
+{
+	char *p = mem;
+
+	c->waiters = (struct zt_waiter *)p;
+	p += n * sizeof(struct zt_waiter);
+	c->socks = (struct zt_sock **)p;
+	p += n * sizeof(struct zt_sock *);
+	c->kfds = (struct pollfd *)p;
+	p += (n + 1) * sizeof(struct pollfd);
+	c->pre = (short *)p;
+}
+
 static int call_init(struct poll_call *c, int nfds)
 {
+	size_t n = (size_t)nfds;
+	void *mem;
+
 	c->nfds = nfds;
 	c->armed = false;
+	c->heap = NULL;
+	c->own_tbuf = false;
 	c->socks = c->stack_socks;
 	c->kfds = c->stack_kfds;
 	c->pre = c->stack_pre;
@@ -49,17 +106,30 @@ static int call_init(struct poll_call *c, int nfds)
 	if (nfds <= STACK_FDS) {
 		return 0;
 	}
-	c->socks = calloc((size_t)nfds, sizeof(*c->socks));
-	c->kfds = calloc((size_t)nfds + 1, sizeof(*c->kfds));
-	c->pre = calloc((size_t)nfds, sizeof(*c->pre));
-	c->waiters = calloc((size_t)nfds, sizeof(*c->waiters));
-	if (c->socks == NULL || c->kfds == NULL || c->pre == NULL || c->waiters == NULL) {
-		free(c->socks);
-		free(c->kfds);
-		free(c->pre);
-		free(c->waiters);
+	if (!tbuf.busy) {
+		if (tbuf.cap < n) {
+			size_t cap = n < 1024 ? 1024 : n;
+
+			mem = malloc(block_size(cap));
+			if (mem == NULL) {
+				return -ENOMEM;
+			}
+			pthread_once(&tbuf_once, tbuf_key_init);
+			free(tbuf.mem);
+			tbuf.mem = mem;
+			tbuf.cap = cap;
+			(void)pthread_setspecific(tbuf_key, &tbuf); /* freed at thread exit */
+		}
+		tbuf.busy = true;
+		c->own_tbuf = true;
+		call_carve(c, tbuf.mem, n);
+		return 0;
+	}
+	c->heap = malloc(block_size(n));
+	if (c->heap == NULL) {
 		return -ENOMEM;
 	}
+	call_carve(c, c->heap, n);
 	return 0;
 }
 
@@ -85,12 +155,10 @@ static void call_fini(struct poll_call *c)
 		}
 		zt_fd_put(c->socks[i]);
 	}
-	if (c->socks != c->stack_socks) {
-		free(c->socks);
-		free(c->kfds);
-		free(c->pre);
-		free(c->waiters);
+	if (c->own_tbuf) {
+		tbuf.busy = false;
 	}
+	free(c->heap);
 	errno = saved;
 }
 
@@ -201,14 +269,23 @@ int zt_poll(struct pollfd *fds, nfds_t nfds_, int64_t timeout, const sigset_t *m
 			(void)!zt_sys_read(efd, &drain, sizeof(drain));
 		}
 		count = 0;
+		now = 0;
 		for (int i = 0; i < nfds; i++) {
 			short rev = c.kfds[i].revents;
 
 			if (c.socks[i] != NULL) {
+				short kev = rev;
+
 				rev = c.pre[i];
-				if (c.kfds[i].fd >= 0) {
-					rev |= zt_sock_poll_update(c.socks[i], fds[i].events,
-								   c.kfds[i].revents);
+				if (c.kfds[i].fd < 0) {
+					/* closed, or reported without the kernel */
+				} else if (kev != 0 || c.socks[i]->type != SOCK_STREAM) {
+					rev |= zt_sock_poll_update(c.socks[i], fds[i].events, kev);
+				} else {
+					/* nothing from the kernel: no lock, one clock read per call
+					 */
+					now = now != 0 ? now : zt_now_ms();
+					zt_sock_poll_quiet(c.socks[i], fds[i].events, now);
 				}
 			}
 			fds[i].revents = rev;

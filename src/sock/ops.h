@@ -57,6 +57,8 @@ int64_t zt_dtls_poll_timeout(struct zt_sock *s);
 short zt_sock_poll_prepare(struct zt_sock *s, short events, short *kev);
 /** After the kernel reported @p kev: the events to report to the application. */
 short zt_sock_poll_update(struct zt_sock *s, short events, short kev);
+/** A stream the kernel reported nothing on (zt_now_ms() @p now): no lock, no event. */
+void zt_sock_poll_quiet(struct zt_sock *s, short events, int64_t now);
 /** Milliseconds poll() may sleep before a timer of @p s needs service; ZT_FOREVER if none. */
 int64_t zt_sock_poll_timeout(struct zt_sock *s);
 
