@@ -45,6 +45,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#if defined(__has_include)
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>
+#define HAVE_CALLGRIND 1
+#endif
+#endif
+
 #include <secsock/secsock.h>
 #include <zephyr/net/socket.h>
 #include <zephyr/net/tls_credentials.h>
@@ -55,7 +62,10 @@
 #define WINDOW      256   /* client handshakes in flight */
 #define STALL_MS    20000 /* no progress for this long: stuck */
 #define FD_RESERVE  64    /* descriptors besides the connections */
-#define IDLE_TRIM_S 0.3   /* quiet time before measuring (secsock trims after 100 ms) */
+#define IDLE_TRIM_S 0.3
+#define CG_CALLS                                                                                   \
+	10 /* calls per callgrind dump */ /* quiet time before measuring (secsock trims after 100  \
+					     ms) */
 
 enum {
 	CMD_PORT = 1,
@@ -96,6 +106,18 @@ static double now_s(void)
 	struct timespec t;
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/*
+ * This thread's CPU time: a call's cost without the time the thread sat
+ * preempted, which on a loaded machine is most of the wall time.
+ */
+static double thread_cpu_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
@@ -481,7 +503,7 @@ static double insns(void)
 }
 
 struct stats {
-	double med, p10, p90; /* ns per call */
+	double med, p10, p90; /* thread CPU ns per call */
 	double ins;           /* median instructions per call, -1: n/a */
 };
 
@@ -523,11 +545,11 @@ static void measure_cost(struct server *s, int k, int timeout, int reps)
 	}
 	for (int r = -2; r < reps; r++) { /* two warm-up calls */
 		for (int which = 0; which < 2; which++) {
-			double i0 = insns(), t0 = now_s();
+			double i0 = insns(), t0 = thread_cpu_s();
 			int got = which == 0
 					  ? zsock_poll((struct zsock_pollfd *)fds, (int)n, timeout)
 					  : poll(fds, (nfds_t)n, timeout);
-			double t1 = now_s(), i1 = insns();
+			double t1 = thread_cpu_s(), i1 = insns();
 
 			if (got != k) {
 				die("%s(k=%d): %d ready (%s)", which == 0 ? "zsock_poll" : "poll",
@@ -539,6 +561,31 @@ static void measure_cost(struct server *s, int k, int timeout, int reps)
 			}
 		}
 	}
+#ifdef HAVE_CALLGRIND
+	/*
+	 * Under valgrind --tool=callgrind --collect-atstart=no (docs/benchmarks.md):
+	 * one dump per call kind of CG_CALLS calls each, user-space instructions
+	 * only (the kernel's are the same for both: zsock_poll hands the kernel
+	 * the same N descriptors, plus its eventfd slot).
+	 */
+	if (RUNNING_ON_VALGRIND) {
+		for (int which = 0; which < 2; which++) {
+			char name[96];
+
+			CALLGRIND_ZERO_STATS;
+			CALLGRIND_TOGGLE_COLLECT;
+			for (int r = 0; r < CG_CALLS; r++) {
+				(void)(which == 0 ? zsock_poll((struct zsock_pollfd *)fds, (int)n,
+							       timeout)
+						  : poll(fds, (nfds_t)n, timeout));
+			}
+			CALLGRIND_TOGGLE_COLLECT;
+			snprintf(name, sizeof(name), "%s n=%ld k=%d timeout=%d calls=%d",
+				 which == 0 ? "zsock_poll" : "poll", n, k, timeout, CG_CALLS);
+			CALLGRIND_DUMP_STATS_AT(name);
+		}
+	}
+#endif
 	z = summarize(tz, iz, reps);
 	kp = summarize(tk, ik, reps);
 	printf("%6ld %4d %7d | %9.0f %9.0f %9.0f | %9.0f %9.0f %9.0f | %6.3f %8.2f | ", n, k,
@@ -637,7 +684,7 @@ static int server_main(int ctl, long n, int reps, int rounds, pid_t child)
 
 	/* (a) poll cost */
 	perf_open();
-	printf("\npoll cost, %d interleaved calls each, ns per call (median, p10, p90); "
+	printf("\npoll cost, %d interleaved calls each, thread CPU ns per call (median, p10, p90); "
 	       "instructions "
 	       "per call (median, %s)\n",
 	       reps,

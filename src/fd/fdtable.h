@@ -29,6 +29,17 @@ struct zt_fd_obj {
 /** What zt_fd_close() returns for a number whose secure socket is closed already. */
 #define ZT_FD_CLOSED ((struct zt_fd_obj *)1)
 
+/**
+ * Many references at once (zsock_poll over a large set): zt_fd_hold()
+ * read-locks every stripe of the table once, zt_fd_get_held() then takes a
+ * reference as zt_fd_get_obj() does but without a lock of its own, and
+ * zt_fd_unhold() lets writers (insert, close, release) in again. Hold only
+ * for a loop of zt_fd_get_held() calls: nothing else, no other lock.
+ */
+void zt_fd_hold(void);
+struct zt_fd_obj *zt_fd_get_held(int fd);
+void zt_fd_unhold(void);
+
 /** True if @p fd is a live secure socket (lock-free). */
 bool zt_fd_is_ours(int fd);
 

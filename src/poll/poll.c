@@ -19,6 +19,7 @@
 #include "sys/host.h"
 
 #define STACK_FDS 32
+#define HOLD_FDS  128 /* from this many descriptors, zt_fd_hold() */
 
 /*
  * What one zsock_poll() call holds: a reference to every secure socket of the
@@ -31,6 +32,7 @@ struct poll_call {
 	struct zt_sock **socks;
 	struct pollfd *kfds; /* nfds + 1 */
 	short *pre;
+	int *todo; /* the sockets whose timers a sleeping call looks at */
 	struct zt_waiter *waiters;
 	bool armed;
 	bool own_tbuf; /* the arrays are this thread's kept block */
@@ -38,6 +40,7 @@ struct poll_call {
 	struct zt_sock *stack_socks[STACK_FDS];
 	struct pollfd stack_kfds[STACK_FDS + 1];
 	short stack_pre[STACK_FDS];
+	int stack_todo[STACK_FDS];
 	struct zt_waiter stack_waiters[STACK_FDS];
 };
 
@@ -73,7 +76,8 @@ static void tbuf_key_init(void)
 
 static size_t block_size(size_t n)
 {
-	return n * (sizeof(struct zt_sock *) + sizeof(short) + sizeof(struct zt_waiter)) +
+	return n * (sizeof(struct zt_sock *) + sizeof(int) + sizeof(short) +
+		    sizeof(struct zt_waiter)) +
 	       (n + 1) * sizeof(struct pollfd);
 }
 
@@ -87,6 +91,8 @@ static void call_carve(struct poll_call *c, void *mem, size_t n)
 	p += n * sizeof(struct zt_sock *);
 	c->kfds = (struct pollfd *)p;
 	p += (n + 1) * sizeof(struct pollfd);
+	c->todo = (int *)p;
+	p += n * sizeof(int);
 	c->pre = (short *)p;
 }
 
@@ -102,6 +108,7 @@ static int call_init(struct poll_call *c, int nfds)
 	c->socks = c->stack_socks;
 	c->kfds = c->stack_kfds;
 	c->pre = c->stack_pre;
+	c->todo = c->stack_todo;
 	c->waiters = c->stack_waiters;
 	if (nfds <= STACK_FDS) {
 		return 0;
@@ -207,15 +214,26 @@ int zt_poll(struct pollfd *fds, nfds_t nfds_, int64_t timeout, const sigset_t *m
 		errno = ENOMEM;
 		return -1;
 	}
-	for (int i = 0; i < nfds; i++) {
-		c.socks[i] = zt_fd_get(fds[i].fd);
+	if (nfds >= HOLD_FDS) {
+		/* a large set: the table's stripe locks once, not once per socket */
+		zt_fd_hold();
+		for (int i = 0; i < nfds; i++) {
+			struct zt_fd_obj *o = zt_fd_get_held(fds[i].fd);
+
+			c.socks[i] = o != NULL ? ZT_CONTAINER_OF(o, struct zt_sock, obj) : NULL;
+		}
+		zt_fd_unhold();
+	} else {
+		for (int i = 0; i < nfds; i++) {
+			c.socks[i] = zt_fd_get(fds[i].fd);
+		}
 	}
 	if (timeout != 0 && (efd = zt_thread_efd()) >= 0) {
 		call_arm(&c, efd); /* before the first check, so no close() slips between */
 	}
 	deadline = zt_deadline(timeout < 0 ? ZT_FOREVER : timeout);
 	for (;;) {
-		int ready = 0;
+		int ready = 0, ntodo = 0;
 		int64_t left;
 
 		for (int i = 0; i < nfds; i++) {
@@ -226,6 +244,13 @@ int zt_poll(struct pollfd *fds, nfds_t nfds_, int64_t timeout, const sigset_t *m
 			if (s == NULL) {
 				continue;
 			}
+			if (zt_sock_poll_idle(s, fds[i].events, &c.kfds[i].events)) {
+				/* the common case: nothing to report, no lock, no timer */
+				if (atomic_load_explicit(&s->mem_held, memory_order_relaxed)) {
+					c.todo[ntodo++] = i; /* but an idle trim to time */
+				}
+				continue;
+			}
 			if (atomic_load(&s->closing)) {
 				/* closed by another thread: as the host reports a closed descriptor
 				 */
@@ -234,26 +259,26 @@ int zt_poll(struct pollfd *fds, nfds_t nfds_, int64_t timeout, const sigset_t *m
 			} else {
 				c.pre[i] =
 					zt_sock_poll_prepare(s, fds[i].events, &c.kfds[i].events);
+				c.todo[ntodo++] = i;
 			}
 			ready += c.pre[i] != 0;
 		}
 		left = ready ? 0 : zt_remaining(deadline);
 		now = 0;
-		for (int i = 0; i < nfds && left != 0; i++) {
-			if (c.socks[i] != NULL && c.kfds[i].fd >= 0) {
-				int64_t t = zt_sock_poll_timeout(c.socks[i]);
+		/* timers: only of the sockets that may have one (not the idle ones) */
+		for (int j = 0; j < ntodo && left != 0; j++) {
+			struct zt_sock *s = c.socks[c.todo[j]];
+			int64_t t = zt_sock_poll_timeout(s);
 
+			if (t >= 0 && (left < 0 || t < left)) {
+				left = t;
+			}
+			/* a quiet stream gives its buffer pages back (ZT_IDLE_TRIM_MS) */
+			if (atomic_load_explicit(&s->mem_held, memory_order_relaxed)) {
+				now = now != 0 ? now : zt_now_ms();
+				t = zt_sock_idle_tick(s, now);
 				if (t >= 0 && (left < 0 || t < left)) {
 					left = t;
-				}
-				/* a quiet stream gives its buffer pages back (ZT_IDLE_TRIM_MS) */
-				if (atomic_load_explicit(&c.socks[i]->mem_held,
-							 memory_order_relaxed)) {
-					now = now != 0 ? now : zt_now_ms();
-					t = zt_sock_idle_tick(c.socks[i], now);
-					if (t >= 0 && (left < 0 || t < left)) {
-						left = t;
-					}
 				}
 			}
 		}
@@ -278,7 +303,7 @@ int zt_poll(struct pollfd *fds, nfds_t nfds_, int64_t timeout, const sigset_t *m
 
 				rev = c.pre[i];
 				if (c.kfds[i].fd < 0) {
-					/* closed, or reported without the kernel */
+					/* closed by another thread: not asked */
 				} else if (kev != 0 || c.socks[i]->type != SOCK_STREAM) {
 					rev |= zt_sock_poll_update(c.socks[i], fds[i].events, kev);
 				} else {

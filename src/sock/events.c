@@ -148,21 +148,6 @@ short zt_sock_poll_prepare(struct zt_sock *s, short events, short *kev)
 	return wake_readers(s, rev);
 }
 
-void zt_sock_poll_quiet(struct zt_sock *s, short events, int64_t now)
-{
-	/*
-	 * Nothing from the kernel: nothing to check, and no lock to take. Asked
-	 * with POLLRDHUP (kernel_events), so the peer had not left just now;
-	 * written only when the millisecond changed (a plain store: it is a hint
-	 * for send(), peer_gone()), so a poll over many idle sockets does not
-	 * dirty each one's cache line every call.
-	 */
-	if (s->type == SOCK_STREAM && (events & POLLIN) && s->state == ZT_ESTABLISHED &&
-	    atomic_load_explicit(&s->peer_check_ms, memory_order_relaxed) != now) {
-		atomic_store_explicit(&s->peer_check_ms, now, memory_order_relaxed);
-	}
-}
-
 short zt_sock_poll_update(struct zt_sock *s, short events, short kev)
 {
 	short rev = kev & (events | POLLERR | POLLHUP | POLLNVAL);

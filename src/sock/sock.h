@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
 #include <zephyr/net/socket.h>
@@ -142,15 +143,13 @@ enum zt_op {
 
 struct zt_sock {
 	struct zt_fd_obj obj; /* the fd table's head: references, the kernel fd */
-	int fd;               /* == obj.fd: the kernel socket (a placeholder after close) */
-	int family;           /* AF_INET, AF_INET6 */
 	int type;             /* SOCK_STREAM, SOCK_DGRAM */
-	int proto;            /* IPPROTO_TLS_1_x / IPPROTO_DTLS_1_x */
 
 	/*
 	 * What zsock_poll() reads (and a waiter writes) for every socket of its
 	 * set, next to the reference count, so that a poll over many idle
-	 * sockets touches one or two cache lines of each.
+	 * sockets touches one or two cache lines of each (zt_sock_new aligns
+	 * the struct on a cache line).
 	 *
 	 * state, error, broken: written under `lock`; atomic so that a data call
 	 * can check them before it takes any lock.
@@ -167,11 +166,16 @@ struct zt_sock {
 	 * quiet (zt_now_ms(), 0: not yet). See zt_sock_idle_tick().
 	 */
 	atomic_bool mem_held;
-	atomic_int wslot[ZT_WAIT_SLOTS]; /* eventfd + 1 of sleeping threads, 0: free */
 	atomic_int waking;               /* zt_wake_all() calls reading wslot now */
-	_Atomic int64_t quiet_since;
+	atomic_int wslot[ZT_WAIT_SLOTS]; /* eventfd + 1 of sleeping threads, 0: free */
+	/* (the struct is 64-byte aligned: the above is its first cache line) */
 	_Atomic int64_t
 		peer_check_ms; /* last time the kernel said the peer had not left (send, poll) */
+	_Atomic int64_t quiet_since;
+
+	int fd;     /* == obj.fd: the kernel socket (a placeholder after close) */
+	int family; /* AF_INET, AF_INET6 */
+	int proto;  /* IPPROTO_TLS_1_x / IPPROTO_DTLS_1_x */
 
 	/*
 	 * Locks. Order: tx_lock or rx_lock, then lock. `lock` guards every field
@@ -216,6 +220,9 @@ struct zt_sock {
 	 */
 	_Atomic(void *) watch;
 };
+
+_Static_assert(offsetof(struct zt_sock, wslot) + sizeof(((struct zt_sock *)0)->wslot) <= 64,
+	       "zsock_poll's per-socket fields fit the struct's first cache line");
 
 /**
  * Set once by libsecsock-posix before any socket has a watch: called (without
