@@ -25,7 +25,7 @@
  * What one zsock_poll() call holds: a reference to every secure socket of the
  * set, the kernel's pollfd array (with this thread's eventfd in the last
  * slot, so close() from another thread can wake it), and one waiter per
- * secure socket, registered unless the call never sleeps (timeout 0).
+ * secure socket, registered only before the call sleeps.
  */
 struct poll_call {
 	int nfds;
@@ -228,13 +228,21 @@ int zt_poll(struct pollfd *fds, nfds_t nfds_, int64_t timeout, const sigset_t *m
 			c.socks[i] = zt_fd_get(fds[i].fd);
 		}
 	}
-	if (timeout != 0 && (efd = zt_thread_efd()) >= 0) {
-		call_arm(&c, efd); /* before the first check, so no close() slips between */
+	/*
+	 * A call that may sleep registers its waiters (so close() from another
+	 * thread wakes it) only once a first pass found nothing ready, kernel
+	 * included: a busy server's calls return from that pass and never pay
+	 * for the registration. After registering, the sockets are checked again
+	 * before the sleep, so no close() or new engine data slips between.
+	 */
+	if (timeout != 0) {
+		efd = zt_thread_efd();
 	}
 	deadline = zt_deadline(timeout < 0 ? ZT_FOREVER : timeout);
 	for (;;) {
 		int ready = 0, ntodo = 0;
 		int64_t left;
+		bool probe;
 
 		for (int i = 0; i < nfds; i++) {
 			struct zt_sock *s = c.socks[i];
@@ -264,6 +272,10 @@ int zt_poll(struct pollfd *fds, nfds_t nfds_, int64_t timeout, const sigset_t *m
 			ready += c.pre[i] != 0;
 		}
 		left = ready ? 0 : zt_remaining(deadline);
+		probe = left != 0 && efd >= 0 && !c.armed;
+		if (probe) {
+			left = 0; /* the first pass: ask the kernel without sleeping */
+		}
 		now = 0;
 		/* timers: only of the sockets that may have one (not the idle ones) */
 		for (int j = 0; j < ntodo && left != 0; j++) {
@@ -304,6 +316,9 @@ int zt_poll(struct pollfd *fds, nfds_t nfds_, int64_t timeout, const sigset_t *m
 				rev = c.pre[i];
 				if (c.kfds[i].fd < 0) {
 					/* closed by another thread: not asked */
+				} else if (atomic_load(&c.socks[i]->closing)) {
+					rev = POLLNVAL; /* closed while the call ran: as if before
+							 */
 				} else if (kev != 0 || c.socks[i]->type != SOCK_STREAM) {
 					rev |= zt_sock_poll_update(c.socks[i], fds[i].events, kev);
 				} else {
@@ -316,8 +331,12 @@ int zt_poll(struct pollfd *fds, nfds_t nfds_, int64_t timeout, const sigset_t *m
 			fds[i].revents = rev;
 			count += rev != 0;
 		}
-		if (count > 0 || zt_remaining(deadline) == 0) {
+		if (count > 0 || (!probe && zt_remaining(deadline) == 0)) {
 			break;
+		}
+		if (probe) {
+			call_arm(&c, efd); /* nothing ready: register, check again, then sleep */
+			continue;
 		}
 		/* only partial records, handshake messages or a wake-up: wait on */
 	}
