@@ -345,7 +345,14 @@ void zt_fd_foreach(unsigned first, unsigned last,
 
 void zt_fd_after_fork(void)
 {
-	/* only this thread exists: no lock is held by anyone, none is needed */
+	/*
+	 * Only this thread exists: no lock is needed. A stripe another thread
+	 * held at fork() (a reference, or a zsock_poll's zt_fd_hold) stays
+	 * locked in this copy with no one to unlock it: start them afresh.
+	 */
+	for (unsigned i = 0; i < NSTRIPES; i++) {
+		(void)pthread_rwlock_init(&stripes[i], NULL);
+	}
 	pthread_once(&placeholder_once, placeholder_open);
 	for (unsigned p = 0; p < NPAGES; p++) {
 		slot_t *page = atomic_load(&pages[p]);
