@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -136,31 +137,43 @@ struct zt_fd_obj *zt_fd_get_obj(int fd)
 	return s;
 }
 
-void zt_fd_hold(void)
+void zt_fd_get_many(const struct pollfd *fds, size_t n, struct zt_fd_obj **out)
 {
+	slot_t *page = NULL;
+	unsigned cur = NPAGES;
+
+	/*
+	 * Every stripe read-locked once: no slot can change during the loop, so
+	 * each reference is one atomic increment, as zt_fd_get_obj() takes it
+	 * under one stripe. Writers (insert, close, release) wait for the loop.
+	 */
 	for (unsigned i = 0; i < NSTRIPES; i++) {
 		pthread_rwlock_rdlock(&stripes[i]);
 	}
-}
+	for (size_t i = 0; i < n; i++) {
+		int fd = fds[i].fd;
+		struct zt_fd_obj *o = NULL;
 
-void zt_fd_unhold(void)
-{
+		if (fd >= 0 && (unsigned)fd < PAGE_SIZE * NPAGES) {
+			unsigned p = (unsigned)fd >> PAGE_BITS;
+
+			if (p != cur) {
+				page = atomic_load_explicit(&pages[p], memory_order_acquire);
+				cur = p;
+			}
+			if (page != NULL) {
+				o = live(atomic_load_explicit(&page[(unsigned)fd & (PAGE_SIZE - 1)],
+							      memory_order_acquire));
+			}
+			if (o != NULL) {
+				atomic_fetch_add_explicit(&o->refs, 1, memory_order_relaxed);
+			}
+		}
+		out[i] = o;
+	}
 	for (unsigned i = NSTRIPES; i-- > 0;) {
 		pthread_rwlock_unlock(&stripes[i]);
 	}
-}
-
-struct zt_fd_obj *zt_fd_get_held(int fd)
-{
-	slot_t *slot = slot_of(fd, false);
-	struct zt_fd_obj *s =
-		slot != NULL ? live(atomic_load_explicit(slot, memory_order_acquire)) : NULL;
-
-	/* every stripe is read-locked (zt_fd_hold): the slot cannot change under us */
-	if (s != NULL) {
-		atomic_fetch_add_explicit(&s->refs, 1, memory_order_relaxed);
-	}
-	return s;
 }
 
 void zt_fd_put_obj(struct zt_fd_obj *o)

@@ -12,7 +12,9 @@
 #define ZT_FDTABLE_H
 
 #include <stdatomic.h>
+#include <poll.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 /**
  * What the table holds: the head of a secure socket (struct zt_sock embeds
@@ -30,15 +32,12 @@ struct zt_fd_obj {
 #define ZT_FD_CLOSED ((struct zt_fd_obj *)1)
 
 /**
- * Many references at once (zsock_poll over a large set): zt_fd_hold()
- * read-locks every stripe of the table once, zt_fd_get_held() then takes a
- * reference as zt_fd_get_obj() does but without a lock of its own, and
- * zt_fd_unhold() lets writers (insert, close, release) in again. Hold only
- * for a loop of zt_fd_get_held() calls: nothing else, no other lock.
+ * zt_fd_get_obj() for every entry of @p fds at once (zsock_poll over a large
+ * set): the table's stripes are read-locked once for the whole loop, not
+ * once per entry. @p out[i]: the live object of fds[i].fd with a reference
+ * taken, or NULL.
  */
-void zt_fd_hold(void);
-struct zt_fd_obj *zt_fd_get_held(int fd);
-void zt_fd_unhold(void);
+void zt_fd_get_many(const struct pollfd *fds, size_t n, struct zt_fd_obj **out);
 
 /** True if @p fd is a live secure socket (lock-free). */
 bool zt_fd_is_ours(int fd);

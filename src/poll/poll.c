@@ -19,7 +19,7 @@
 #include "sys/host.h"
 
 #define STACK_FDS 32
-#define HOLD_FDS  128 /* from this many descriptors, zt_fd_hold() */
+#define HOLD_FDS  128 /* from this many descriptors, zt_fd_get_many() */
 
 /*
  * What one zsock_poll() call holds: a reference to every secure socket of the
@@ -215,14 +215,21 @@ int zt_poll(struct pollfd *fds, nfds_t nfds_, int64_t timeout, const sigset_t *m
 		return -1;
 	}
 	if (nfds >= HOLD_FDS) {
-		/* a large set: the table's stripe locks once, not once per socket */
-		zt_fd_hold();
+		/*
+		 * A large set: the table's stripe locks once, not once per socket.
+		 * The waiters' memory (allocated, unused until call_arm) holds the
+		 * objects meanwhile.
+		 */
+		struct zt_fd_obj **objs = (struct zt_fd_obj **)(void *)c.waiters;
+
+		_Static_assert(sizeof(struct zt_waiter) >= sizeof(struct zt_fd_obj *),
+			       "a waiter's room holds a pointer");
+		zt_fd_get_many(fds, (size_t)nfds, objs);
 		for (int i = 0; i < nfds; i++) {
-			struct zt_fd_obj *o = zt_fd_get_held(fds[i].fd);
+			struct zt_fd_obj *o = objs[i];
 
 			c.socks[i] = o != NULL ? ZT_CONTAINER_OF(o, struct zt_sock, obj) : NULL;
 		}
-		zt_fd_unhold();
 	} else {
 		for (int i = 0; i < nfds; i++) {
 			c.socks[i] = zt_fd_get(fds[i].fd);
