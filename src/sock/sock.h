@@ -209,6 +209,7 @@ struct zt_sock {
 	struct zt_waiter *waiters; /* threads sleeping in zt_wait() or zsock_poll(), for close() */
 	atomic_uint moved;         /* bumped when poll's data check moved bytes into the engine */
 	atomic_bool wake_pollers;  /* poll_busy just became true: wake sleeping polls */
+	atomic_bool dtls_srv;      /* DTLS server for good (s->dtls set): no s->lock to know */
 	/* mem_held just became true: epoll sets look at the socket (zt_session_wake_pollers) */
 	atomic_bool held_again;
 
