@@ -315,8 +315,7 @@ static ssize_t step_once(struct zt_session *ss, enum zt_op op, void *buf, size_t
 			log_failure(ss, n);
 			return n;
 		}
-		/* DTLS: a client reconnecting from the same address resets a server peer */
-		ss->established = !ss->dgram || !ss->gated;
+		ss->established = true;
 		log_established(ss);
 		if (op == ZT_OP_HANDSHAKE) {
 			return 0;
@@ -345,6 +344,11 @@ static ssize_t step_once(struct zt_session *ss, enum zt_op op, void *buf, size_t
 		n = -EINVAL;
 		break;
 	}
+	if (n == -ECONNRESET && ss->gated) {
+		/* DTLS: the client started over from the same address; the engine reset this
+		 * server peer, whose next step is a handshake again */
+		ss->established = false;
+	}
 	return n == -EAGAIN ? want(ss, w) : n;
 }
 
@@ -356,12 +360,16 @@ static ssize_t step_once(struct zt_session *ss, enum zt_op op, void *buf, size_t
  */
 static void note_busy(struct zt_session *ss)
 {
-	bool busy = !ss->established || zt_session_readable(ss) || zt_eng_write_queued(ss->eng);
+	bool busy;
 
-	if (!ss->dgram && !atomic_exchange(&ss->s->poll_busy, busy) && busy) {
+	if (ss->dgram) {
+		return; /* DTLS: poll() always asks the engine (dtls.c, dtls_server.c) */
+	}
+	busy = !ss->established || zt_session_readable(ss) || zt_eng_write_queued(ss->eng);
+	if (!atomic_exchange(&ss->s->poll_busy, busy) && busy) {
 		atomic_store(&ss->s->wake_pollers, true);
 	}
-	if (!ss->dgram) {
+	{
 		/* the buffers may hold pages again; the socket is not quiet */
 		if (!atomic_load_explicit(&ss->s->mem_held, memory_order_relaxed)) {
 			atomic_store(&ss->s->mem_held, true);
