@@ -181,6 +181,8 @@ int zt_session_start(struct zt_session *ss, struct zt_eng_conf *conf,
 	ss->io_err = 0;
 	ss->rx_empty = false;
 	ss->established = false;
+	ss->hib = false;
+	ss->hib_never = false;
 	ss->hs_deadline = zt_deadline(ZT_CONNECT_TIMEOUT_MS);
 	return zt_eng_new(&ss->eng, conf, &io, sc);
 }
@@ -194,8 +196,9 @@ void zt_session_close(struct zt_session *ss, bool notify)
 		if (ss->s->eng == ss->eng) {
 			ss->s->eng = NULL;
 		}
-		zt_eng_free(ss->eng);
+		zt_eng_free(ss->eng); /* a hibernated one: its blob wiped */
 		ss->eng = NULL;
+		ss->hib = false;
 	}
 	free(ss->stash);
 	ss->stash = NULL;
@@ -374,41 +377,101 @@ static void note_busy(struct zt_session *ss)
 	}
 }
 
-void zt_session_trim(struct zt_sock *s)
+int64_t zt_sock_idle_first(const struct zt_sock *s)
+{
+	int h = zt_sock_hibernate_ms(s);
+
+	return h > 0 && h < ZT_IDLE_TRIM_MS ? h : ZT_IDLE_TRIM_MS;
+}
+
+/* Under s->lock: hibernate an established stream session. 0 done, -EAGAIN later, else never. */
+static int hibernate(struct zt_session *ss)
+{
+	int rc = zt_eng_hibernate(ss->eng);
+
+	if (rc == 0) {
+		ss->hib = true;
+		zt_log(ZT_LOG_INFO, "fd %d: hibernated", ss->s->fd);
+	} else if (rc != -EAGAIN) {
+		ss->hib_never = true; /* TLS 1.3, a non-AEAD suite: it stays awake */
+	}
+	return rc;
+}
+
+int64_t zt_session_idle(struct zt_sock *s, int64_t quiet)
 {
 	struct zt_session *ss = &s->sess;
+	int h = zt_sock_hibernate_ms(s);
+	int64_t next = -1;
+	bool trimmed = false;
 
 	pthread_mutex_lock(&s->lock);
-	if (ss->eng == NULL) {
+	if (ss->eng == NULL || ss->hib) {
 		atomic_store(&s->mem_held, false);
-	} else if (!ss->dgram && ss->established && zt_eng_trim(ss->eng) == 1) {
-		atomic_store(&s->mem_held, false);
+	} else if (ss->dgram || !ss->established) {
+		next = quiet + ZT_IDLE_TRIM_MS; /* not idle inside: look again later */
+	} else {
+		bool hib_on = h > 0 && !ss->hib_never;
+
+		if (hib_on && quiet >= h) {
+			int rc = hibernate(ss);
+
+			if (rc == 0) {
+				atomic_store(&s->mem_held, false);
+				pthread_mutex_unlock(&s->lock);
+				return -1;
+			}
+			hib_on = rc == -EAGAIN;
+			if (hib_on) {
+				next = quiet + zt_sock_idle_first(s); /* a record in flight */
+			}
+		}
+		if (quiet >= ZT_IDLE_TRIM_MS) {
+			trimmed = zt_eng_trim(ss->eng) == 1;
+		}
+		if (next >= 0) {
+			/* hibernation due again at next */
+		} else if (hib_on) {
+			next = quiet < ZT_IDLE_TRIM_MS && ZT_IDLE_TRIM_MS < h ? ZT_IDLE_TRIM_MS : h;
+		} else if (quiet < ZT_IDLE_TRIM_MS) {
+			next = ZT_IDLE_TRIM_MS;
+		} else if (trimmed) {
+			atomic_store(&s->mem_held, false);
+		} else {
+			next = quiet + ZT_IDLE_TRIM_MS; /* a record half sent, say */
+		}
 	}
 	pthread_mutex_unlock(&s->lock);
+	return next;
 }
 
 int64_t zt_sock_idle_tick(struct zt_sock *s, int64_t now)
 {
-	int64_t since;
+	int64_t since, next;
 
 	if (s->type != SOCK_STREAM || !atomic_load_explicit(&s->mem_held, memory_order_relaxed)) {
 		return -1;
 	}
 	since = atomic_load_explicit(&s->quiet_since, memory_order_relaxed);
 	if (since == 0 || now < since) {
+		next = zt_sock_idle_first(s);
+		atomic_store_explicit(&s->idle_next, next, memory_order_relaxed);
 		atomic_store_explicit(&s->quiet_since, now, memory_order_relaxed);
-		return ZT_IDLE_TRIM_MS;
+		return next;
 	}
-	if (now - since < ZT_IDLE_TRIM_MS) {
-		return since + ZT_IDLE_TRIM_MS - now;
+	next = atomic_load_explicit(&s->idle_next, memory_order_relaxed);
+	if (next <= 0) {
+		next = zt_sock_idle_first(s);
 	}
-	zt_session_trim(s);
-	if (!atomic_load(&s->mem_held)) {
+	if (now - since < next) {
+		return since + next - now;
+	}
+	next = zt_session_idle(s, now - since);
+	if (next < 0) {
 		return -1;
 	}
-	/* not idle inside (a record half sent, say): look again later */
-	atomic_store_explicit(&s->quiet_since, now, memory_order_relaxed);
-	return ZT_IDLE_TRIM_MS;
+	atomic_store_explicit(&s->idle_next, next, memory_order_relaxed);
+	return since + next > now ? since + next - now : 1;
 }
 
 ssize_t zt_session_step(struct zt_session *ss, enum zt_op op, void *buf, size_t len, size_t *full,
@@ -418,6 +481,18 @@ ssize_t zt_session_step(struct zt_session *ss, enum zt_op op, void *buf, size_t 
 
 	if (ss->eng == NULL) {
 		return -ENOTCONN;
+	}
+	if (ss->hib) {
+		/* hibernated (SECSOCK_TLS_HIBERNATE): the session's context comes back first */
+		ss->hib = false;
+		if (zt_eng_wake(ss->eng) < 0) {
+			zt_log(ZT_LOG_ERROR, "fd %d: wake from hibernation failed", ss->s->fd);
+			if (ss == &ss->s->sess) {
+				ss->s->error = ECONNABORTED; /* never on without the keys */
+			}
+			return -ECONNABORTED;
+		}
+		zt_log(ZT_LOG_INFO, "fd %d: woke from hibernation", ss->s->fd);
 	}
 	n = step_once(ss, op, buf, len, full, w);
 	note_busy(ss);

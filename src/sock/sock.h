@@ -80,6 +80,7 @@ struct zt_opts {
 	/* secsock extensions (<secsock/secsock.h>) */
 	int async_handshake; /* SECSOCK_TLS_ASYNC_HANDSHAKE */
 	int dtls_max_peers;  /* SECSOCK_TLS_DTLS_MAX_PEERS */
+	int hibernate_ms;    /* SECSOCK_TLS_HIBERNATE (0 off); read without s->lock: atomically */
 };
 
 /** Lifecycle of a secure socket. */
@@ -115,6 +116,8 @@ struct zt_session {
 	unsigned char *stash;
 	size_t stash_off, stash_len;
 	int64_t hs_deadline; /* the handshake's bound (ZT_CONNECT_TIMEOUT_MS) */
+	bool hib;            /* hibernated (SECSOCK_TLS_HIBERNATE): the next step wakes it */
+	bool hib_never;      /* the engine cannot hibernate this session (TLS 1.3, ...) */
 };
 
 /** What a session waits for after -EAGAIN. */
@@ -202,6 +205,7 @@ struct zt_sock {
 	/* mem_held just became true: epoll sets look at the socket (zt_session_wake_pollers) */
 	atomic_bool held_again;
 	_Atomic int64_t quiet_since;
+	_Atomic int64_t idle_next; /* quiet ms at which the next idle action is due */
 
 	struct zt_dtls *dtls; /* DTLS state (peer, sessions of a server), dtls.c */
 
@@ -349,8 +353,22 @@ void zt_session_wake_pollers(struct zt_sock *s);
  */
 #define ZT_IDLE_TRIM_MS 100
 
-/** Without s->lock: give an idle stream's record-buffer pages back (zt_eng_trim). */
-void zt_session_trim(struct zt_sock *s);
+/** SECSOCK_TLS_HIBERNATE of @p s (ms, 0 off), read without s->lock. */
+static inline int zt_sock_hibernate_ms(const struct zt_sock *s)
+{
+	return __atomic_load_n(&s->opts.hibernate_ms, __ATOMIC_RELAXED);
+}
+
+/** Quiet ms after which a stream's first idle action is due (trim, or an earlier hibernation). */
+int64_t zt_sock_idle_first(const struct zt_sock *s);
+
+/**
+ * Without s->lock: what is due for a stream quiet for @p quiet ms - give the
+ * record buffers' pages back (ZT_IDLE_TRIM_MS), hibernate the session
+ * (SECSOCK_TLS_HIBERNATE). Returns the quiet ms at which the next action is
+ * due, or -1 when nothing is left to do (s->mem_held cleared).
+ */
+int64_t zt_session_idle(struct zt_sock *s, int64_t quiet);
 
 /**
  * zsock_poll(), once per pass, @p now = zt_now_ms(): note that @p s is quiet

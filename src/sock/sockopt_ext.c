@@ -200,6 +200,31 @@ static int max_peers_set(struct zt_sock *s, const void *optval, socklen_t optlen
 	return 0;
 }
 
+/* SECSOCK_TLS_HIBERNATE: ms of quiet before an idle session hibernates, 0 off. */
+static int hibernate_set(struct zt_sock *s, const void *optval, socklen_t optlen)
+{
+	int v;
+
+	if (optval == NULL || optlen != sizeof(int)) {
+		return -EINVAL;
+	}
+	memcpy(&v, optval, sizeof(v));
+	if (v < 0) {
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&s->lock);
+	__atomic_store_n(&s->opts.hibernate_ms, v, __ATOMIC_RELAXED);
+	if (v > 0 && s->type == SOCK_STREAM && s->sess.eng != NULL) {
+		/* an idle socket already trimmed: its waits and polls look at it again */
+		s->sess.hib_never = false;
+		atomic_store(&s->mem_held, true);
+		atomic_store(&s->held_again, true);
+	}
+	pthread_mutex_unlock(&s->lock);
+	zt_session_wake_pollers(s);
+	return 0;
+}
+
 /* SECSOCK_TLS_DTLS_PEERS */
 static int peers_get(struct zt_sock *s, void *optval, socklen_t *optlen)
 {
@@ -232,6 +257,8 @@ int zt_sockopt_ext_set(struct zt_sock *s, int optname, const void *optval, sockl
 		return cred_set(optname == SECSOCK_TLS_CREDENTIAL_ADD, optval, optlen);
 	case SECSOCK_TLS_DTLS_MAX_PEERS:
 		return max_peers_set(s, optval, optlen);
+	case SECSOCK_TLS_HIBERNATE:
+		return hibernate_set(s, optval, optlen);
 	default: /* unknown, or read-only: every getter below */
 		return -ENOPROTOOPT;
 	}
@@ -259,6 +286,8 @@ int zt_sockopt_ext_get(struct zt_sock *s, int optname, void *optval, socklen_t *
 					     : int_get(s, &s->opts.dtls_max_peers, optval, optlen);
 	case SECSOCK_TLS_DTLS_PEERS:
 		return peers_get(s, optval, optlen);
+	case SECSOCK_TLS_HIBERNATE:
+		return int_get(s, &s->opts.hibernate_ms, optval, optlen);
 	default:
 		return -ENOPROTOOPT;
 	}

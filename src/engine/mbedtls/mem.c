@@ -128,6 +128,9 @@ int zt_mbed_trim(struct zt_eng *e)
 {
 	mbedtls_ssl_context *ssl = &e->ssl;
 
+	if (zt_mbed_asleep(e)) {
+		return 1; /* hibernated: no buffers at all */
+	}
 	if (!zt_mbed_idle(e)) {
 		return 0;
 	}
