@@ -198,6 +198,12 @@ struct zt_eng_ops {
 	int (*hibernate)(struct zt_eng *e);
 	/* load a hibernated session again: 0 (also when awake), -ECONNABORTED for good */
 	int (*wake)(struct zt_eng *e);
+	/*
+	 * Process-wide, after hibernations: give the heap pages they freed back
+	 * to the kernel. 0 done (or nothing pending); > 0: ms until it may run
+	 * again (rate-limited: it walks the whole heap).
+	 */
+	int64_t (*release)(int64_t now);
 
 	/* DTLS */
 	int (*set_peer_id)(struct zt_eng *e, const void *id, size_t len); /* server: cookie input */
@@ -378,6 +384,11 @@ static inline int zt_eng_hibernate(struct zt_eng *e)
 static inline int zt_eng_wake(struct zt_eng *e)
 {
 	return ZT_ENGINE->wake(e);
+}
+
+static inline int64_t zt_eng_release(int64_t now)
+{
+	return ZT_ENGINE->release(now);
 }
 
 static inline int zt_eng_set_peer_id(struct zt_eng *e, const void *id, size_t len)

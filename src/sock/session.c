@@ -406,8 +406,17 @@ int64_t zt_session_idle(struct zt_sock *s, int64_t quiet)
 	bool trimmed = false;
 
 	pthread_mutex_lock(&s->lock);
-	if (ss->eng == NULL || ss->hib) {
+	if (ss->eng == NULL) {
 		atomic_store(&s->mem_held, false);
+	} else if (ss->hib) {
+		/* hibernated a moment ago: the heap gives what it freed back (rate-limited) */
+		int64_t wait = zt_eng_release(zt_now_ms());
+
+		if (wait > 0) {
+			next = quiet + wait;
+		} else {
+			atomic_store(&s->mem_held, false);
+		}
 	} else if (ss->dgram || !ss->established) {
 		next = quiet + ZT_IDLE_TRIM_MS; /* not idle inside: look again later */
 	} else {
@@ -417,9 +426,9 @@ int64_t zt_session_idle(struct zt_sock *s, int64_t quiet)
 			int rc = hibernate(ss);
 
 			if (rc == 0) {
-				atomic_store(&s->mem_held, false);
 				pthread_mutex_unlock(&s->lock);
-				return -1;
+				return quiet +
+				       ZT_HIB_RELEASE_MS; /* then the heap's pages go back */
 			}
 			hib_on = rc == -EAGAIN;
 			if (hib_on) {

@@ -353,6 +353,13 @@ void zt_session_wake_pollers(struct zt_sock *s);
  */
 #define ZT_IDLE_TRIM_MS 100
 
+/**
+ * After a hibernation, the idle tick that gives the heap pages the engine
+ * freed back to the kernel (zt_eng_release) comes this much later, so a burst
+ * of hibernations is released once.
+ */
+#define ZT_HIB_RELEASE_MS 50
+
 /** SECSOCK_TLS_HIBERNATE of @p s (ms, 0 off), read without s->lock. */
 static inline int zt_sock_hibernate_ms(const struct zt_sock *s)
 {

@@ -101,6 +101,7 @@ int zt_mbed_hibernate(struct zt_eng *e)
 		return -EAGAIN;
 	}
 	/* the save reset the context: nothing in it is needed any more */
+	zt_mbed_note_freed(MBEDTLS_SSL_IN_CONTENT_LEN + MBEDTLS_SSL_OUT_CONTENT_LEN);
 	mbedtls_ssl_free(ssl);
 	mbedtls_ssl_init(ssl);
 	e->hib = blob;

@@ -194,6 +194,10 @@ void zt_mbed_unpark_slow(struct zt_eng *e);
 int zt_mbed_hibernate(struct zt_eng *e);
 /** Load a hibernated session again: 0, or -ECONNABORTED (the session is dead from then on). */
 int zt_mbed_wake(struct zt_eng *e);
+/** A hibernation freed about @p bytes into the heap (zt_mbed_release gives them back). */
+void zt_mbed_note_freed(size_t bytes);
+/** Give freed heap pages back to the kernel: 0 done or nothing to do, > 0 ms until allowed. */
+int64_t zt_mbed_release(int64_t now);
 /** True while hibernated or dead: @c e->ssl holds no session (status calls answer "idle"). */
 static inline bool zt_mbed_asleep(const struct zt_eng *e)
 {

@@ -179,6 +179,42 @@ size_t zt_mbed_resident(const struct zt_eng *e)
 	return resident(e->ssl.MBEDTLS_PRIVATE(in_buf)) + resident(e->ssl.MBEDTLS_PRIVATE(out_buf));
 }
 
+/*
+ * Hibernation (hibernate.c) frees a whole context into the C library's heap,
+ * where it stays resident until reused: glibc gives free pages inside its
+ * heap back only in malloc_trim(). So every hibernation counts what it freed,
+ * and zt_mbed_release() - called by the socket layer shortly after - trims
+ * the heap once for all of them, at most once per RELEASE_EVERY_MS (a trim
+ * walks every free chunk of the heap).
+ */
+#define RELEASE_EVERY_MS 1000
+
+static atomic_size_t freed_pending;
+static _Atomic int64_t last_release;
+
+void zt_mbed_note_freed(size_t bytes)
+{
+	atomic_fetch_add_explicit(&freed_pending, bytes, memory_order_relaxed);
+}
+
+int64_t zt_mbed_release(int64_t now)
+{
+	int64_t last = atomic_load_explicit(&last_release, memory_order_relaxed);
+
+	if (atomic_load_explicit(&freed_pending, memory_order_relaxed) == 0) {
+		return 0;
+	}
+	if (last != 0 && now - last < RELEASE_EVERY_MS && now >= last) {
+		return last + RELEASE_EVERY_MS - now;
+	}
+	if (!atomic_compare_exchange_strong(&last_release, &last, now)) {
+		return 0; /* another thread trims now */
+	}
+	atomic_store_explicit(&freed_pending, 0, memory_order_relaxed);
+	(void)malloc_trim(0);
+	return 0;
+}
+
 bool zt_mbed_bufs_on_pages(const struct zt_eng *e)
 {
 	uintptr_t in = (uintptr_t)e->ssl.MBEDTLS_PRIVATE(in_buf);

@@ -34,6 +34,7 @@ const struct zt_eng_ops zt_engine_mbedtls = {
 	.resident = zt_mbed_resident,
 	.hibernate = zt_mbed_hibernate,
 	.wake = zt_mbed_wake,
+	.release = zt_mbed_release,
 	.set_peer_id = zt_mbed_set_peer_id,
 	.hello_verified = zt_mbed_hello_verified,
 	.record_matches = zt_mbed_record_matches,
