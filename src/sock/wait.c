@@ -190,8 +190,8 @@ int zt_wait_since(struct zt_sock *s, short events, int64_t deadline, unsigned se
 	 * SECSOCK_TLS_HIBERNATE ms its session hibernates; the wait goes on.
 	 */
 	bool idle = (events & POLLIN) && s->type == SOCK_STREAM && atomic_load(&s->mem_held);
-	int64_t quiet0 = idle ? zt_now_ms() : 0;
 	int64_t next = idle ? zt_sock_idle_first(s) : -1;
+	int64_t quiet = 0; /* ms this wait has seen nothing: the idle polls that timed out */
 	bool due = false;
 
 	w.efd = zt_thread_efd();
@@ -223,9 +223,9 @@ int zt_wait_since(struct zt_sock *s, short events, int64_t deadline, unsigned se
 		timeout = left > INT32_MAX ? INT32_MAX : (int)left;
 		due = false;
 		if (idle) {
-			int64_t at = quiet0 + next - zt_now_ms();
+			/* no clock read: a busy connection's waits must not pay for this */
+			int64_t at = next > quiet ? next - quiet : 0;
 
-			at = at < 0 ? 0 : at;
 			if (timeout < 0 || timeout > at) {
 				timeout = (int)at;
 				due = true; /* else the caller's deadline comes first */
@@ -233,7 +233,8 @@ int zt_wait_since(struct zt_sock *s, short events, int64_t deadline, unsigned se
 		}
 		n = zt_sys_poll(pfd, 2, timeout);
 		if (n == 0 && due) {
-			next = zt_session_idle(s, zt_now_ms() - quiet0);
+			quiet += timeout;
+			next = zt_session_idle(s, quiet);
 			idle = next >= 0;
 			continue;
 		}

@@ -77,7 +77,7 @@ int zt_mbed_hibernate(struct zt_eng *e)
 		return -EAGAIN;
 	}
 	if (e->in_parked) {
-		zt_mbed_unpark_slow(e); /* the counter back where the save reads it */
+		(void)zt_mbed_unpark_slow(e); /* the counter back where the save reads it */
 	}
 	ssl->MBEDTLS_PRIVATE(conf) = &e->conf->ser;
 	ret = mbedtls_ssl_context_save(ssl, NULL, 0, &need);
@@ -106,7 +106,7 @@ int zt_mbed_hibernate(struct zt_eng *e)
 	mbedtls_ssl_init(ssl);
 	e->hib = blob;
 	e->hib_len = CTR_LEN + len;
-	e->in_parked = false;
+	e->in_parked = true; /* the next entry point's zt_mbed_unpark() wakes it */
 	e->want = 0;
 	return 0;
 }
@@ -159,6 +159,7 @@ int zt_mbed_wake(struct zt_eng *e)
 	free(e->hib);
 	e->hib = NULL;
 	e->hib_len = 0;
+	e->in_parked = rc < 0; /* dead: every entry point still says so */
 	if (rc < 0) {
 		/* the keys are gone: this session never sends or reads again */
 		mbedtls_ssl_init(&e->ssl);

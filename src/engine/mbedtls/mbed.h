@@ -110,7 +110,10 @@ struct zt_eng {
 	/* DTLS server: the client's transport id (cookie input), kept across resets */
 	unsigned char dtls_peer_id[ZT_ENG_PEER_ID];
 	size_t dtls_peer_id_len;
-	/* idle (mem.c): the input buffer's pages are given back, its record counter kept here */
+	/*
+	 * idle (mem.c): the input buffer's pages are given back, its record
+	 * counter kept here; also set while hibernated or dead (hibernate.c)
+	 */
 	bool in_parked;
 	unsigned char in_ctr_saved[MBEDTLS_SSL_SEQUENCE_NUMBER_LEN];
 	/*
@@ -186,8 +189,8 @@ int zt_mbed_setup(struct zt_eng *e, const mbedtls_ssl_config *conf);
 bool zt_mbed_idle(const struct zt_eng *e);
 /** Give an idle session's buffer pages back: 1 done, 0 not idle. */
 int zt_mbed_trim(struct zt_eng *e);
-/** Put a trimmed session's record counter back (zt_mbed_unpark). */
-void zt_mbed_unpark_slow(struct zt_eng *e);
+/** Put a trimmed session's record counter back, or wake a hibernated one (zt_mbed_unpark). */
+int zt_mbed_unpark_slow(struct zt_eng *e);
 
 /* hibernation (hibernate.c) */
 /** Serialise an idle TLS 1.2 / DTLS 1.2 session and free its context: 0, -EAGAIN, -ENOTSUP. */
@@ -206,18 +209,13 @@ static inline bool zt_mbed_asleep(const struct zt_eng *e)
 
 /**
  * Before any Mbed TLS call that may read or write records: undo
- * zt_mbed_trim() and wake a hibernated session. 0, or -ECONNABORTED when the
- * session could not be woken (never carry on without its keys).
+ * zt_mbed_trim() and wake a hibernated session (both set in_parked, so the
+ * common case is one load). 0, or -ECONNABORTED when the session could not
+ * be woken (never carry on without its keys).
  */
 static inline int zt_mbed_unpark(struct zt_eng *e)
 {
-	if (e->hib != NULL || e->dead) {
-		return zt_mbed_wake(e);
-	}
-	if (e->in_parked) {
-		zt_mbed_unpark_slow(e);
-	}
-	return 0;
+	return e->in_parked ? zt_mbed_unpark_slow(e) : 0;
 }
 
 /** Bytes of the record buffers resident now (mincore). */

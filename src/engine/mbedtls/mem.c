@@ -144,12 +144,16 @@ int zt_mbed_trim(struct zt_eng *e)
 	return 1;
 }
 
-void zt_mbed_unpark_slow(struct zt_eng *e)
+int zt_mbed_unpark_slow(struct zt_eng *e)
 {
+	if (zt_mbed_asleep(e)) {
+		return zt_mbed_wake(e);
+	}
 	/* faults the counter's page in again: the next record lands there anyway */
 	memcpy(e->ssl.MBEDTLS_PRIVATE(in_ctr), e->in_ctr_saved, sizeof(e->in_ctr_saved));
 	zt_wipe(e->in_ctr_saved, sizeof(e->in_ctr_saved));
 	e->in_parked = false;
+	return 0;
 }
 
 /* Resident pages from the one @p buf starts in to the last it fills (approximate if unaligned). */

@@ -545,8 +545,8 @@ void zt_mbed_status(const struct zt_eng *e, struct zt_eng_status *st)
 
 bool zt_mbed_readable(const struct zt_eng *e)
 {
-	if (zt_mbed_asleep(e)) {
-		return false;
+	if (e->in_parked) {
+		return false; /* trimmed or hibernated: idle, nothing held */
 	}
 	return mbedtls_ssl_get_bytes_avail(&e->ssl) > 0 || mbedtls_ssl_check_pending(&e->ssl) != 0;
 }
