@@ -377,6 +377,21 @@ static void note_busy(struct zt_session *ss)
 	}
 }
 
+int zt_sock_info(struct zt_sock *s, enum zt_eng_info what, void *buf, size_t *len)
+{
+	int rc = zt_eng_info(s->eng, what, buf, len);
+
+	if (s->sess.hib && s->eng == s->sess.eng && what != ZT_INFO_FAILURE) {
+		/* the engine woke for it: the next quiet N ms hibernate it again */
+		s->sess.hib = false;
+		atomic_store_explicit(&s->quiet_since, 0, memory_order_relaxed);
+		atomic_store(&s->mem_held, true);
+		atomic_store(&s->held_again, true);
+		zt_log(ZT_LOG_INFO, "fd %d: woke from hibernation", s->fd);
+	}
+	return rc;
+}
+
 int64_t zt_sock_idle_first(const struct zt_sock *s)
 {
 	int h = zt_sock_hibernate_ms(s);

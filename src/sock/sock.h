@@ -384,6 +384,23 @@ int64_t zt_session_idle(struct zt_sock *s, int64_t quiet);
  */
 int64_t zt_sock_idle_tick(struct zt_sock *s, int64_t now);
 
+/**
+ * Under s->lock: zt_eng_info() of the session the getters read (s->eng). A
+ * hibernated stream session wakes for it (the engine loads it again); it is
+ * then idle-tracked again, so that it hibernates after N more quiet ms.
+ */
+int zt_sock_info(struct zt_sock *s, enum zt_eng_info what, void *buf, size_t *len);
+
+/** zt_sock_info() of an int, or its negative errno. */
+static inline int zt_sock_info_int(struct zt_sock *s, enum zt_eng_info what)
+{
+	int v = 0;
+	size_t len = sizeof(v);
+	int rc = zt_sock_info(s, what, &v, &len);
+
+	return rc < 0 ? rc : v;
+}
+
 /** Under s->lock: something to read without the kernel (plaintext, a buffered record, stash). */
 bool zt_session_readable(const struct zt_session *ss);
 

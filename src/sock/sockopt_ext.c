@@ -23,7 +23,7 @@ static int resumed_get(struct zt_sock *s, void *optval, socklen_t *optlen)
 		return -EINVAL;
 	}
 	pthread_mutex_lock(&s->lock);
-	v = s->eng != NULL ? zt_eng_info_int(s->eng, ZT_INFO_RESUMED) : -ENOTCONN;
+	v = s->eng != NULL ? zt_sock_info_int(s, ZT_INFO_RESUMED) : -ENOTCONN;
 	pthread_mutex_unlock(&s->lock);
 	rc = v < 0 ? v : 0;
 	if (rc == 0) {
@@ -41,7 +41,7 @@ static int version_get(struct zt_sock *s, void *optval, socklen_t *optlen)
 		return -EINVAL;
 	}
 	pthread_mutex_lock(&s->lock);
-	v = s->eng != NULL ? zt_eng_info_int(s->eng, ZT_INFO_VERSION) : -ENOTCONN;
+	v = s->eng != NULL ? zt_sock_info_int(s, ZT_INFO_VERSION) : -ENOTCONN;
 	pthread_mutex_unlock(&s->lock);
 	if (v < 0) {
 		return v;
@@ -61,7 +61,7 @@ static int bytes_get(struct zt_sock *s, enum zt_eng_info what, void *optval, soc
 	int rc;
 
 	pthread_mutex_lock(&s->lock);
-	rc = s->eng != NULL ? zt_eng_info(s->eng, what, optval, &len) : -ENOTCONN;
+	rc = s->eng != NULL ? zt_sock_info(s, what, optval, &len) : -ENOTCONN;
 	pthread_mutex_unlock(&s->lock);
 	if (rc == -EINVAL && len > *optlen) {
 		*optlen = (socklen_t)len;

@@ -399,6 +399,11 @@ TEST(test_hibernate_tls12_poll_wakes_on_data_for_hibernated_socket)
 		EXPECT_TRUE(asleep(p.cli));
 		EXPECT_OK(zsock_getsockopt(p.cli, SOL_TLS, SECSOCK_TLS_PEER_CERT, cert, &len));
 		EXPECT_TRUE(len > 100 && cert[0] == 0x30);
+		/* woken by the getters, both hibernate again after N quiet ms */
+		EXPECT_TRUE(!asleep(p.cli) && !asleep(p.srv));
+		EXPECT_TRUE(quiet_poll(fds, 2, GAP_MS));
+		EXPECT_TRUE(asleep(p.cli));
+		EXPECT_TRUE(asleep(p.srv));
 		/* client -> server */
 		EXPECT_TRUE(send_pat(p.cli, &a, 5000));
 		EXPECT_TRUE(tf_recv_pat(p.srv, &a_rx, 5000, WAIT_MS));
