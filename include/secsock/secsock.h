@@ -238,10 +238,12 @@ struct secsock_dtls_peers {
  * socket nobody waits on stays awake. A wake that fails (out of memory)
  * latches ECONNABORTED: the connection never carries on without its keys.
  *
- * Only TLS 1.2 sessions with an AEAD suite (every default suite) hibernate:
- * Mbed TLS 3.6 cannot serialise TLS 1.3, so a TLS 1.3 connection with the
- * option set stays awake (its buffers still go back after 100 ms). DTLS
- * sockets accept the option but do not hibernate yet.
+ * Only TLS 1.2 and DTLS 1.2 sessions with an AEAD suite (every default
+ * suite) hibernate: Mbed TLS 3.6 cannot serialise TLS 1.3, so a TLS 1.3
+ * connection with the option set stays awake (its buffers still go back
+ * after 100 ms). A DTLS client hibernates while it waits in a blocking
+ * recv() or zsock_poll() (not yet in an epoll set of libsecsock-posix); the
+ * peers of a DTLS server socket do not hibernate yet.
  *
  * @retval 0 Success.
  * @retval EINVAL @c optval NULL, @c optlen not @c sizeof(int), or a negative value.

@@ -188,10 +188,11 @@ struct zt_eng_ops {
 	size_t (*resident)(const struct zt_eng *e);
 	/*
 	 * Hibernation (SECSOCK_TLS_HIBERNATE): serialise an idle established
-	 * TLS 1.2 session into a small blob and free everything else of it.
-	 * 0 done (or already hibernated); -EAGAIN not now (handshake not over,
-	 * input or output pending); -ENOTSUP never for this session (TLS 1.3,
-	 * a non-AEAD suite, DTLS for now); -ECONNABORTED the session is dead.
+	 * TLS 1.2 or DTLS 1.2 session into a small blob and free everything
+	 * else of it. 0 done (or already hibernated); -EAGAIN not now
+	 * (handshake not over, input or output pending, a DTLS timer running);
+	 * -ENOTSUP never for this session (TLS 1.3, a non-AEAD suite);
+	 * -ECONNABORTED the session is dead.
 	 * Every later session call wakes it first (status, readable and
 	 * write_queued answer "established, idle" without waking).
 	 */

@@ -364,8 +364,8 @@ static void note_busy(struct zt_session *ss)
 	if (!ss->dgram && !atomic_exchange(&ss->s->poll_busy, busy) && busy) {
 		atomic_store(&ss->s->wake_pollers, true);
 	}
-	if (!ss->dgram) {
-		/* the buffers may hold pages again; the socket is not quiet */
+	if (!ss->dgram || (!ss->gated && zt_sock_hibernate_ms(ss->s) > 0)) {
+		/* the buffers may hold pages again, or it may hibernate; the socket is not quiet */
 		if (!atomic_load_explicit(&ss->s->mem_held, memory_order_relaxed)) {
 			atomic_store(&ss->s->mem_held, true);
 			/* an epoll set that dropped it once trimmed looks at it again */
@@ -432,8 +432,19 @@ int64_t zt_session_idle(struct zt_sock *s, int64_t quiet)
 		} else {
 			atomic_store(&s->mem_held, false);
 		}
-	} else if (ss->dgram || !ss->established) {
+	} else if (!ss->established || ss->gated) {
 		next = quiet + ZT_IDLE_TRIM_MS; /* not idle inside: look again later */
+	} else if (ss->dgram) {
+		/* a DTLS client: its buffers are never trimmed; only hibernation is due */
+		int rc = h > 0 && !ss->hib_never && quiet >= h ? hibernate(ss) : -EAGAIN;
+
+		if (rc == 0) {
+			next = quiet + ZT_HIB_RELEASE_MS;
+		} else if (h > 0 && !ss->hib_never) {
+			next = quiet < h ? h : quiet + h; /* a timer or a record in flight */
+		} else {
+			atomic_store(&s->mem_held, false);
+		}
 	} else {
 		bool hib_on = h > 0 && !ss->hib_never;
 
@@ -473,7 +484,8 @@ int64_t zt_sock_idle_tick(struct zt_sock *s, int64_t now)
 {
 	int64_t since, next;
 
-	if (s->type != SOCK_STREAM || !atomic_load_explicit(&s->mem_held, memory_order_relaxed)) {
+	if ((s->type != SOCK_STREAM && zt_sock_hibernate_ms(s) == 0) ||
+	    !atomic_load_explicit(&s->mem_held, memory_order_relaxed)) {
 		return -1;
 	}
 	since = atomic_load_explicit(&s->quiet_since, memory_order_relaxed);

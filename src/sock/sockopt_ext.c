@@ -214,7 +214,7 @@ static int hibernate_set(struct zt_sock *s, const void *optval, socklen_t optlen
 	}
 	pthread_mutex_lock(&s->lock);
 	__atomic_store_n(&s->opts.hibernate_ms, v, __ATOMIC_RELAXED);
-	if (v > 0 && s->type == SOCK_STREAM && s->sess.eng != NULL) {
+	if (v > 0 && s->sess.eng != NULL) {
 		/* an idle socket already trimmed: its waits and polls look at it again */
 		s->sess.hib_never = false;
 		atomic_store(&s->mem_held, true);

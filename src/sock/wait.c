@@ -189,7 +189,8 @@ int zt_wait_since(struct zt_sock *s, short events, int64_t deadline, unsigned se
 	 * anything, its record buffers give their pages back, after
 	 * SECSOCK_TLS_HIBERNATE ms its session hibernates; the wait goes on.
 	 */
-	bool idle = (events & POLLIN) && s->type == SOCK_STREAM && atomic_load(&s->mem_held);
+	bool idle = (events & POLLIN) && (s->type == SOCK_STREAM || zt_sock_hibernate_ms(s) > 0) &&
+		    atomic_load(&s->mem_held);
 	int64_t next = idle ? zt_sock_idle_first(s) : -1;
 	int64_t quiet = 0; /* ms this wait has seen nothing: the idle polls that timed out */
 	bool due = false;

@@ -343,3 +343,86 @@ out:
 	(void)secsock_debug(0, NULL, NULL);
 	pf_peer_stop(&p);
 }
+
+/*
+ * DTLS 1.2: a secsock client with HIBERNATE 20 ms -> openssl s_server
+ * -dtls1_2 (cookie exchange on): datagrams both ways with 80 ms gaps in
+ * zsock_poll(), each gap a hibernation; s_server's lines arrive for a
+ * hibernated client; close() sends close_notify from a hibernated session.
+ */
+TEST(test_interop_hibernate_dtls_secclient_vs_openssl_s_server_dtls12)
+{
+	struct pf_peer p = {0};
+	struct pf_argv a = {0};
+	struct sockaddr_storage ss;
+	uint16_t port = tu_free_port(AF_INET, SOCK_DGRAM);
+	socklen_t len = tu_loopback(AF_INET, port, &ss);
+	sec_tag_t tag = TAG_CA;
+	int fd = -1, h0;
+	char buf[512], line[64];
+
+	if (!tu_have("openssl")) {
+		SKIP("openssl not installed (tools/deps.sh installs it)");
+	}
+	ASSERT_TRUE(ready());
+	pf_arg(&a, "openssl");
+	pf_arg(&a, "s_server");
+	pf_arg(&a, "-dtls1_2");
+	pf_arg(&a, "-listen");
+	pf_arg(&a, "-accept");
+	pf_arg(&a, "127.0.0.1:%u", port);
+	pf_arg(&a, "-cert");
+	pf_arg(&a, "%s", tu_cert_path("server.pem"));
+	pf_arg(&a, "-key");
+	pf_arg(&a, "%s", tu_cert_path("server.key"));
+	ASSERT_TRUE(pf_peer_start(&p, "openssl s_server", &a, OUT_CAP, PF_STDIN));
+	if (!pf_peer_wait(&p, "ACCEPT", WAIT_MS)) {
+		th_fail(__FILE__, __LINE__, "s_server did not start");
+		goto out;
+	}
+	fd = zsock_socket(AF_INET, SOCK_DGRAM, IPPROTO_DTLS_1_2);
+	if (fd < 0 || zsock_setsockopt(fd, SOL_TLS, TLS_SEC_TAG_LIST, &tag, sizeof(tag)) < 0 ||
+	    zsock_setsockopt(fd, SOL_TLS, TLS_HOSTNAME, "localhost", sizeof("localhost")) < 0 ||
+	    set_int(fd, SOL_TLS, SECSOCK_TLS_HIBERNATE, HIB_MS) < 0 ||
+	    set_rcvtimeo(fd, WAIT_MS / 2) < 0 ||
+	    zsock_connect(fd, (struct sockaddr *)&ss, len) < 0) {
+		th_fail(__FILE__, __LINE__, "secsock DTLS client: %s", strerror(errno));
+		goto out;
+	}
+	EXPECT_EQ(get_int(fd, SOL_TLS, SECSOCK_TLS_VERSION_USED), 0xFEFD);
+	for (int i = 0; i < ROUNDS; i++) {
+		ssize_t n;
+
+		h0 = atomic_load(&hibernations);
+		EXPECT_TRUE(quiet_poll_h(fd, GAP_MS, h0));
+		EXPECT_TRUE(atomic_load(&hibernations) > h0);
+		(void)snprintf(line, sizeof(line), "dgram %d from secsock\n", i);
+		EXPECT_EQ(zsock_send(fd, line, strlen(line), 0), (ssize_t)strlen(line));
+		line[strlen(line) - 1] = 0;
+		EXPECT_TRUE(pf_peer_wait(&p, line, WAIT_MS));
+		h0 = atomic_load(&hibernations);
+		EXPECT_TRUE(quiet_poll_h(fd, GAP_MS, h0));
+		EXPECT_TRUE(atomic_load(&hibernations) > h0);
+		(void)snprintf(line, sizeof(line), "dgram %d from openssl\n", i);
+		pf_peer_write(&p, line);
+		n = zsock_recv(fd, buf, sizeof(buf) - 1, 0);
+		EXPECT_EQ(n, (ssize_t)strlen(line));
+		if (n > 0) {
+			buf[n] = 0;
+			EXPECT_STREQ(buf, line);
+		}
+	}
+	EXPECT_TRUE(atomic_load(&hibernations) >= 2 * ROUNDS);
+	EXPECT_TRUE(atomic_load(&wakes) >= 2 * ROUNDS);
+	EXPECT_TRUE(quiet_poll(fd, GAP_MS));
+	EXPECT_OK(zsock_close(fd));
+	fd = -1;
+	/* s_server ends the DTLS session on our close_notify */
+	EXPECT_TRUE(pf_peer_wait(&p, "CONNECTION CLOSED", WAIT_MS));
+out:
+	if (fd >= 0) {
+		zsock_close(fd);
+	}
+	(void)secsock_debug(0, NULL, NULL);
+	pf_peer_stop(&p);
+}

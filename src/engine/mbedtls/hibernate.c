@@ -69,10 +69,6 @@ int zt_mbed_hibernate(struct zt_eng *e)
 	if (mbedtls_ssl_get_version_number(ssl) == MBEDTLS_SSL_VERSION_TLS1_3) {
 		return -ENOTSUP; /* Mbed TLS 3.6 cannot serialise TLS 1.3: stays awake */
 	}
-	if (e->conf->dgram) {
-		return -ENOTSUP; /* DTLS: not yet (the server's dispatch reads each peer's context)
-				  */
-	}
 	if (!hibernatable(e)) {
 		return -EAGAIN;
 	}
