@@ -12,8 +12,12 @@
  *            found in an open-addressing table by address, stateless cookie
  *            exchange on one spare context (mbedtls_ssl_cookie), handshake /
  *            mbedtls_ssl_read / mbedtls_ssl_write per datagram.
- * Both: PSK, TLS_PSK_WITH_AES_128_GCM_SHA256, cookies on, one Mbed TLS
- * (the static library secsock links), the same clients.
+ *   openssl: OpenSSL 3 (bench_dtls_openssl.c, built when CMake finds
+ *            OpenSSL's development files): DTLSv1_listen with cookies on the
+ *            listening socket, then one connected UDP socket per peer, all
+ *            in one epoll loop (the model OpenSSL gives DTLS servers).
+ * All: PSK, TLS_PSK_WITH_AES_128_GCM_SHA256, cookies on; secsock and raw
+ * share one Mbed TLS (the static library secsock links); the same clients.
  *
  * The clients are raw Mbed TLS DTLS clients in the main thread, each on its
  * own connected UDP socket, non-blocking, driven by poll() WINDOW at a time;
@@ -32,7 +36,8 @@
  * the clients are freed while the server still holds every peer ("srv heap").
  *
  * usage: bench_dtls [--quick] [--peers 10,1000,10000] [--rounds R] [--window W]
- *                   [--hs K] [--echo E] [--impl secsock|raw] [--pin split|same|none]
+ *                   [--hs K] [--echo E] [--impl secsock|raw|openssl]
+ *                   [--pin split|same|none]
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -62,6 +67,10 @@
 #include <mbedtls/ssl_cookie.h>
 #include <mbedtls/version.h>
 #include <psa/crypto.h>
+
+#ifdef BENCH_HAVE_OPENSSL
+#include "bench_dtls_openssl.h"
+#endif
 
 #define TAG_PSK   7100
 #define REQ_LEN   100
@@ -360,6 +369,7 @@ struct server {
 	pthread_t th;
 	clockid_t cpu; /* the server thread's CPU clock */
 	struct raw_srv *raw;
+	struct bdo_server *ossl; /* openssl */
 };
 
 static void *raw_main(void *arg)
@@ -508,18 +518,41 @@ static void ss_server_start(struct server *sv, long peers)
 	sv->port = ntohs(a.sin_port);
 }
 
+/* ---- the OpenSSL server (bench_dtls_openssl.c) ---- */
+
+#ifdef BENCH_HAVE_OPENSSL
+static void *ossl_main(void *arg)
+{
+	struct server *sv = arg;
+
+	pin_self(1);
+	atomic_store(&sv->ready, true);
+	bdo_server_run(sv->ossl, &sv->stop);
+	return NULL;
+}
+#endif
+
 static void server_start(struct server *sv, const char *impl, long peers)
 {
+	void *(*main_fn)(void *) = ss_main;
+
 	memset(sv, 0, sizeof(*sv));
 	sv->impl = impl;
+	sv->fd = -1;
 	atomic_init(&sv->stop, false);
 	atomic_init(&sv->ready, false);
 	if (strcmp(impl, "raw") == 0) {
 		raw_server_start(sv);
+		main_fn = raw_main;
+#ifdef BENCH_HAVE_OPENSSL
+	} else if (strcmp(impl, "openssl") == 0) {
+		sv->ossl = bdo_server_new(psk, sizeof(psk), psk_id, 4 << 20, &sv->port);
+		main_fn = ossl_main;
+#endif
 	} else {
 		ss_server_start(sv, peers);
 	}
-	if (pthread_create(&sv->th, NULL, strcmp(impl, "raw") == 0 ? raw_main : ss_main, sv) != 0 ||
+	if (pthread_create(&sv->th, NULL, main_fn, sv) != 0 ||
 	    pthread_getcpuclockid(sv->th, &sv->cpu) != 0) {
 		die("server thread");
 	}
@@ -535,7 +568,7 @@ static uint64_t server_refused(struct server *sv)
 	struct secsock_dtls_peers p = {0};
 	socklen_t len = sizeof(p);
 
-	if (strcmp(sv->impl, "raw") == 0 ||
+	if (strcmp(sv->impl, "secsock") != 0 ||
 	    zsock_getsockopt(sv->fd, SOL_TLS, SECSOCK_TLS_DTLS_PEERS, &p, &len) < 0) {
 		return 0;
 	}
@@ -548,6 +581,10 @@ static void server_stop(struct server *sv)
 	pthread_join(sv->th, NULL);
 	if (strcmp(sv->impl, "raw") == 0) {
 		raw_server_free(sv);
+#ifdef BENCH_HAVE_OPENSSL
+	} else if (sv->ossl != NULL) {
+		bdo_server_free(sv->ossl);
+#endif
 	} else {
 		zsock_close(sv->fd);
 	}
@@ -633,6 +670,8 @@ static void cli_close(struct client *c, bool notify)
 	c->fd = -1;
 }
 
+static long g_rtx; /* client handshake retransmissions (timer expired, nothing received) */
+
 /* Handshake clients [0, n) of @p cs, WINDOW at a time; @p after runs on each once open. */
 static void handshake_all(struct client *cs, long n, int port, void (*after)(struct client *))
 {
@@ -679,6 +718,9 @@ static void handshake_all(struct client *cs, long n, int port, void (*after)(str
 
 			if (!(pf[k].revents & POLLIN) && timer_get(&c->timer) < 1) {
 				continue;
+			}
+			if (!(pf[k].revents & POLLIN) && timer_get(&c->timer) == 2) {
+				g_rtx++; /* a lost datagram: the client retransmits its flight */
 			}
 			rc = mbedtls_ssl_handshake(&c->ssl);
 			if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE) {
@@ -777,6 +819,7 @@ struct result {
 	double fill_wall;           /* handshakes/s while filling 0 -> N */
 	double heap_per_peer;       /* bytes, clients and server */
 	double srv_heap_per_peer;   /* bytes, what stays once the clients are freed */
+	long rtx;                   /* client retransmissions, fill and handshakes at N */
 };
 
 static struct client *g_cs;
@@ -810,6 +853,7 @@ static struct result run(const char *impl, long n)
 		die("out of memory");
 	}
 	server_start(&sv, impl, n);
+	g_rtx = 0;
 	h0 = heap_bytes();
 	g_open = 0;
 	g_n = n;
@@ -838,6 +882,7 @@ static struct result run(const char *impl, long n)
 	}
 	r.hs_wall = (double)g_hs_extra / (now_s(CLOCK_MONOTONIC) - t0);
 	r.hs_cpu = (double)g_hs_extra / (now_s(sv.cpu) - c0);
+	r.rtx = g_rtx;
 	if (server_refused(&sv) != 0) {
 		die("secsock refused %llu ClientHellos", (unsigned long long)server_refused(&sv));
 	}
@@ -889,14 +934,53 @@ static void raise_nofile(long need)
 	}
 }
 
+/* Raises RLIMIT_NOFILE towards @p need as far as the hard limit allows; the soft limit after. */
+static long nofile_upto(long need)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0) {
+		return 0;
+	}
+	if ((long)rl.rlim_cur < need) {
+		rl.rlim_cur = (long)rl.rlim_max < need ? rl.rlim_max : (rlim_t)need;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+		(void)getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	return (long)rl.rlim_cur;
+}
+
+/* Descriptors the OpenSSL run needs at N peers: a socket per peer on both sides (N + W
+ * each: the W newcomers of the handshake phase), the listener, epoll, stdio and slack. */
+static long ossl_fds(long n)
+{
+	return 2 * (n + (long)g_window) + 32;
+}
+
+/* Position of @p name in @p impls, or -1. */
+static int impl_pos(const char *const *impls, int ni, const char *name)
+{
+	for (int j = 0; j < ni; j++) {
+		if (strcmp(impls[j], name) == 0) {
+			return j;
+		}
+	}
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
 	long ns[MAX_NS] = {10, 1000, 10000};
 	int nn = 3;
-	const char *impls[2] = {"secsock", "raw"};
+	const char *impls[3] = {"secsock", "raw", "openssl"};
+#ifdef BENCH_HAVE_OPENSSL
+	int ni = 3;
+#else
 	int ni = 2;
-	static double v[2][MAX_NS][7][MAX_ROUND];
-	long maxn = 0;
+#endif
+	static double v[3][MAX_NS][7][MAX_ROUND];
+	static bool skip[3][MAX_NS];
+	long maxn = 0, nofile = 0;
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -931,16 +1015,25 @@ int main(int argc, char **argv)
 			g_echo_min = atol(val);
 			i++;
 		} else if (strcmp(a, "--impl") == 0 && val != NULL) {
-			impls[0] = strcmp(val, "raw") == 0 ? "raw" : "secsock";
+			impls[0] = strcmp(val, "raw") == 0       ? "raw"
+				   : strcmp(val, "openssl") == 0 ? "openssl"
+								 : "secsock";
 			ni = 1;
 			i++;
+#ifndef BENCH_HAVE_OPENSSL
+			if (strcmp(impls[0], "openssl") == 0) {
+				printf("bench_dtls: --impl openssl: built without OpenSSL's "
+				       "development files (apt-get install libssl-dev)\n");
+				return 0;
+			}
+#endif
 		} else if (strcmp(a, "--pin") == 0 && val != NULL) {
 			g_pin = strcmp(val, "none") == 0 ? 0 : strcmp(val, "same") == 0 ? 1 : 2;
 			i++;
 		} else {
 			fprintf(stderr,
 				"usage: bench_dtls [--quick] [--peers 10,1000,10000] [--rounds R] "
-				"[--window W] [--hs K] [--echo E] [--impl secsock|raw] "
+				"[--window W] [--hs K] [--echo E] [--impl secsock|raw|openssl] "
 				"[--pin split|same|none]\n");
 			return 2;
 		}
@@ -953,6 +1046,9 @@ int main(int argc, char **argv)
 			die("bad --peers");
 		}
 		maxn = ns[i] > maxn ? ns[i] : maxn;
+	}
+	if (impl_pos(impls, ni, "openssl") >= 0) {
+		nofile = nofile_upto(ossl_fds(maxn));
 	}
 	raise_nofile(maxn + 2L * g_window + 64);
 	if (psa_crypto_init() != PSA_SUCCESS) {
@@ -968,13 +1064,35 @@ int main(int argc, char **argv)
 	       g_pin == 0   ? "none"
 	       : g_pin == 1 ? "same"
 			    : "split");
+#ifdef BENCH_HAVE_OPENSSL
+	if (ni > 1) {
+		printf("openssl: %s (DTLSv1_listen, a connected UDP socket per peer, epoll)\n",
+		       bdo_version());
+	}
+#else
+	printf("no OpenSSL column: built without OpenSSL's development files "
+	       "(apt-get install libssl-dev)\n");
+#endif
 	fflush(stdout);
 	for (int k = 0; k < nn; k++) {
 		for (int round = 0; round < g_rounds; round++) {
 			for (int j = 0; j < ni; j++) {
-				/* alternate which implementation goes first */
-				int im = (round % 2 == 0 || ni == 1) ? j : ni - 1 - j;
-				struct result r = run(impls[im], ns[k]);
+				/* rotate which implementation goes first */
+				int im = (j + round) % ni;
+				struct result r;
+
+				if (strcmp(impls[im], "openssl") == 0 &&
+				    ossl_fds(ns[k]) > (nofile = nofile_upto(ossl_fds(ns[k])))) {
+					if (!skip[im][k]) {
+						printf("openssl skipped at %ld peers: it needs %ld "
+						       "descriptors (a socket per peer on both "
+						       "sides), RLIMIT_NOFILE allows %ld\n",
+						       ns[k], ossl_fds(ns[k]), nofile);
+					}
+					skip[im][k] = true;
+					continue;
+				}
+				r = run(impls[im], ns[k]);
 
 				v[im][k][0][round] = r.hs_wall;
 				v[im][k][1][round] = r.hs_cpu;
@@ -985,19 +1103,27 @@ int main(int argc, char **argv)
 				v[im][k][6][round] = r.srv_heap_per_peer;
 				fprintf(stderr,
 					"  %-7s N=%-6ld hs %.0f/s (cpu %.0f/s)  echo %.0f/s (cpu "
-					"%.0f/s)  fill %.0f/s  heap %.0f B/peer (server %.0f)\n",
+					"%.0f/s)  fill %.0f/s  heap %.0f B/peer (server %.0f)  "
+					"rtx %ld\n",
 					impls[im], ns[k], r.hs_wall, r.hs_cpu, r.echo_wall,
 					r.echo_cpu, r.fill_wall, r.heap_per_peer,
-					r.srv_heap_per_peer);
+					r.srv_heap_per_peer, r.rtx);
 			}
 		}
 	}
 	printf("\n%-8s %-7s %12s %12s %12s %12s %12s %10s %10s\n", "peers", "impl", "hs/s",
 	       "hs/cpu-s", "echo/s", "echo/cpu-s", "fill hs/s", "heap/peer", "srv heap");
 	for (int k = 0; k < nn; k++) {
-		double m[2][7];
+		double m[3][7];
+		int is = impl_pos(impls, ni, "secsock"), ir = impl_pos(impls, ni, "raw"),
+		    io = impl_pos(impls, ni, "openssl");
 
 		for (int j = 0; j < ni; j++) {
+			if (skip[j][k]) {
+				printf("%-8ld %-7s skipped (RLIMIT_NOFILE, see above)\n", ns[k],
+				       impls[j]);
+				continue;
+			}
 			for (int q = 0; q < 7; q++) {
 				m[j][q] = median(v[j][k][q], g_rounds);
 			}
@@ -1005,11 +1131,17 @@ int main(int argc, char **argv)
 			       ns[k], impls[j], m[j][0], m[j][1], m[j][2], m[j][3], m[j][4],
 			       m[j][5], m[j][6]);
 		}
-		if (ni == 2) {
+		/* "ratio": secsock / raw; "oss/raw": OpenSSL / raw */
+		for (int pair = 0; pair < 2; pair++) {
+			int a = pair == 0 ? is : io;
+
+			if (a < 0 || ir < 0 || skip[a][k]) {
+				continue;
+			}
 			printf("%-8ld %-7s %12.2f %12.2f %12.2f %12.2f %12.2f %10.2f %10.2f\n",
-			       ns[k], "ratio", m[0][0] / m[1][0], m[0][1] / m[1][1],
-			       m[0][2] / m[1][2], m[0][3] / m[1][3], m[0][4] / m[1][4],
-			       m[0][5] / m[1][5], m[0][6] / m[1][6]);
+			       ns[k], pair == 0 ? "ratio" : "oss/raw", m[a][0] / m[ir][0],
+			       m[a][1] / m[ir][1], m[a][2] / m[ir][2], m[a][3] / m[ir][3],
+			       m[a][4] / m[ir][4], m[a][5] / m[ir][5], m[a][6] / m[ir][6]);
 		}
 	}
 	mbedtls_ssl_config_free(&g_cli_conf);

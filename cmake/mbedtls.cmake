@@ -26,6 +26,24 @@ set(SECSOCK_DEPS_DIR "$ENV{HOME}/.cache/secsock" CACHE PATH
 	"Cache for the Mbed TLS source package and build")
 set(SECSOCK_MBEDTLS_DEBIAN_VERSION "" CACHE STRING
 	"Debian version of the mbedtls source package to build (default: the newest 3.6.x)")
+# Largest outgoing record (plaintext bytes). 4096 (config/mbedtls_config.h) saves
+# 12 KiB per connection against 16384; another value needs a built Mbed TLS, and
+# builds its own cached variant (docs/benchmarks.md, "4 KiB vs 16 KiB").
+set(SECSOCK_MBEDTLS_OUT_CONTENT_LEN "4096" CACHE STRING
+	"MBEDTLS_SSL_OUT_CONTENT_LEN of the Mbed TLS secsock builds, 512..16384")
+if(NOT SECSOCK_MBEDTLS_OUT_CONTENT_LEN MATCHES "^[0-9]+$" OR
+   SECSOCK_MBEDTLS_OUT_CONTENT_LEN LESS 512 OR SECSOCK_MBEDTLS_OUT_CONTENT_LEN GREATER 16384)
+	message(FATAL_ERROR "secsock: SECSOCK_MBEDTLS_OUT_CONTENT_LEN must be 512..16384, "
+		"not '${SECSOCK_MBEDTLS_OUT_CONTENT_LEN}'")
+endif()
+if(NOT SECSOCK_MBEDTLS_OUT_CONTENT_LEN EQUAL 4096)
+	if(SECSOCK_MBEDTLS_SOURCE STREQUAL "system")
+		message(FATAL_ERROR "secsock: SECSOCK_MBEDTLS_OUT_CONTENT_LEN "
+			"${SECSOCK_MBEDTLS_OUT_CONTENT_LEN} needs Mbed TLS built with it, "
+			"not SECSOCK_MBEDTLS_SOURCE=system")
+	endif()
+	set(SECSOCK_MBEDTLS_SOURCE "build") # a system build has its own value
+endif()
 option(SECSOCK_ALLOW_OLD_MBEDTLS
 	"Allow an Mbed TLS older than ${SECSOCK_MBEDTLS_MIN_VERSION} (testing only: known vulnerabilities)"
 	OFF)
@@ -119,6 +137,7 @@ if(NOT _found)
 	execute_process(
 		COMMAND ${CMAKE_COMMAND} -E env
 			"SECSOCK_MBEDTLS_VERSION=${SECSOCK_MBEDTLS_DEBIAN_VERSION}"
+			"SECSOCK_MBEDTLS_OUT_CONTENT_LEN=${SECSOCK_MBEDTLS_OUT_CONTENT_LEN}"
 			${PROJECT_SOURCE_DIR}/tools/mbedtls.sh ${SECSOCK_DEPS_DIR}
 		OUTPUT_VARIABLE SECSOCK_MBEDTLS_PREFIX
 		OUTPUT_STRIP_TRAILING_WHITESPACE

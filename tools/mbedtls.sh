@@ -23,6 +23,9 @@
 #                                 (default "unstable testing trixie")
 #        SECSOCK_MBEDTLS_VERSION  a Debian version to use instead of the newest
 #        SECSOCK_MBEDTLS_REFRESH  1: refresh the package index now
+#        SECSOCK_MBEDTLS_OUT_CONTENT_LEN  MBEDTLS_SSL_OUT_CONTENT_LEN, 512..16384
+#                                 (default: config/mbedtls_config.h's 4096); another
+#                                 value builds its own cached variant
 #        SECSOCK_DEBIAN_MIRROR, SECSOCK_DEPS_DIR
 set -euo pipefail
 
@@ -33,8 +36,17 @@ want=${SECSOCK_MBEDTLS_VERSION:-}
 mirror=${SECSOCK_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 config="$here/config/mbedtls_config.h"
 jobs=$(nproc 2>/dev/null || echo 2)
+out_len=${SECSOCK_MBEDTLS_OUT_CONTENT_LEN:-4096}
 
 log() { echo "mbedtls.sh: $*" >&2; }
+
+case $out_len in
+'' | *[!0-9]*) out_len=0 ;;
+esac
+if [ "$out_len" -lt 512 ] || [ "$out_len" -gt 16384 ]; then
+	log "SECSOCK_MBEDTLS_OUT_CONTENT_LEN must be 512..16384"
+	exit 1
+fi
 
 mkdir -p "$deps/src"
 deps=$(cd "$deps" && pwd)
@@ -167,7 +179,11 @@ fi
 
 srcdir="$deps/src/$ver/tree"
 upstream=${ver%%-*}
-hash=$(cat "$config" "$0" | sha256sum | cut -c1-12)
+# the default (4096, the config's own) keeps the hash of the unmodified config
+hash=$({
+	cat "$config" "$0"
+	[ "$out_len" = 4096 ] || echo "MBEDTLS_SSL_OUT_CONTENT_LEN $out_len"
+} | sha256sum | cut -c1-12)
 prefix="$deps/mbedtls-$ver-$hash"
 
 if [ -f "$prefix/.complete" ]; then
@@ -175,12 +191,17 @@ if [ -f "$prefix/.complete" ]; then
 	exit 0
 fi
 
-log "building Mbed TLS $ver with config/mbedtls_config.h into $prefix"
+log "building Mbed TLS $ver with config/mbedtls_config.h" \
+	"(MBEDTLS_SSL_OUT_CONTENT_LEN $out_len) into $prefix"
 work="$deps/build-$ver-$hash"
 rm -rf "$work" "$prefix"
 mkdir -p "$work"
 cp -a "$srcdir" "$work/src"
-cp "$config" "$work/src/include/mbedtls/mbedtls_config.h"
+sed "s/^#define MBEDTLS_SSL_OUT_CONTENT_LEN .*/#define MBEDTLS_SSL_OUT_CONTENT_LEN $out_len/" \
+	"$config" >"$work/src/include/mbedtls/mbedtls_config.h"
+grep -qx "#define MBEDTLS_SSL_OUT_CONTENT_LEN $out_len" \
+	"$work/src/include/mbedtls/mbedtls_config.h" ||
+	{ log "could not set MBEDTLS_SSL_OUT_CONTENT_LEN in the config"; exit 1; }
 
 cmake -S "$work/src" -B "$work/build" -G "Unix Makefiles" \
 	-DCMAKE_BUILD_TYPE=Release \

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -44,7 +45,11 @@ static struct zt_fd_obj *aux(uintptr_t v)
 }
 
 static _Atomic(slot_t *) pages[NPAGES];
-static pthread_mutex_t stripes[NSTRIPES] = {[0 ... NSTRIPES - 1] = PTHREAD_MUTEX_INITIALIZER};
+/*
+ * Read-locked to take a reference (and by zt_fd_hold, all of them), write-locked
+ * to change a slot.
+ */
+static pthread_rwlock_t stripes[NSTRIPES] = {[0 ... NSTRIPES - 1] = PTHREAD_RWLOCK_INITIALIZER};
 
 static slot_t *slot_of(int fd, bool create)
 {
@@ -92,7 +97,7 @@ enum zt_fd_kind zt_fd_kind(int fd)
 	return (v & TOMB) ? ZT_FDK_CLOSED : ZT_FDK_SOCK;
 }
 
-static pthread_mutex_t *stripe(int fd)
+static pthread_rwlock_t *stripe(int fd)
 {
 	return &stripes[(unsigned)fd % NSTRIPES];
 }
@@ -105,9 +110,9 @@ bool zt_fd_closed(int fd)
 	if (slot == NULL || (atomic_load_explicit(slot, memory_order_acquire) & TOMB) == 0) {
 		return false;
 	}
-	pthread_mutex_lock(stripe(fd));
+	pthread_rwlock_rdlock(stripe(fd));
 	tomb = (atomic_load(slot) & TOMB) != 0;
-	pthread_mutex_unlock(stripe(fd));
+	pthread_rwlock_unlock(stripe(fd));
 	return tomb;
 }
 
@@ -123,13 +128,52 @@ struct zt_fd_obj *zt_fd_get_obj(int fd)
 	if (slot == NULL || live(atomic_load_explicit(slot, memory_order_acquire)) == NULL) {
 		return NULL;
 	}
-	pthread_mutex_lock(stripe(fd));
+	pthread_rwlock_rdlock(stripe(fd));
 	s = live(atomic_load_explicit(slot, memory_order_acquire));
 	if (s != NULL) {
 		atomic_fetch_add(&s->refs, 1);
 	}
-	pthread_mutex_unlock(stripe(fd));
+	pthread_rwlock_unlock(stripe(fd));
 	return s;
+}
+
+void zt_fd_get_many(const struct pollfd *fds, size_t n, struct zt_fd_obj **out)
+{
+	slot_t *page = NULL;
+	unsigned cur = NPAGES;
+
+	/*
+	 * Every stripe read-locked once: no slot can change during the loop, so
+	 * each reference is one atomic increment, as zt_fd_get_obj() takes it
+	 * under one stripe. Writers (insert, close, release) wait for the loop.
+	 */
+	for (unsigned i = 0; i < NSTRIPES; i++) {
+		pthread_rwlock_rdlock(&stripes[i]);
+	}
+	for (size_t i = 0; i < n; i++) {
+		int fd = fds[i].fd;
+		struct zt_fd_obj *o = NULL;
+
+		if (fd >= 0 && (unsigned)fd < PAGE_SIZE * NPAGES) {
+			unsigned p = (unsigned)fd >> PAGE_BITS;
+
+			if (p != cur) {
+				page = atomic_load_explicit(&pages[p], memory_order_acquire);
+				cur = p;
+			}
+			if (page != NULL) {
+				o = live(atomic_load_explicit(&page[(unsigned)fd & (PAGE_SIZE - 1)],
+							      memory_order_acquire));
+			}
+			if (o != NULL) {
+				atomic_fetch_add_explicit(&o->refs, 1, memory_order_relaxed);
+			}
+		}
+		out[i] = o;
+	}
+	for (unsigned i = NSTRIPES; i-- > 0;) {
+		pthread_rwlock_unlock(&stripes[i]);
+	}
 }
 
 void zt_fd_put_obj(struct zt_fd_obj *o)
@@ -149,7 +193,7 @@ void zt_fd_release(struct zt_fd_obj *s)
 		zt_sys_close(fd); /* never registered (a failed accept): the number is ours alone */
 		return;
 	}
-	pthread_mutex_lock(stripe(fd));
+	pthread_rwlock_wrlock(stripe(fd));
 	/*
 	 * Only while the slot still names this socket does the number belong to
 	 * it: after a close() that bypassed the library the kernel may have
@@ -159,7 +203,7 @@ void zt_fd_release(struct zt_fd_obj *s)
 	    atomic_compare_exchange_strong(slot, &mine, 0)) {
 		zt_sys_close(fd);
 	}
-	pthread_mutex_unlock(stripe(fd));
+	pthread_rwlock_unlock(stripe(fd));
 }
 
 struct zt_fd_obj *zt_fd_close(int fd)
@@ -171,7 +215,7 @@ struct zt_fd_obj *zt_fd_close(int fd)
 	if (slot == NULL || atomic_load_explicit(slot, memory_order_acquire) == 0) {
 		return NULL;
 	}
-	pthread_mutex_lock(stripe(fd));
+	pthread_rwlock_wrlock(stripe(fd));
 	v = atomic_load(slot);
 	if (v == FORKED) {
 		atomic_store(slot, 0); /* the child's copy: the caller closes the placeholder */
@@ -183,7 +227,7 @@ struct zt_fd_obj *zt_fd_close(int fd)
 		s = (struct zt_fd_obj *)v;
 		atomic_store_explicit(slot, v | TOMB, memory_order_release);
 	}
-	pthread_mutex_unlock(stripe(fd));
+	pthread_rwlock_unlock(stripe(fd));
 	return s;
 }
 
@@ -225,12 +269,12 @@ void zt_fd_disown(int fd)
 	if (slot == NULL || atomic_load_explicit(slot, memory_order_acquire) == 0) {
 		return;
 	}
-	pthread_mutex_lock(stripe(fd));
+	pthread_rwlock_wrlock(stripe(fd));
 	v = atomic_load(slot);
 	if ((v & TAGS) == TOMB || v == FORKED) {
 		atomic_store(slot, 0);
 	}
-	pthread_mutex_unlock(stripe(fd));
+	pthread_rwlock_unlock(stripe(fd));
 }
 
 int zt_fd_aux_insert(struct zt_fd_obj *o)
@@ -242,7 +286,7 @@ int zt_fd_aux_insert(struct zt_fd_obj *o)
 	if (slot == NULL) {
 		return o->fd < 0 || (unsigned)o->fd >= PAGE_SIZE * NPAGES ? -EBADF : -ENOMEM;
 	}
-	pthread_mutex_lock(stripe(o->fd));
+	pthread_rwlock_wrlock(stripe(o->fd));
 	v = atomic_load(slot);
 	if (live(v) != NULL || aux(v) != NULL) {
 		rc = -EEXIST;
@@ -251,7 +295,7 @@ int zt_fd_aux_insert(struct zt_fd_obj *o)
 		o->in_table = true;
 		atomic_store_explicit(slot, (uintptr_t)o | AUX, memory_order_release);
 	}
-	pthread_mutex_unlock(stripe(o->fd));
+	pthread_rwlock_unlock(stripe(o->fd));
 	return rc;
 }
 
@@ -263,12 +307,12 @@ struct zt_fd_obj *zt_fd_aux_get(int fd)
 	if (slot == NULL || aux(atomic_load_explicit(slot, memory_order_acquire)) == NULL) {
 		return NULL;
 	}
-	pthread_mutex_lock(stripe(fd));
+	pthread_rwlock_rdlock(stripe(fd));
 	o = aux(atomic_load(slot));
 	if (o != NULL) {
 		atomic_fetch_add(&o->refs, 1);
 	}
-	pthread_mutex_unlock(stripe(fd));
+	pthread_rwlock_unlock(stripe(fd));
 	return o;
 }
 
@@ -280,13 +324,13 @@ struct zt_fd_obj *zt_fd_aux_take(int fd)
 	if (slot == NULL || aux(atomic_load_explicit(slot, memory_order_acquire)) == NULL) {
 		return NULL;
 	}
-	pthread_mutex_lock(stripe(fd));
+	pthread_rwlock_wrlock(stripe(fd));
 	o = aux(atomic_load(slot));
 	if (o != NULL) {
 		atomic_store(slot, 0);
 		o->in_table = false;
 	}
-	pthread_mutex_unlock(stripe(fd));
+	pthread_rwlock_unlock(stripe(fd));
 	return o;
 }
 
@@ -314,7 +358,14 @@ void zt_fd_foreach(unsigned first, unsigned last,
 
 void zt_fd_after_fork(void)
 {
-	/* only this thread exists: no lock is held by anyone, none is needed */
+	/*
+	 * Only this thread exists: no lock is needed. A stripe another thread
+	 * held at fork() (a reference, or a zsock_poll's zt_fd_hold) stays
+	 * locked in this copy with no one to unlock it: start them afresh.
+	 */
+	for (unsigned i = 0; i < NSTRIPES; i++) {
+		(void)pthread_rwlock_init(&stripes[i], NULL);
+	}
 	pthread_once(&placeholder_once, placeholder_open);
 	for (unsigned p = 0; p < NPAGES; p++) {
 		slot_t *page = atomic_load(&pages[p]);
@@ -356,7 +407,7 @@ int zt_fd_insert(struct zt_fd_obj *s)
 	if (slot == NULL) {
 		return fd < 0 || (unsigned)fd >= PAGE_SIZE * NPAGES ? -EBADF : -ENOMEM;
 	}
-	pthread_mutex_lock(stripe(fd));
+	pthread_rwlock_wrlock(stripe(fd));
 	if (live(atomic_load(slot)) != NULL) {
 		rc = -EEXIST;
 	} else {
@@ -369,6 +420,6 @@ int zt_fd_insert(struct zt_fd_obj *s)
 		s->in_table = true;
 		atomic_store_explicit(slot, (uintptr_t)s, memory_order_release);
 	}
-	pthread_mutex_unlock(stripe(fd));
+	pthread_rwlock_unlock(stripe(fd));
 	return rc;
 }

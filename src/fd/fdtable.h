@@ -12,7 +12,9 @@
 #define ZT_FDTABLE_H
 
 #include <stdatomic.h>
+#include <poll.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 /**
  * What the table holds: the head of a secure socket (struct zt_sock embeds
@@ -28,6 +30,14 @@ struct zt_fd_obj {
 
 /** What zt_fd_close() returns for a number whose secure socket is closed already. */
 #define ZT_FD_CLOSED ((struct zt_fd_obj *)1)
+
+/**
+ * zt_fd_get_obj() for every entry of @p fds at once (zsock_poll over a large
+ * set): the table's stripes are read-locked once for the whole loop, not
+ * once per entry. @p out[i]: the live object of fds[i].fd with a reference
+ * taken, or NULL.
+ */
+void zt_fd_get_many(const struct pollfd *fds, size_t n, struct zt_fd_obj **out);
 
 /** True if @p fd is a live secure socket (lock-free). */
 bool zt_fd_is_ours(int fd);

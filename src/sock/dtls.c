@@ -72,6 +72,8 @@ static bool is_server(struct zt_sock *s)
 	}
 	if (d->mode == ZT_DTLS_UNSET && s->opts.dtls_role == TLS_DTLS_ROLE_SERVER) {
 		d->mode = ZT_DTLS_SERVER;
+		atomic_store(&s->dtls_srv,
+			     true); /* a mode is never left: later calls skip s->lock */
 	}
 	return d->mode == ZT_DTLS_SERVER;
 }
@@ -451,11 +453,13 @@ int zt_dtls_recv_wait(struct zt_sock *s, short want, int64_t deadline, int64_t t
 ssize_t zt_dtls_sendto(struct zt_sock *s, const void *buf, size_t len, int flags,
 		       const struct sockaddr *dest, socklen_t destlen)
 {
-	bool server;
+	bool server = atomic_load(&s->dtls_srv);
 
-	pthread_mutex_lock(&s->lock);
-	server = is_server(s);
-	pthread_mutex_unlock(&s->lock);
+	if (!server) {
+		pthread_mutex_lock(&s->lock);
+		server = is_server(s);
+		pthread_mutex_unlock(&s->lock);
+	}
 	if (server) {
 		return zt_dtls_srv_sendto(s, buf, len, flags, dest, destlen);
 	}
@@ -465,14 +469,16 @@ ssize_t zt_dtls_sendto(struct zt_sock *s, const void *buf, size_t len, int flags
 ssize_t zt_dtls_recvfrom(struct zt_sock *s, void *buf, size_t len, int flags, struct sockaddr *src,
 			 socklen_t *srclen)
 {
-	ssize_t n;
-	bool server;
+	ssize_t n = 0;
+	bool server = atomic_load(&s->dtls_srv);
 
 	pthread_mutex_lock(&s->rx_lock);
-	pthread_mutex_lock(&s->lock);
-	server = is_server(s);
-	n = s->dtls == NULL ? -ENOMEM : 0;
-	pthread_mutex_unlock(&s->lock);
+	if (!server) {
+		pthread_mutex_lock(&s->lock);
+		server = is_server(s);
+		n = s->dtls == NULL ? -ENOMEM : 0;
+		pthread_mutex_unlock(&s->lock);
+	}
 	if (n == 0 && atomic_load(&s->shut_rd)) {
 		n = 0;
 	} else if (n == 0) {

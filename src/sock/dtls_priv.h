@@ -19,6 +19,15 @@
 #define ZT_DTLS_IDLE_TIMEOUT_MS 5000
 #endif
 
+/**
+ * Activity moves a session to the tail of the idle order only when its place
+ * there is at least this old: an echo then writes the session's own last_ms,
+ * not its list neighbours (cold memory with many peers). A session still
+ * expires no earlier than the timeout after its last activity, and at most
+ * this much later (dtls_server.c, service()).
+ */
+#define ZT_DTLS_IDLE_SLACK_MS (ZT_DTLS_IDLE_TIMEOUT_MS / 10)
+
 /** Largest datagram looked at for Connection ID matching (16 KiB record + header room). */
 #define ZT_DTLS_DGRAM_MAX (16384 + 1024)
 
@@ -37,24 +46,31 @@ enum zt_dtls_mode {
 	ZT_DTLS_SERVER, /* many peers, sessions below; s->eng borrows the newest */
 };
 
-/** One peer of a server socket. */
+/**
+ * One peer of a server socket. The fields an established peer's datagram
+ * touches (address lookup, idle time, the session, the ready link) come
+ * first, so that an echo to a cold peer reads few cache lines of it.
+ */
 struct zt_dtls_sess {
-	struct zt_session sess; /* the engine and its transport (gated, sendto peer) */
-	struct zt_link idle;    /* d->idle: every session, least recently active first */
-	struct zt_link state;   /* d->handshaking, or d->opened in handshake order */
-	struct zt_link ready;   /* d->ready while it holds records to read or decrypt */
-	struct zt_sock *s;
-	struct sockaddr_storage peer;
-	socklen_t peer_len;
 	/* lookups (dtls_server.c): by address, and by our own Connection ID */
 	struct zt_hnode addr_node;
 	unsigned char addr_key[ZT_DTLS_ADDR_KEY_MAX];
+	bool open;              /* handshake done */
+	int64_t last_ms;        /* last datagram from the peer or to it (idle expiry) */
+	struct zt_session sess; /* the engine and its transport (gated, sendto peer) */
+	struct zt_link ready;   /* d->ready while it holds records to read or decrypt */
+	/* d->idle: every session, ordered by idle_ms (when it took its place there);
+	 * last_ms - idle_ms < ZT_DTLS_IDLE_SLACK_MS */
+	struct zt_link idle;
+	int64_t idle_ms;
+	socklen_t peer_len;
+	struct sockaddr_storage peer;
 	size_t addr_key_len;
+	struct zt_link state; /* d->handshaking, or d->opened in handshake order */
+	struct zt_sock *s;
 	struct zt_hnode cid_node;
 	unsigned char cid[ZT_CID_MAX]; /* our CID for this peer, unique on the socket */
 	size_t cid_len;
-	bool open;       /* handshake done */
-	int64_t last_ms; /* last datagram from the peer or to it (idle expiry) */
 	unsigned char hello_random[ZT_DTLS_RANDOM_LEN]; /* of the ClientHello that opened it */
 };
 
@@ -68,7 +84,8 @@ struct zt_dtls {
 
 	/* server (dtls_server.c): every list and map holds each session at most once */
 	bool srv_init;
-	struct zt_link idle;        /* all sessions, by last activity (expiry: the head) */
+	struct zt_link idle;        /* all sessions, by idle_ms (expiry candidates: the head) */
+	int64_t now;                /* the clock, read once per receive call (service()) */
 	struct zt_link handshaking; /* sessions whose handshake runs (retransmission timers) */
 	struct zt_link opened;      /* established sessions, newest handshake last */
 	struct zt_link ready;       /* sessions with a record to deliver or to decrypt */

@@ -82,6 +82,7 @@ static int srv_init(struct zt_dtls *d)
 		zt_list_init(&d->opened);
 		zt_list_init(&d->ready);
 		d->hs_next = ZT_FOREVER;
+		d->now = zt_now_ms();
 		d->srv_init = true;
 	}
 	return 0;
@@ -172,11 +173,26 @@ static void ready_update(struct zt_dtls *d, struct zt_dtls_sess *ss)
 	}
 }
 
-/* The idle timer restarts: to the end of the expiry order. */
+/*
+ * The idle timer restarts at d->now (read once per call). The session takes
+ * a new place at the tail of d->idle only when its place is
+ * ZT_DTLS_IDLE_SLACK_MS old, so the list stays in idle_ms order and most
+ * datagrams write nothing but last_ms.
+ */
 static void activity(struct zt_dtls *d, struct zt_dtls_sess *ss)
 {
-	ss->last_ms = zt_now_ms();
-	zt_list_move_tail(&d->idle, &ss->idle);
+	ss->last_ms = d->now;
+	if (d->now - ss->idle_ms >= ZT_DTLS_IDLE_SLACK_MS) {
+		ss->idle_ms = d->now;
+		zt_list_move_tail(&d->idle, &ss->idle);
+	}
+}
+
+/* A new session joins the idle order (at the tail: d->now is the latest time). */
+static void idle_join(struct zt_dtls *d, struct zt_dtls_sess *ss)
+{
+	ss->last_ms = ss->idle_ms = d->now;
+	zt_list_add_tail(&d->idle, &ss->idle);
 }
 
 static void sess_free(struct zt_sock *s, struct zt_dtls_sess *ss)
@@ -256,12 +272,22 @@ static void hs_timer_note(struct zt_dtls *d, const struct zt_dtls_sess *ss)
 	}
 }
 
-static void touch(struct zt_dtls *d, struct zt_dtls_sess *ss, uint64_t mark)
+/*
+ * After a pump. @p record: it left decrypted application data, so a record
+ * passed the session's checks (it never starts with plaintext unread, see
+ * dispatch() and settle()) and the session belongs in d->ready: neither
+ * needs asking the engine.
+ */
+static void touch(struct zt_dtls *d, struct zt_dtls_sess *ss, uint64_t mark, bool record)
 {
-	if (rx_mark(ss) != mark) {
+	if (record || rx_mark(ss) != mark) {
 		activity(d, ss);
 	}
-	ready_update(d, ss);
+	if (!record) {
+		ready_update(d, ss);
+	} else if (!zt_list_linked(&ss->ready)) {
+		zt_list_add_tail(&d->ready, &ss->ready);
+	}
 	hs_timer_note(d, ss);
 }
 
@@ -274,14 +300,17 @@ static int sess_pump(struct zt_sock *s, struct zt_dtls_sess *ss)
 {
 	struct zt_dtls *d = s->dtls;
 	uint64_t mark = rx_mark(ss);
+	bool hs = false; /* a handshake step ran (maybe long): read the clock again */
 	struct zt_want w;
 	int rc = 0;
 
 	for (int i = 0; i < 2; i++) {
 		if (!ss->open) {
+			hs = true;
 			rc = (int)zt_session_step(&ss->sess, ZT_OP_HANDSHAKE, NULL, 0, NULL, &w);
 			if (rc == -EAGAIN) {
-				touch(d, ss, mark);
+				d->now = zt_now_ms();
+				touch(d, ss, mark, false);
 				return 0;
 			}
 			if (rc < 0) {
@@ -315,7 +344,10 @@ static int sess_pump(struct zt_sock *s, struct zt_dtls_sess *ss)
 		sess_end(s, ss, rc);
 		return 0;
 	}
-	touch(d, ss, mark);
+	if (hs) {
+		d->now = zt_now_ms();
+	}
+	touch(d, ss, mark, rc > 0);
 	return rc > 0 ? 1 : 0;
 }
 
@@ -472,7 +504,8 @@ static void hello(struct zt_sock *s, const unsigned char *hdr, ssize_t n,
 	d->hello = NULL;
 	memcpy(h->hello_random, hdr + HELLO_RANDOM, ZT_DTLS_RANDOM_LEN);
 	zt_list_add_tail(&d->handshaking, &h->state);
-	activity(d, h);
+	d->now = zt_now_ms(); /* after the cookie check and the first handshake step */
+	idle_join(d, h);
 	hs_timer_note(d, h);
 	d->count++;
 }
@@ -516,11 +549,11 @@ static int rx_take(struct zt_sock *s)
 /*
  * Hand the next datagram to its session: the one held back (-EBUSY before),
  * else the next in the kernel queue.
- * @retval 1 a record waits for the application; 0 handled or dropped;
- *         -EAGAIN the queue is empty; -EBUSY the datagram's session still
- *         holds a record the application has not read (the datagram is held).
+ * @retval 1 a record of *@p got waits for the application; 0 handled or
+ *         dropped; -EAGAIN the queue is empty; -EBUSY the datagram's session
+ *         still holds a record the application has not read (the datagram is held).
  */
-static int dispatch_one(struct zt_sock *s)
+static int dispatch(struct zt_sock *s, struct zt_dtls_sess **got)
 {
 	struct zt_dtls *d = s->dtls;
 	const unsigned char *hdr = d->scratch;
@@ -541,7 +574,8 @@ static int dispatch_one(struct zt_sock *s)
 		hello(s, hdr, n, &d->rx_from, d->rx_fromlen);
 		return 0;
 	}
-	if (pending(ss) > 0) {
+	/* only a session in d->ready holds a record (ready_update after every engine call) */
+	if (zt_list_linked(&ss->ready) && pending(ss) > 0) {
 		d->rx_held = true; /* datagrams of one peer stay in order */
 		return -EBUSY;
 	}
@@ -556,7 +590,15 @@ static int dispatch_one(struct zt_sock *s)
 	rc = sess_pump(s, ss);
 	d->rx_hello = false;
 	d->rx_owner = NULL; /* never loop on a datagram nobody reads */
+	*got = ss;
 	return rc;
+}
+
+static int dispatch_one(struct zt_sock *s)
+{
+	struct zt_dtls_sess *ss;
+
+	return dispatch(s, &ss);
 }
 
 /*
@@ -585,8 +627,10 @@ static struct zt_dtls_sess *settle(struct zt_sock *s)
 /*
  * Idle expiry (close_notify first, docs/zephyr-behaviour.md §3.5), handshake
  * retransmissions, records the kernel refused earlier. Costs O(expired), not
- * O(sessions): the idle list is in expiry order, and the handshaking list is
- * walked only when d->hs_next says a retransmission timer is due.
+ * O(sessions): the idle list is in idle_ms order, and the handshaking list is
+ * walked only when d->hs_next says a retransmission timer is due. Every
+ * session has last_ms in [idle_ms, idle_ms + ZT_DTLS_IDLE_SLACK_MS), so once
+ * the head is not due, none behind it was due more than the slack ago.
  */
 static void service(struct zt_sock *s)
 {
@@ -594,6 +638,7 @@ static void service(struct zt_sock *s)
 	int64_t now = zt_now_ms();
 	struct zt_link *l, *next;
 
+	d->now = now;
 	while (ZT_DTLS_IDLE_TIMEOUT_MS > 0 && (l = zt_list_first(&d->idle)) != NULL &&
 	       now - SESS_OF(l, idle)->last_ms >= ZT_DTLS_IDLE_TIMEOUT_MS) {
 		struct zt_dtls_sess *ss = SESS_OF(l, idle);
@@ -706,8 +751,15 @@ static ssize_t recv_step(struct zt_sock *s, void *buf, size_t len, int flags, st
 			}
 			continue;
 		}
-		if (i == ZT_DTLS_BATCH || dispatch_one(s) == -EAGAIN) {
+		if (i == ZT_DTLS_BATCH || (rc = dispatch(s, &ss)) == -EAGAIN) {
 			break;
+		}
+		/* settle() found no record before, so this session's is the next: no walk */
+		if (rc == 1) {
+			n = sess_read(s, ss, buf, len, flags, src, srclen);
+			if (n != -EAGAIN) {
+				return n;
+			}
 		}
 	}
 	return -EAGAIN;
@@ -772,13 +824,13 @@ ssize_t zt_dtls_srv_sendto(struct zt_sock *s, const void *buf, size_t len, int f
 					  done */
 		} else {
 			struct zt_want w;
-			struct zt_eng_status st;
 
 			n = zt_session_step(&ss->sess, ZT_OP_WRITE, (void *)buf, len, NULL, &w);
-			zt_session_status(&ss->sess, &st);
 			if (n >= 0) {
+				s->dtls->now = zt_now_ms();
 				activity(s->dtls, ss);
-				s->dtls->tx_pending |= st.write_pending;
+				/* the kernel refused the record: service() flushes it */
+				s->dtls->tx_pending |= zt_eng_write_queued(ss->sess.eng);
 			} else if (n != -EAGAIN && n != -EMSGSIZE) {
 				sess_end(s, ss, -ENOTCONN); /* docs/zephyr-behaviour.md: send
 							       failure frees it */
@@ -838,6 +890,7 @@ short zt_dtls_srv_poll_update(struct zt_sock *s, short events, short kev)
 	short rev = (kev & (events | POLLERR | POLLHUP | POLLNVAL) & ~POLLIN) | (events & POLLOUT);
 
 	if ((kev & POLLIN) && (events & POLLIN) && s->conf != NULL && s->dtls->srv_init) {
+		s->dtls->now = zt_now_ms(); /* sessions touched below restart their idle timers */
 		/* docs/zephyr-behaviour.md §3.7: handshakes advance here; POLLIN only
 		 * for application data */
 		for (int i = 0; i < ZT_DTLS_BATCH; i++) {

@@ -156,11 +156,7 @@ short zt_sock_poll_update(struct zt_sock *s, short events, short kev)
 		return wake_readers(s, zt_dtls_poll_update(s, events, kev));
 	}
 	if (kev == 0) {
-		/* nothing from the kernel: nothing to check, and no lock to take */
-		if ((events & POLLIN) && s->state == ZT_ESTABLISHED) {
-			/* asked with POLLRDHUP (kernel_events): the peer had not left just now */
-			atomic_store(&s->peer_check_ms, zt_now_ms());
-		}
+		zt_sock_poll_quiet(s, events, zt_now_ms());
 		return 0;
 	}
 	pthread_mutex_lock(&s->lock);

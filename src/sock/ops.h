@@ -7,6 +7,8 @@
 #ifndef ZT_SOCK_OPS_H
 #define ZT_SOCK_OPS_H
 
+#include <poll.h>
+#include <stdbool.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -57,6 +59,38 @@ int64_t zt_dtls_poll_timeout(struct zt_sock *s);
 short zt_sock_poll_prepare(struct zt_sock *s, short events, short *kev);
 /** After the kernel reported @p kev: the events to report to the application. */
 short zt_sock_poll_update(struct zt_sock *s, short events, short kev);
+/** A stream the kernel reported nothing on (zt_now_ms() @p now): no lock, no event. */
+static inline void zt_sock_poll_quiet(struct zt_sock *s, short events, int64_t now)
+{
+	/*
+	 * Asked with POLLRDHUP (zt_sock_poll_prepare), so the peer had not left
+	 * just now: a hint for send() (peer_gone), written only when the
+	 * millisecond changed and with a plain store, so a poll over many idle
+	 * sockets does not dirty each one's cache line every call.
+	 */
+	if ((events & POLLIN) && s->state == ZT_ESTABLISHED &&
+	    atomic_load_explicit(&s->peer_check_ms, memory_order_relaxed) != now) {
+		atomic_store_explicit(&s->peer_check_ms, now, memory_order_relaxed);
+	}
+}
+
+/**
+ * zt_sock_poll_prepare() without a call and without a lock, for the common
+ * case of a poll over many sockets: an established stream with nothing
+ * buffered in its engine and nothing queued to send (s->poll_busy, kept by
+ * every step), no error, not shut down for reading, not closing: only the
+ * kernel can report something. Sets @p kev and returns true then; false:
+ * call zt_sock_poll_prepare() (the same answer either way when true).
+ */
+static inline bool zt_sock_poll_idle(struct zt_sock *s, short events, short *kev)
+{
+	if (s->type != SOCK_STREAM || s->state != ZT_ESTABLISHED || atomic_load(&s->poll_busy) ||
+	    s->error != 0 || s->broken || atomic_load(&s->shut_rd) || atomic_load(&s->closing)) {
+		return false;
+	}
+	*kev = (short)(events | ((events & POLLIN) ? POLLRDHUP : 0));
+	return true;
+}
 /** Milliseconds poll() may sleep before a timer of @p s needs service; ZT_FOREVER if none. */
 int64_t zt_sock_poll_timeout(struct zt_sock *s);
 

@@ -318,8 +318,7 @@ static ssize_t step_once(struct zt_session *ss, enum zt_op op, void *buf, size_t
 			log_failure(ss, n);
 			return n;
 		}
-		/* DTLS: a client reconnecting from the same address resets a server peer */
-		ss->established = !ss->dgram || !ss->gated;
+		ss->established = true;
 		log_established(ss);
 		if (op == ZT_OP_HANDSHAKE) {
 			return 0;
@@ -348,6 +347,11 @@ static ssize_t step_once(struct zt_session *ss, enum zt_op op, void *buf, size_t
 		n = -EINVAL;
 		break;
 	}
+	if (n == -ECONNRESET && ss->gated) {
+		/* DTLS: the client started over from the same address; the engine reset this
+		 * server peer, whose next step is a handshake again */
+		ss->established = false;
+	}
 	return n == -EAGAIN ? want(ss, w) : n;
 }
 
@@ -357,24 +361,36 @@ static ssize_t step_once(struct zt_session *ss, enum zt_op op, void *buf, size_t
  * just became busy wakes the polls sleeping on it, once s->lock is released
  * (zt_session_wake_pollers).
  */
+/* Under s->lock: a step ran - the buffers may hold pages again, and the socket is not quiet. */
+static void note_active(struct zt_sock *s)
+{
+	if (!atomic_load_explicit(&s->mem_held, memory_order_relaxed)) {
+		atomic_store(&s->mem_held, true);
+		/* an epoll set that dropped it once trimmed looks at it again */
+		atomic_store(&s->held_again, true);
+	}
+	if (atomic_load_explicit(&s->quiet_since, memory_order_relaxed) != 0) {
+		atomic_store_explicit(&s->quiet_since, 0, memory_order_relaxed);
+	}
+}
+
 static void note_busy(struct zt_session *ss)
 {
-	bool busy = !ss->established || zt_session_readable(ss) || zt_eng_write_queued(ss->eng);
+	bool busy;
 
-	if (!ss->dgram && !atomic_exchange(&ss->s->poll_busy, busy) && busy) {
+	if (ss->dgram) {
+		/* DTLS: poll() always asks the engine (dtls.c, dtls_server.c) */
+		if (!ss->gated && zt_sock_hibernate_ms(ss->s) > 0) {
+			note_active(
+				ss->s); /* a client that may hibernate (SECSOCK_TLS_HIBERNATE) */
+		}
+		return;
+	}
+	busy = !ss->established || zt_session_readable(ss) || zt_eng_write_queued(ss->eng);
+	if (!atomic_exchange(&ss->s->poll_busy, busy) && busy) {
 		atomic_store(&ss->s->wake_pollers, true);
 	}
-	if (!ss->dgram || (!ss->gated && zt_sock_hibernate_ms(ss->s) > 0)) {
-		/* the buffers may hold pages again, or it may hibernate; the socket is not quiet */
-		if (!atomic_load_explicit(&ss->s->mem_held, memory_order_relaxed)) {
-			atomic_store(&ss->s->mem_held, true);
-			/* an epoll set that dropped it once trimmed looks at it again */
-			atomic_store(&ss->s->held_again, true);
-		}
-		if (atomic_load_explicit(&ss->s->quiet_since, memory_order_relaxed) != 0) {
-			atomic_store_explicit(&ss->s->quiet_since, 0, memory_order_relaxed);
-		}
-	}
+	note_active(ss->s);
 }
 
 int zt_sock_info(struct zt_sock *s, enum zt_eng_info what, void *buf, size_t *len)

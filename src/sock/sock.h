@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
 #include <zephyr/net/socket.h>
@@ -145,10 +146,40 @@ enum zt_op {
 
 struct zt_sock {
 	struct zt_fd_obj obj; /* the fd table's head: references, the kernel fd */
-	int fd;               /* == obj.fd: the kernel socket (a placeholder after close) */
-	int family;           /* AF_INET, AF_INET6 */
 	int type;             /* SOCK_STREAM, SOCK_DGRAM */
-	int proto;            /* IPPROTO_TLS_1_x / IPPROTO_DTLS_1_x */
+
+	/*
+	 * What zsock_poll() reads (and a waiter writes) for every socket of its
+	 * set, next to the reference count, so that a poll over many idle
+	 * sockets touches one or two cache lines of each (zt_sock_new aligns
+	 * the struct on a cache line).
+	 *
+	 * state, error, broken: written under `lock`; atomic so that a data call
+	 * can check them before it takes any lock.
+	 */
+	_Atomic(enum zt_state) state;
+	atomic_int error;      /* latched errno (SO_ERROR), 0 if none */
+	atomic_bool broken;    /* engine failed in recv (EIO, not latched): later calls fail */
+	atomic_bool closing;   /* close() called: waiters return EINTR */
+	atomic_bool shut_rd;   /* shutdown(SHUT_RD): recv returns 0; set without s->lock */
+	atomic_bool poll_busy; /* stream: poll() must look inside the engine (note_busy) */
+	/*
+	 * Stream: the engine's record buffers may be resident (a step ran since
+	 * they were last given back), and since when poll() has seen the socket
+	 * quiet (zt_now_ms(), 0: not yet). See zt_sock_idle_tick().
+	 */
+	atomic_bool mem_held;
+	atomic_int waking;               /* zt_wake_all() calls reading wslot now */
+	atomic_int wslot[ZT_WAIT_SLOTS]; /* eventfd + 1 of sleeping threads, 0: free */
+	/* (the struct is 64-byte aligned: the above is its first cache line) */
+	_Atomic int64_t
+		peer_check_ms; /* last time the kernel said the peer had not left (send, poll) */
+	_Atomic int64_t quiet_since;
+	_Atomic int64_t idle_next; /* quiet ms at which the next idle action is due */
+
+	int fd;     /* == obj.fd: the kernel socket (a placeholder after close) */
+	int family; /* AF_INET, AF_INET6 */
+	int proto;  /* IPPROTO_TLS_1_x / IPPROTO_DTLS_1_x */
 
 	/*
 	 * Locks. Order: tx_lock or rx_lock, then lock. `lock` guards every field
@@ -161,21 +192,10 @@ struct zt_sock {
 	pthread_mutex_t lock;
 
 	struct zt_opts opts;
-	uint64_t opts_gen; /* bumped by every successful setsockopt */
-	/*
-	 * Written under `lock`; atomic so that a data call can check them
-	 * before it takes any lock.
-	 */
-	_Atomic(enum zt_state) state;
-	atomic_int error;      /* latched errno (SO_ERROR), 0 if none */
-	atomic_bool broken;    /* engine failed in recv (EIO, not latched): later calls fail */
+	uint64_t opts_gen;     /* bumped by every successful setsockopt */
 	bool nonblock;         /* O_NONBLOCK as the application set it */
-	atomic_bool closing;   /* close() called: waiters return EINTR */
-	atomic_bool shut_rd;   /* shutdown(SHUT_RD): recv returns 0; set without s->lock */
 	atomic_bool shut_wr;   /* shutdown(SHUT_WR): close_notify sent, send fails with EPIPE */
 	atomic_bool peer_left; /* a wait saw the peer's FIN or RST (POLLRDHUP/POLLHUP) */
-	_Atomic int64_t
-		peer_check_ms; /* last time the kernel said the peer had not left (send, poll) */
 	bool error_report;     /* asynchronous handshake: SO_ERROR reports error once */
 	uint32_t vflags;       /* TLS_CERT_VERIFY_RESULT of a handshake that failed */
 	bool vflags_kept;
@@ -191,21 +211,11 @@ struct zt_sock {
 	struct zt_eng *eng;     /* the session the option getters read (a DTLS server's newest) */
 
 	struct zt_waiter *waiters; /* threads sleeping in zt_wait() or zsock_poll(), for close() */
-	atomic_int wslot[ZT_WAIT_SLOTS]; /* eventfd + 1 of sleeping threads, 0: free */
-	atomic_int waking;               /* zt_wake_all() calls reading wslot now */
-	atomic_uint moved;        /* bumped when poll's data check moved bytes into the engine */
-	atomic_bool poll_busy;    /* stream: poll() must look inside the engine (note_busy) */
-	atomic_bool wake_pollers; /* poll_busy just became true: wake sleeping polls */
-	/*
-	 * Stream: the engine's record buffers may be resident (a step ran since
-	 * they were last given back), and since when poll() has seen the socket
-	 * quiet (zt_now_ms(), 0: not yet). See zt_sock_idle_tick().
-	 */
-	atomic_bool mem_held;
+	atomic_uint moved;         /* bumped when poll's data check moved bytes into the engine */
+	atomic_bool wake_pollers;  /* poll_busy just became true: wake sleeping polls */
+	atomic_bool dtls_srv;      /* DTLS server for good (s->dtls set): no s->lock to know */
 	/* mem_held just became true: epoll sets look at the socket (zt_session_wake_pollers) */
 	atomic_bool held_again;
-	_Atomic int64_t quiet_since;
-	_Atomic int64_t idle_next; /* quiet ms at which the next idle action is due */
 
 	struct zt_dtls *dtls; /* DTLS state (peer, sessions of a server), dtls.c */
 
@@ -215,6 +225,9 @@ struct zt_sock {
 	 */
 	_Atomic(void *) watch;
 };
+
+_Static_assert(offsetof(struct zt_sock, wslot) + sizeof(((struct zt_sock *)0)->wslot) <= 64,
+	       "zsock_poll's per-socket fields fit the struct's first cache line");
 
 /**
  * Set once by libsecsock-posix before any socket has a watch: called (without

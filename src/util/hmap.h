@@ -1,7 +1,7 @@
 /*
  * An intrusive hash map keyed by byte strings (peer addresses, DTLS
  * Connection IDs), for tables whose keys an attacker chooses: the hash is
- * SipHash-2-4 under a random per-map key, so colliding keys cannot be
+ * SipHash-1-3 under a random per-map key, so colliding keys cannot be
  * precomputed. The map owns no memory but its bucket array; entries embed a
  * struct zt_hnode and must keep their key bytes alive while inserted.
  */
@@ -46,5 +46,8 @@ struct zt_hnode *zt_hmap_find(const struct zt_hmap *m, const void *key, size_t l
 
 /** SipHash-2-4 of @p len bytes under key (@p k0, @p k1). */
 uint64_t zt_siphash(uint64_t k0, uint64_t k1, const void *data, size_t len);
+
+/** SipHash-1-3 of @p len bytes under key (@p k0, @p k1): the map's hash. */
+uint64_t zt_siphash13(uint64_t k0, uint64_t k1, const void *data, size_t len);
 
 #endif /* ZT_HMAP_H */

@@ -65,8 +65,11 @@ __attribute__((constructor)) static void creds_register(void)
 
 /* ---- a call blocked in another thread ---- */
 
+#define MANY 200 /* a large poll set: zsock_poll's batched references (HOLD_FDS) */
+
 enum op {
 	OP_POLL,
+	OP_POLL_MANY,
 	OP_SELECT,
 	OP_RECV,
 	OP_SEND,
@@ -81,6 +84,7 @@ struct blocked {
 	int rc;
 	int err;
 	short revents;
+	int nvals; /* OP_POLL_MANY: entries that came back POLLNVAL */
 	atomic_bool started;
 	int64_t ended_ms;
 };
@@ -102,6 +106,18 @@ static void *blocked_main(void *p)
 		b->rc = zsock_poll(&pfd, 1, 10000);
 		b->revents = pfd.revents;
 		break;
+	case OP_POLL_MANY: {
+		static struct zsock_pollfd many[MANY];
+
+		for (int i = 0; i < MANY; i++) {
+			many[i] = (struct zsock_pollfd){.fd = b->fd, .events = POLLIN};
+		}
+		b->rc = zsock_poll(many, MANY, 10000);
+		for (int i = 0; i < MANY; i++) {
+			b->nvals += many[i].revents == POLLNVAL;
+		}
+		break;
+	}
 	case OP_SELECT:
 		ZSOCK_FD_ZERO(&rd);
 		ZSOCK_FD_SET(b->fd, &rd);
@@ -279,6 +295,27 @@ TEST(test_close_while_poll_pollnval)
 	close_and_join(&b, p.srv);
 	EXPECT_EQ(b.rc, 1);
 	EXPECT_EQ(b.revents, POLLNVAL);
+	p.srv = -1;
+	tf_pair_close(&p);
+}
+
+/*
+ * The same with the socket 200 times in one set (references taken for the
+ * whole set at once; more waiters than the socket's lock-free slots): the
+ * poller wakes and every entry is POLLNVAL.
+ */
+TEST(test_close_while_poll_large_set_pollnval)
+{
+	struct tf_cfg c = tf_cfg_cert(AF_INET);
+	struct blocked b;
+	struct tf_pair p;
+
+	ASSERT_TRUE(tf_pair_up(&c, &p));
+	ASSERT_TRUE(block_start(&b, OP_POLL_MANY, p.srv));
+	close_and_join(&b, p.srv);
+	EXPECT_EQ(b.rc, MANY);
+	EXPECT_EQ(b.nvals, MANY);
+	expect_number_dead(p.srv);
 	p.srv = -1;
 	tf_pair_close(&p);
 }

@@ -536,6 +536,42 @@ TEST(test_v6_dtls_server_session_timeout_recvfrom)
 	multi_close(&m);
 }
 
+/*
+ * The idle order is kept lazily (dtls_server.c: a session takes a new place
+ * at most every ZT_DTLS_IDLE_SLACK_MS, 500 ms): client 1, older in the
+ * order, stays busy past the timeout and is kept; client 2, quiet behind it,
+ * is not expired early and is expired on time (the busy one moved behind it).
+ */
+TEST(test_dtls_server_busy_peer_kept_quiet_peer_behind_it_expires)
+{
+	int64_t start, end;
+	unsigned char b;
+	struct multi m;
+	int sent = 0, got = 0, early = -1;
+
+	if (two_connections(&m, AF_INET, 0)) {
+		start = now_ms(); /* client 2's last activity was just before this */
+		end = start + IDLE_MS + 1500;
+		for (int i = 0; i < 60 && now_ms() < end; i++) {
+			sent += zsock_send(m.c1, "k", 1, 0) == 1;
+			got += zsock_recvfrom(m.srv, &b, 1, 0, NULL, NULL) == 1;
+			if (early < 0 && now_ms() - start >= IDLE_MS - 1000) {
+				early = zt_dtls_session_count(m.srv); /* 1 s before the timeout */
+			}
+			sleep_ms(200);
+		}
+		EXPECT_EQ(early, 2);
+		EXPECT_TRUE(sent >= 25);
+		EXPECT_EQ(got, sent);
+		/* past the timeout and the slack: client 2 is gone, client 1 is served */
+		EXPECT_EQ(zt_dtls_session_count(m.srv), 1);
+		expect_closed_by_server(m.c2);
+		EXPECT_EQ(zsock_send(m.c1, "k", 1, 0), 1);
+		EXPECT_EQ(zsock_recvfrom(m.srv, &b, 1, 0, NULL, NULL), 1);
+	}
+	multi_close(&m);
+}
+
 /* docs/zephyr-behaviour.md §3.4: before any handshake a server has nobody to send to */
 TEST(test_dtls_server_sendto_unknown_enotconn)
 {

@@ -333,9 +333,16 @@ static inline void relay_move(struct relay *r)
 	int old = atomic_load(&r->back);
 	int fd;
 
-	/* close first, so that another relay may take this very port */
-	close(old);
-	fd = relay_udp(r->family, (uint16_t)port);
+	if (port == 0) {
+		/* any new port: open it before closing the old one, or the kernel may hand back the
+		 * same port */
+		fd = relay_udp(r->family, 0);
+		close(old);
+	} else {
+		/* close first, so that another relay may take this very port */
+		close(old);
+		fd = relay_udp(r->family, (uint16_t)port);
+	}
 	atomic_store(&r->back, fd);
 	atomic_store(&r->rebind_port, -1);
 }

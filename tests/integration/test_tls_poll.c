@@ -165,6 +165,56 @@ TEST(test_poll_tls_pollin_until_all_records_read)
 	tf_pair_close(&p);
 }
 
+/*
+ * The same rule in a set of 300 (zsock_poll's large-set path: references
+ * taken at once, idle sockets without a lock): the socket whose engine holds
+ * plaintext reports POLLIN without the kernel, the 298 idle entries (the
+ * other end, repeated) nothing, a negative fd is ignored; once everything is
+ * read, nothing, also after sleeping 100 ms; a new record wakes a sleeping call.
+ */
+#define BIG_SET 300
+TEST(test_poll_large_set_engine_held_plaintext)
+{
+	struct tf_cfg c = tf_cfg_cert(AF_INET);
+	static struct zsock_pollfd set[BIG_SET];
+	struct tf_pair p;
+	char buf[64];
+	size_t got = 0;
+	const int at = 150;
+
+	ASSERT_TRUE(tf_pair_up(&c, &p));
+	for (int i = 0; i < BIG_SET; i++) {
+		set[i] = (struct zsock_pollfd){.fd = p.cli, .events = POLLIN};
+	}
+	set[at].fd = p.srv;
+	set[7].fd = -1;
+	EXPECT_EQ(zsock_send(p.cli, "0123456789abcdef", 16, 0), 16);
+	EXPECT_EQ(zsock_send(p.cli, "ghijklmnopqrstuv", 16, 0), 16);
+	tf_sleep_ms(200);
+	EXPECT_EQ(zsock_recv(p.srv, buf, 8, MSG_DONTWAIT), 8); /* half a record: the rest is held */
+	for (int timeout = 0; timeout <= 1000; timeout += 1000) {
+		EXPECT_EQ(zsock_poll(set, BIG_SET, timeout), 1);
+		for (int i = 0; i < BIG_SET; i++) {
+			EXPECT_EQ(set[i].revents, i == at ? POLLIN : 0);
+		}
+	}
+	for (int i = 0; i < 10 && got < 24; i++) {
+		ssize_t n = zsock_recv(p.srv, buf + got, sizeof(buf) - got, MSG_DONTWAIT);
+
+		if (n > 0) {
+			got += (size_t)n;
+		}
+	}
+	EXPECT_EQ(got, 24);
+	EXPECT_EQ(memcmp(buf, "89abcdefghijklmnopqrstuv", 24), 0);
+	EXPECT_EQ(zsock_poll(set, BIG_SET, 0), 0);
+	EXPECT_EQ(zsock_poll(set, BIG_SET, 100), 0);
+	EXPECT_EQ(zsock_send(p.cli, "wxyz", 4, 0), 4);
+	EXPECT_EQ(zsock_poll(set, BIG_SET, 5000), 1);
+	EXPECT_EQ(set[at].revents, POLLIN);
+	tf_pair_close(&p);
+}
+
 /* docs/zephyr-behaviour.md §3.7: a listener reports POLLIN when a connection waits in accept() */
 TEST(test_poll_listener_pollin_on_pending_connection)
 {

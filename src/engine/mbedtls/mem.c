@@ -26,8 +26,8 @@
  *    NewSessionTicket, no renegotiation);
  *  - out_buf: nothing once out_left == 0 (each record copies the counter in
  *    from cur_out_ctr, ssl_msg.c).
- * DTLS sessions are left alone: a datagram may hold several records and
- * in_ctr points into the current one.
+ * DTLS sessions are left alone (their buffers are not even put on pages): a
+ * datagram may hold several records and in_ctr points into the current one.
  *
  * Secrets: Mbed TLS zeroizes both buffers before it frees them
  * (mbedtls_ssl_free: mbedtls_zeroize_and_free), and pages given back read
@@ -78,7 +78,12 @@ int zt_mbed_setup(struct zt_eng *e, const mbedtls_ssl_config *conf)
 {
 	int ret;
 
-	setup_bufs = 2; /* in_buf, then out_buf */
+	/*
+	 * in_buf, then out_buf. DTLS sessions are never trimmed (above), so theirs
+	 * stay ordinary allocations: on page boundaries, the record bytes of every
+	 * peer of a server socket would share the same few cache sets.
+	 */
+	setup_bufs = e->conf->dgram ? 0 : 2;
 	ret = mbedtls_ssl_setup(&e->ssl, conf);
 	setup_bufs = 0;
 	return ret;
