@@ -118,6 +118,8 @@ struct ossl_mem {
 	char version[64];
 };
 
+/* --hibernate MS: SECSOCK_TLS_HIBERNATE on every secsock socket (0: off) */
+extern int bench_hibernate_ms;
 /* --mem-idle-ms: the idle phase of the memory benchmark (0: none) */
 extern int bench_mem_idle_ms;
 

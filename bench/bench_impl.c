@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <secsock/secsock.h>
 #include <zephyr/net/socket.h>
 #include <zephyr/net/tls_credentials.h>
 
@@ -38,6 +39,7 @@
 
 bool bench_nodelay = true;
 int bench_sockbuf;
+int bench_hibernate_ms;
 const char *const bench_ver_name[NVER] = {"TLS 1.2", "TLS 1.3"};
 const int bench_ver_suite[NVER] = {MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
 				   MBEDTLS_TLS1_3_AES_128_GCM_SHA256};
@@ -141,6 +143,10 @@ static int ss_socket(const struct run_opts *o, sec_tag_t tag)
 	if (bench_nodelay &&
 	    zsock_setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){1}, sizeof(int)) < 0) {
 		bench_die("TCP_NODELAY: %s", strerror(errno));
+	}
+	if (bench_hibernate_ms > 0 && zsock_setsockopt(fd, SOL_TLS, SECSOCK_TLS_HIBERNATE,
+						       &bench_hibernate_ms, sizeof(int)) < 0) {
+		bench_die("SECSOCK_TLS_HIBERNATE: %s", strerror(errno));
 	}
 	return fd;
 }

@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,6 +160,14 @@ void bench_mem_role(const char *role, const struct impl *im, int ver, long n, in
 	for (int i = 0; i < MEM_WARM; i++) {
 		im->close(h[i]);
 	}
+	if (bench_hibernate_ms > 0) {
+		/*
+		 * Hibernation trims the heap (malloc_trim): start from a trimmed
+		 * heap, so that pages freed before the baseline are not counted as
+		 * given back by the connections measured.
+		 */
+		(void)malloc_trim(0);
+	}
 	if (server) {
 		a = bench_heap_rss();
 		printf("ready\n");
@@ -286,20 +295,32 @@ static void self_exe(char *path, size_t size)
 void bench_mem_fresh(const char *impl, int ver, long n, const char *certs, struct mem_result *r)
 {
 	char exe[4096], v[8], nb[24];
-	char idle[16];
-	char *srv[] = {exe,          "--certs",   (char *)certs,
-		       "--mem-role", "server",    "--mem-impl",
-		       (char *)impl, "--mem-ver", v,
-		       "--mem-n",    nb,          "--mem-idle-ms",
-		       idle,         NULL};
-	char *cli[] = {exe,          "--certs",    (char *)certs,
-		       "--mem-role", "client",     "--mem-impl",
-		       (char *)impl, "--mem-ver",  v,
-		       "--mem-n",    nb,           "--mem-idle-ms",
-		       idle,         "--mem-port", "%PORT%",
+	char idle[16], hib[16];
+	char *srv[] = {exe,
+		       "--certs",
+		       (char *)certs,
+		       "--mem-role",
+		       "server",
+		       "--mem-impl",
+		       (char *)impl,
+		       "--mem-ver",
+		       v,
+		       "--mem-n",
+		       nb,
+		       "--mem-idle-ms",
+		       idle,
+		       "--hibernate",
+		       hib,
 		       NULL};
+	char *cli[] = {exe,           "--certs",    (char *)certs,
+		       "--mem-role",  "client",     "--mem-impl",
+		       (char *)impl,  "--mem-ver",  v,
+		       "--mem-n",     nb,           "--mem-idle-ms",
+		       idle,          "--mem-port", "%PORT%",
+		       "--hibernate", hib,          NULL};
 
 	snprintf(idle, sizeof(idle), "%d", bench_mem_idle_ms);
+	snprintf(hib, sizeof(hib), "%d", bench_hibernate_ms);
 	self_exe(exe, sizeof(exe));
 	snprintf(v, sizeof(v), "%d", ver);
 	snprintf(nb, sizeof(nb), "%ld", n);

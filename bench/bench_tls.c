@@ -33,7 +33,7 @@
  *                  [--versions 12,13] [--certs DIR] [--mem-n N] [--echo N] [--hs N]
  *                  [--resume N] [--bulk-mib N] [--nb-conns N] [--nb-echo K]
  *                  [--pin none|same|split] [--nagle] [--sockbuf BYTES] [--no-jitter]
- *                  [--verbose]
+ *                  [--verbose] [--hibernate MS]
  *   LIST: comma-separated of bulk,echo,hs,resume,nb,mem
  * Documented in docs/benchmarks.md.
  */
@@ -753,7 +753,8 @@ static void usage(void)
 		"usage: bench_tls [--quick] [--rounds N] [--only bulk,echo,hs,resume,nb,mem]\n"
 		"                 [--impl secsock|raw|openssl] [--versions 12|13|12,13] "
 		"[--certs DIR]\n"
-		"                 [--mem-n N] [--mem-idle-ms MS] [--echo N] [--hs N] [--resume N] "
+		"                 [--mem-n N] [--mem-idle-ms MS] [--hibernate MS] [--echo N] [--hs "
+		"N] [--resume N] "
 		"[--bulk-mib N]\n"
 		"                 [--nb-conns N] [--nb-echo K]\n"
 		"                 [--pin none|same|split] [--nagle] [--sockbuf BYTES] "
@@ -843,6 +844,8 @@ int main(int argc, char **argv)
 			mem_n = atol(v), i++;
 		} else if (strcmp(a, "--mem-idle-ms") == 0) {
 			bench_mem_idle_ms = atoi(v), i++;
+		} else if (strcmp(a, "--hibernate") == 0) {
+			bench_hibernate_ms = atoi(v), i++;
 		} else if (strcmp(a, "--echo") == 0) {
 			echo = atol(v), i++;
 		} else if (strcmp(a, "--hs") == 0) {

@@ -221,6 +221,35 @@ struct secsock_dtls_peers {
  */
 #define SECSOCK_TLS_DTLS_PEERS (SECSOCK_TLS_OPT_BASE + 9)
 
+/**
+ * @brief Hibernate an idle TLS 1.2 connection after this many milliseconds
+ *        without traffic (setsockopt and getsockopt).
+ *
+ * Level SOL_TLS, argument an @c int, @c optlen exactly @c sizeof(int): 0 off
+ * (the default), N > 0 hibernate after N ms. Accepted sockets inherit it
+ * from their listener. A hibernated connection keeps only its session,
+ * serialised (Mbed TLS context serialisation: about 200 bytes, plus the
+ * peer's certificate on a client), instead of its whole TLS context and
+ * record buffers; it wakes transparently on the next read, write, poll event,
+ * FIONREAD, getsockopt of a session fact, or close() (which still sends
+ * close_notify). The quiet time counts while the application waits on the
+ * socket - a blocking recv(), zsock_poll(), or an epoll set of
+ * libsecsock-posix - as for the 100 ms release of the record buffers; a
+ * socket nobody waits on stays awake. A wake that fails (out of memory)
+ * latches ECONNABORTED: the connection never carries on without its keys.
+ *
+ * Only TLS 1.2 and DTLS 1.2 sessions with an AEAD suite (every default
+ * suite) hibernate: Mbed TLS 3.6 cannot serialise TLS 1.3, so a TLS 1.3
+ * connection with the option set stays awake (its buffers still go back
+ * after 100 ms). A DTLS client hibernates while it waits in a blocking
+ * recv() or zsock_poll() (not yet in an epoll set of libsecsock-posix); the
+ * peers of a DTLS server socket do not hibernate yet.
+ *
+ * @retval 0 Success.
+ * @retval EINVAL @c optval NULL, @c optlen not @c sizeof(int), or a negative value.
+ */
+#define SECSOCK_TLS_HIBERNATE (SECSOCK_TLS_OPT_BASE + 10)
+
 /** Environment variable naming a session-ticket key file loaded by the first secure socket. */
 #define SECSOCK_TICKET_KEY_FILE_ENV "SECSOCK_TICKET_KEY_FILE"
 

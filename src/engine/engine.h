@@ -186,6 +186,25 @@ struct zt_eng_ops {
 	int (*trim)(struct zt_eng *e);
 	/* bytes of its record buffers resident now (tests, benchmarks) */
 	size_t (*resident)(const struct zt_eng *e);
+	/*
+	 * Hibernation (SECSOCK_TLS_HIBERNATE): serialise an idle established
+	 * TLS 1.2 or DTLS 1.2 session into a small blob and free everything
+	 * else of it. 0 done (or already hibernated); -EAGAIN not now
+	 * (handshake not over, input or output pending, a DTLS timer running);
+	 * -ENOTSUP never for this session (TLS 1.3, a non-AEAD suite);
+	 * -ECONNABORTED the session is dead.
+	 * Every later session call wakes it first (status, readable and
+	 * write_queued answer "established, idle" without waking).
+	 */
+	int (*hibernate)(struct zt_eng *e);
+	/* load a hibernated session again: 0 (also when awake), -ECONNABORTED for good */
+	int (*wake)(struct zt_eng *e);
+	/*
+	 * Process-wide, after hibernations: give the heap pages they freed back
+	 * to the kernel. 0 done (or nothing pending); > 0: ms until it may run
+	 * again (rate-limited: it walks the whole heap).
+	 */
+	int64_t (*release)(int64_t now);
 
 	/* DTLS */
 	int (*set_peer_id)(struct zt_eng *e, const void *id, size_t len); /* server: cookie input */
@@ -356,6 +375,21 @@ static inline int zt_eng_trim(struct zt_eng *e)
 static inline size_t zt_eng_resident(const struct zt_eng *e)
 {
 	return ZT_ENGINE->resident(e);
+}
+
+static inline int zt_eng_hibernate(struct zt_eng *e)
+{
+	return ZT_ENGINE->hibernate(e);
+}
+
+static inline int zt_eng_wake(struct zt_eng *e)
+{
+	return ZT_ENGINE->wake(e);
+}
+
+static inline int64_t zt_eng_release(int64_t now)
+{
+	return ZT_ENGINE->release(now);
 }
 
 static inline int zt_eng_set_peer_id(struct zt_eng *e, const void *id, size_t len)

@@ -181,6 +181,8 @@ int zt_session_start(struct zt_session *ss, struct zt_eng_conf *conf,
 	ss->io_err = 0;
 	ss->rx_empty = false;
 	ss->established = false;
+	ss->hib = false;
+	ss->hib_never = false;
 	ss->hs_deadline = zt_deadline(ZT_CONNECT_TIMEOUT_MS);
 	return zt_eng_new(&ss->eng, conf, &io, sc);
 }
@@ -194,8 +196,9 @@ void zt_session_close(struct zt_session *ss, bool notify)
 		if (ss->s->eng == ss->eng) {
 			ss->s->eng = NULL;
 		}
-		zt_eng_free(ss->eng);
+		zt_eng_free(ss->eng); /* a hibernated one: its blob wiped */
 		ss->eng = NULL;
+		ss->hib = false;
 	}
 	free(ss->stash);
 	ss->stash = NULL;
@@ -358,65 +361,169 @@ static ssize_t step_once(struct zt_session *ss, enum zt_op op, void *buf, size_t
  * just became busy wakes the polls sleeping on it, once s->lock is released
  * (zt_session_wake_pollers).
  */
+/* Under s->lock: a step ran - the buffers may hold pages again, and the socket is not quiet. */
+static void note_active(struct zt_sock *s)
+{
+	if (!atomic_load_explicit(&s->mem_held, memory_order_relaxed)) {
+		atomic_store(&s->mem_held, true);
+		/* an epoll set that dropped it once trimmed looks at it again */
+		atomic_store(&s->held_again, true);
+	}
+	if (atomic_load_explicit(&s->quiet_since, memory_order_relaxed) != 0) {
+		atomic_store_explicit(&s->quiet_since, 0, memory_order_relaxed);
+	}
+}
+
 static void note_busy(struct zt_session *ss)
 {
 	bool busy;
 
 	if (ss->dgram) {
-		return; /* DTLS: poll() always asks the engine (dtls.c, dtls_server.c) */
+		/* DTLS: poll() always asks the engine (dtls.c, dtls_server.c) */
+		if (!ss->gated && zt_sock_hibernate_ms(ss->s) > 0) {
+			note_active(
+				ss->s); /* a client that may hibernate (SECSOCK_TLS_HIBERNATE) */
+		}
+		return;
 	}
 	busy = !ss->established || zt_session_readable(ss) || zt_eng_write_queued(ss->eng);
 	if (!atomic_exchange(&ss->s->poll_busy, busy) && busy) {
 		atomic_store(&ss->s->wake_pollers, true);
 	}
-	{
-		/* the buffers may hold pages again; the socket is not quiet */
-		if (!atomic_load_explicit(&ss->s->mem_held, memory_order_relaxed)) {
-			atomic_store(&ss->s->mem_held, true);
-			/* an epoll set that dropped it once trimmed looks at it again */
-			atomic_store(&ss->s->held_again, true);
-		}
-		if (atomic_load_explicit(&ss->s->quiet_since, memory_order_relaxed) != 0) {
-			atomic_store_explicit(&ss->s->quiet_since, 0, memory_order_relaxed);
-		}
-	}
+	note_active(ss->s);
 }
 
-void zt_session_trim(struct zt_sock *s)
+int zt_sock_info(struct zt_sock *s, enum zt_eng_info what, void *buf, size_t *len)
+{
+	int rc = zt_eng_info(s->eng, what, buf, len);
+
+	if (s->sess.hib && s->eng == s->sess.eng && what != ZT_INFO_FAILURE) {
+		/* the engine woke for it: the next quiet N ms hibernate it again */
+		s->sess.hib = false;
+		atomic_store_explicit(&s->quiet_since, 0, memory_order_relaxed);
+		atomic_store(&s->mem_held, true);
+		atomic_store(&s->held_again, true);
+		zt_log(ZT_LOG_INFO, "fd %d: woke from hibernation", s->fd);
+	}
+	return rc;
+}
+
+int64_t zt_sock_idle_first(const struct zt_sock *s)
+{
+	int h = zt_sock_hibernate_ms(s);
+
+	return h > 0 && h < ZT_IDLE_TRIM_MS ? h : ZT_IDLE_TRIM_MS;
+}
+
+/* Under s->lock: hibernate an established stream session. 0 done, -EAGAIN later, else never. */
+static int hibernate(struct zt_session *ss)
+{
+	int rc = zt_eng_hibernate(ss->eng);
+
+	if (rc == 0) {
+		ss->hib = true;
+		zt_log(ZT_LOG_INFO, "fd %d: hibernated", ss->s->fd);
+	} else if (rc != -EAGAIN) {
+		ss->hib_never = true; /* TLS 1.3, a non-AEAD suite: it stays awake */
+	}
+	return rc;
+}
+
+int64_t zt_session_idle(struct zt_sock *s, int64_t quiet)
 {
 	struct zt_session *ss = &s->sess;
+	int h = zt_sock_hibernate_ms(s);
+	int64_t next = -1;
+	bool trimmed = false;
 
 	pthread_mutex_lock(&s->lock);
 	if (ss->eng == NULL) {
 		atomic_store(&s->mem_held, false);
-	} else if (!ss->dgram && ss->established && zt_eng_trim(ss->eng) == 1) {
-		atomic_store(&s->mem_held, false);
+	} else if (ss->hib) {
+		/* hibernated a moment ago: the heap gives what it freed back (rate-limited) */
+		int64_t wait = zt_eng_release(zt_now_ms());
+
+		if (wait > 0) {
+			next = quiet + wait;
+		} else {
+			atomic_store(&s->mem_held, false);
+		}
+	} else if (!ss->established || ss->gated) {
+		next = quiet + ZT_IDLE_TRIM_MS; /* not idle inside: look again later */
+	} else if (ss->dgram) {
+		/* a DTLS client: its buffers are never trimmed; only hibernation is due */
+		int rc = h > 0 && !ss->hib_never && quiet >= h ? hibernate(ss) : -EAGAIN;
+
+		if (rc == 0) {
+			next = quiet + ZT_HIB_RELEASE_MS;
+		} else if (h > 0 && !ss->hib_never) {
+			next = quiet < h ? h : quiet + h; /* a timer or a record in flight */
+		} else {
+			atomic_store(&s->mem_held, false);
+		}
+	} else {
+		bool hib_on = h > 0 && !ss->hib_never;
+
+		if (hib_on && quiet >= h) {
+			int rc = hibernate(ss);
+
+			if (rc == 0) {
+				pthread_mutex_unlock(&s->lock);
+				return quiet +
+				       ZT_HIB_RELEASE_MS; /* then the heap's pages go back */
+			}
+			hib_on = rc == -EAGAIN;
+			if (hib_on) {
+				next = quiet + zt_sock_idle_first(s); /* a record in flight */
+			}
+		}
+		if (quiet >= ZT_IDLE_TRIM_MS) {
+			trimmed = zt_eng_trim(ss->eng) == 1;
+		}
+		if (next >= 0) {
+			/* hibernation due again at next */
+		} else if (hib_on) {
+			next = quiet < ZT_IDLE_TRIM_MS && ZT_IDLE_TRIM_MS < h ? ZT_IDLE_TRIM_MS : h;
+		} else if (quiet < ZT_IDLE_TRIM_MS) {
+			next = ZT_IDLE_TRIM_MS;
+		} else if (trimmed) {
+			atomic_store(&s->mem_held, false);
+		} else {
+			next = quiet + ZT_IDLE_TRIM_MS; /* a record half sent, say */
+		}
 	}
 	pthread_mutex_unlock(&s->lock);
+	return next;
 }
 
 int64_t zt_sock_idle_tick(struct zt_sock *s, int64_t now)
 {
-	int64_t since;
+	int64_t since, next;
 
-	if (s->type != SOCK_STREAM || !atomic_load_explicit(&s->mem_held, memory_order_relaxed)) {
+	if ((s->type != SOCK_STREAM && zt_sock_hibernate_ms(s) == 0) ||
+	    !atomic_load_explicit(&s->mem_held, memory_order_relaxed)) {
 		return -1;
 	}
 	since = atomic_load_explicit(&s->quiet_since, memory_order_relaxed);
 	if (since == 0 || now < since) {
+		next = zt_sock_idle_first(s);
+		atomic_store_explicit(&s->idle_next, next, memory_order_relaxed);
 		atomic_store_explicit(&s->quiet_since, now, memory_order_relaxed);
-		return ZT_IDLE_TRIM_MS;
+		return next;
 	}
-	if (now - since < ZT_IDLE_TRIM_MS) {
-		return since + ZT_IDLE_TRIM_MS - now;
+	next = atomic_load_explicit(&s->idle_next, memory_order_relaxed);
+	if (next <= 0) {
+		next = zt_sock_idle_first(s);
 	}
-	zt_session_trim(s);
-	if (!atomic_load(&s->mem_held)) {
+	if (now - since < next) {
+		return since + next - now;
+	}
+	next = zt_session_idle(s, now - since);
+	if (next < 0) {
 		return -1;
 	}
-	/* not idle inside (a record half sent, say): look again later */
-	atomic_store_explicit(&s->quiet_since, now, memory_order_relaxed);
-	return ZT_IDLE_TRIM_MS;
+	atomic_store_explicit(&s->idle_next, next, memory_order_relaxed);
+	return since + next > now ? since + next - now : 1;
 }
 
 ssize_t zt_session_step(struct zt_session *ss, enum zt_op op, void *buf, size_t len, size_t *full,
@@ -426,6 +533,18 @@ ssize_t zt_session_step(struct zt_session *ss, enum zt_op op, void *buf, size_t 
 
 	if (ss->eng == NULL) {
 		return -ENOTCONN;
+	}
+	if (ss->hib) {
+		/* hibernated (SECSOCK_TLS_HIBERNATE): the session's context comes back first */
+		ss->hib = false;
+		if (zt_eng_wake(ss->eng) < 0) {
+			zt_log(ZT_LOG_ERROR, "fd %d: wake from hibernation failed", ss->s->fd);
+			if (ss == &ss->s->sess) {
+				ss->s->error = ECONNABORTED; /* never on without the keys */
+			}
+			return -ECONNABORTED;
+		}
+		zt_log(ZT_LOG_INFO, "fd %d: woke from hibernation", ss->s->fd);
 	}
 	n = step_once(ss, op, buf, len, full, w);
 	note_busy(ss);

@@ -81,6 +81,7 @@ struct zt_opts {
 	/* secsock extensions (<secsock/secsock.h>) */
 	int async_handshake; /* SECSOCK_TLS_ASYNC_HANDSHAKE */
 	int dtls_max_peers;  /* SECSOCK_TLS_DTLS_MAX_PEERS */
+	int hibernate_ms;    /* SECSOCK_TLS_HIBERNATE (0 off); read without s->lock: atomically */
 };
 
 /** Lifecycle of a secure socket. */
@@ -116,6 +117,8 @@ struct zt_session {
 	unsigned char *stash;
 	size_t stash_off, stash_len;
 	int64_t hs_deadline; /* the handshake's bound (ZT_CONNECT_TIMEOUT_MS) */
+	bool hib;            /* hibernated (SECSOCK_TLS_HIBERNATE): the next step wakes it */
+	bool hib_never;      /* the engine cannot hibernate this session (TLS 1.3, ...) */
 };
 
 /** What a session waits for after -EAGAIN. */
@@ -172,6 +175,7 @@ struct zt_sock {
 	_Atomic int64_t
 		peer_check_ms; /* last time the kernel said the peer had not left (send, poll) */
 	_Atomic int64_t quiet_since;
+	_Atomic int64_t idle_next; /* quiet ms at which the next idle action is due */
 
 	int fd;     /* == obj.fd: the kernel socket (a placeholder after close) */
 	int family; /* AF_INET, AF_INET6 */
@@ -362,8 +366,29 @@ void zt_session_wake_pollers(struct zt_sock *s);
  */
 #define ZT_IDLE_TRIM_MS 100
 
-/** Without s->lock: give an idle stream's record-buffer pages back (zt_eng_trim). */
-void zt_session_trim(struct zt_sock *s);
+/**
+ * After a hibernation, the idle tick that gives the heap pages the engine
+ * freed back to the kernel (zt_eng_release) comes this much later, so a burst
+ * of hibernations is released once.
+ */
+#define ZT_HIB_RELEASE_MS 50
+
+/** SECSOCK_TLS_HIBERNATE of @p s (ms, 0 off), read without s->lock. */
+static inline int zt_sock_hibernate_ms(const struct zt_sock *s)
+{
+	return __atomic_load_n(&s->opts.hibernate_ms, __ATOMIC_RELAXED);
+}
+
+/** Quiet ms after which a stream's first idle action is due (trim, or an earlier hibernation). */
+int64_t zt_sock_idle_first(const struct zt_sock *s);
+
+/**
+ * Without s->lock: what is due for a stream quiet for @p quiet ms - give the
+ * record buffers' pages back (ZT_IDLE_TRIM_MS), hibernate the session
+ * (SECSOCK_TLS_HIBERNATE). Returns the quiet ms at which the next action is
+ * due, or -1 when nothing is left to do (s->mem_held cleared).
+ */
+int64_t zt_session_idle(struct zt_sock *s, int64_t quiet);
 
 /**
  * zsock_poll(), once per pass, @p now = zt_now_ms(): note that @p s is quiet
@@ -371,6 +396,23 @@ void zt_session_trim(struct zt_sock *s);
  * until that is due, or -1 if nothing is held (no wake-up needed).
  */
 int64_t zt_sock_idle_tick(struct zt_sock *s, int64_t now);
+
+/**
+ * Under s->lock: zt_eng_info() of the session the getters read (s->eng). A
+ * hibernated stream session wakes for it (the engine loads it again); it is
+ * then idle-tracked again, so that it hibernates after N more quiet ms.
+ */
+int zt_sock_info(struct zt_sock *s, enum zt_eng_info what, void *buf, size_t *len);
+
+/** zt_sock_info() of an int, or its negative errno. */
+static inline int zt_sock_info_int(struct zt_sock *s, enum zt_eng_info what)
+{
+	int v = 0;
+	size_t len = sizeof(v);
+	int rc = zt_sock_info(s, what, &v, &len);
+
+	return rc < 0 ? rc : v;
+}
 
 /** Under s->lock: something to read without the kernel (plaintext, a buffered record, stash). */
 bool zt_session_readable(const struct zt_session *ss);

@@ -254,7 +254,7 @@ static int opt_ciphersuite_used_get(struct zt_sock *s, void *optval, socklen_t *
 		return -EINVAL;
 	}
 	opts_lock(s);
-	rc = s->eng != NULL ? zt_eng_info_int(s->eng, ZT_INFO_SUITE) : -ENOTCONN;
+	rc = s->eng != NULL ? zt_sock_info_int(s, ZT_INFO_SUITE) : -ENOTCONN;
 	opts_unlock(s);
 	return rc < 0 ? rc : int_out(optval, optlen, rc);
 }
@@ -445,7 +445,7 @@ static int opt_dtls_cid_status_get(struct zt_sock *s, void *optval, socklen_t *o
 		return -EINVAL;
 	}
 	opts_lock(s);
-	rc = s->eng != NULL ? zt_eng_info_int(s->eng, ZT_INFO_CID_STATUS) : -ENOTCONN;
+	rc = s->eng != NULL ? zt_sock_info_int(s, ZT_INFO_CID_STATUS) : -ENOTCONN;
 	if (rc >= 0 && s->opts.dtls_cid == TLS_DTLS_CID_DISABLED) {
 		rc = TLS_DTLS_CID_STATUS_DISABLED;
 	}
@@ -476,7 +476,7 @@ static int opt_dtls_cid_value_get(struct zt_sock *s, void *optval, socklen_t *op
 	opts_lock(s);
 	if (s->eng != NULL) {
 		/* the CID the session really uses */
-		rc = zt_eng_info(s->eng, ZT_INFO_OWN_CID, optval, &len);
+		rc = zt_sock_info(s, ZT_INFO_OWN_CID, optval, &len);
 	} else if (len < s->opts.cid_len) {
 		rc = -EINVAL;
 	} else {
@@ -501,7 +501,7 @@ static int opt_dtls_peer_cid_value_get(struct zt_sock *s, void *optval, socklen_
 	} else if (len < ZT_CID_MAX) {
 		rc = -EINVAL;
 	} else {
-		rc = zt_eng_info(s->eng, ZT_INFO_PEER_CID, optval, &len);
+		rc = zt_sock_info(s, ZT_INFO_PEER_CID, optval, &len);
 	}
 	opts_unlock(s);
 	if (rc == 0) {
@@ -539,7 +539,7 @@ static int opt_cert_verify_result_get(struct zt_sock *s, void *optval, socklen_t
 	if (s->eng != NULL) {
 		size_t len = sizeof(flags);
 
-		rc = zt_eng_info(s->eng, ZT_INFO_VERIFY_RESULT, &flags, &len);
+		rc = zt_sock_info(s, ZT_INFO_VERIFY_RESULT, &flags, &len);
 	} else if (s->vflags_kept) {
 		flags = s->vflags; /* of the handshake that failed */
 	} else {

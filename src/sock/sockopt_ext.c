@@ -23,7 +23,7 @@ static int resumed_get(struct zt_sock *s, void *optval, socklen_t *optlen)
 		return -EINVAL;
 	}
 	pthread_mutex_lock(&s->lock);
-	v = s->eng != NULL ? zt_eng_info_int(s->eng, ZT_INFO_RESUMED) : -ENOTCONN;
+	v = s->eng != NULL ? zt_sock_info_int(s, ZT_INFO_RESUMED) : -ENOTCONN;
 	pthread_mutex_unlock(&s->lock);
 	rc = v < 0 ? v : 0;
 	if (rc == 0) {
@@ -41,7 +41,7 @@ static int version_get(struct zt_sock *s, void *optval, socklen_t *optlen)
 		return -EINVAL;
 	}
 	pthread_mutex_lock(&s->lock);
-	v = s->eng != NULL ? zt_eng_info_int(s->eng, ZT_INFO_VERSION) : -ENOTCONN;
+	v = s->eng != NULL ? zt_sock_info_int(s, ZT_INFO_VERSION) : -ENOTCONN;
 	pthread_mutex_unlock(&s->lock);
 	if (v < 0) {
 		return v;
@@ -61,7 +61,7 @@ static int bytes_get(struct zt_sock *s, enum zt_eng_info what, void *optval, soc
 	int rc;
 
 	pthread_mutex_lock(&s->lock);
-	rc = s->eng != NULL ? zt_eng_info(s->eng, what, optval, &len) : -ENOTCONN;
+	rc = s->eng != NULL ? zt_sock_info(s, what, optval, &len) : -ENOTCONN;
 	pthread_mutex_unlock(&s->lock);
 	if (rc == -EINVAL && len > *optlen) {
 		*optlen = (socklen_t)len;
@@ -200,6 +200,31 @@ static int max_peers_set(struct zt_sock *s, const void *optval, socklen_t optlen
 	return 0;
 }
 
+/* SECSOCK_TLS_HIBERNATE: ms of quiet before an idle session hibernates, 0 off. */
+static int hibernate_set(struct zt_sock *s, const void *optval, socklen_t optlen)
+{
+	int v;
+
+	if (optval == NULL || optlen != sizeof(int)) {
+		return -EINVAL;
+	}
+	memcpy(&v, optval, sizeof(v));
+	if (v < 0) {
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&s->lock);
+	__atomic_store_n(&s->opts.hibernate_ms, v, __ATOMIC_RELAXED);
+	if (v > 0 && s->sess.eng != NULL) {
+		/* an idle socket already trimmed: its waits and polls look at it again */
+		s->sess.hib_never = false;
+		atomic_store(&s->mem_held, true);
+		atomic_store(&s->held_again, true);
+	}
+	pthread_mutex_unlock(&s->lock);
+	zt_session_wake_pollers(s);
+	return 0;
+}
+
 /* SECSOCK_TLS_DTLS_PEERS */
 static int peers_get(struct zt_sock *s, void *optval, socklen_t *optlen)
 {
@@ -232,6 +257,8 @@ int zt_sockopt_ext_set(struct zt_sock *s, int optname, const void *optval, sockl
 		return cred_set(optname == SECSOCK_TLS_CREDENTIAL_ADD, optval, optlen);
 	case SECSOCK_TLS_DTLS_MAX_PEERS:
 		return max_peers_set(s, optval, optlen);
+	case SECSOCK_TLS_HIBERNATE:
+		return hibernate_set(s, optval, optlen);
 	default: /* unknown, or read-only: every getter below */
 		return -ENOPROTOOPT;
 	}
@@ -259,6 +286,8 @@ int zt_sockopt_ext_get(struct zt_sock *s, int optname, void *optval, socklen_t *
 					     : int_get(s, &s->opts.dtls_max_peers, optval, optlen);
 	case SECSOCK_TLS_DTLS_PEERS:
 		return peers_get(s, optval, optlen);
+	case SECSOCK_TLS_HIBERNATE:
+		return int_get(s, &s->opts.hibernate_ms, optval, optlen);
 	default:
 		return -ENOPROTOOPT;
 	}

@@ -186,9 +186,14 @@ int zt_wait_since(struct zt_sock *s, short events, int64_t deadline, unsigned se
 
 	/*
 	 * A stream waiting for input may be idle: after ZT_IDLE_TRIM_MS without
-	 * anything, its record buffers give their pages back, then the wait goes on.
+	 * anything, its record buffers give their pages back, after
+	 * SECSOCK_TLS_HIBERNATE ms its session hibernates; the wait goes on.
 	 */
-	bool trim = (events & POLLIN) && s->type == SOCK_STREAM && atomic_load(&s->mem_held);
+	bool idle = (events & POLLIN) && (s->type == SOCK_STREAM || zt_sock_hibernate_ms(s) > 0) &&
+		    atomic_load(&s->mem_held);
+	int64_t next = idle ? zt_sock_idle_first(s) : -1;
+	int64_t quiet = 0; /* ms this wait has seen nothing: the idle polls that timed out */
+	bool due = false;
 
 	w.efd = zt_thread_efd();
 	if (w.efd < 0) {
@@ -217,15 +222,21 @@ int zt_wait_since(struct zt_sock *s, short events, int64_t deadline, unsigned se
 			.fd = s->fd, .events = events | (s->type == SOCK_STREAM ? POLLRDHUP : 0)};
 		pfd[1] = (struct pollfd){.fd = w.efd, .events = POLLIN};
 		timeout = left > INT32_MAX ? INT32_MAX : (int)left;
-		if (trim && (timeout < 0 || timeout > ZT_IDLE_TRIM_MS)) {
-			timeout = ZT_IDLE_TRIM_MS;
-		} else {
-			trim = false; /* the caller's deadline comes first */
+		due = false;
+		if (idle) {
+			/* no clock read: a busy connection's waits must not pay for this */
+			int64_t at = next > quiet ? next - quiet : 0;
+
+			if (timeout < 0 || timeout > at) {
+				timeout = (int)at;
+				due = true; /* else the caller's deadline comes first */
+			}
 		}
 		n = zt_sys_poll(pfd, 2, timeout);
-		if (n == 0 && trim) {
-			trim = false;
-			zt_session_trim(s);
+		if (n == 0 && due) {
+			quiet += timeout;
+			next = zt_session_idle(s, quiet);
+			idle = next >= 0;
 			continue;
 		}
 		if (n < 0) {

@@ -373,6 +373,9 @@ int zt_mbed_conf_new(struct zt_eng_conf **out, const struct zt_eng_cfg *cfg,
 	}
 	c->user_vrfy = (int (*)(void *, mbedtls_x509_crt *, int, uint32_t *))cfg->verify_cb;
 	c->user_vrfy_ctx = cfg->verify_ctx;
+	/* the datagram twin a hibernating stream is saved and loaded under (hibernate.c) */
+	c->ser = c->ssl;
+	mbedtls_ssl_conf_transport(&c->ser, MBEDTLS_SSL_TRANSPORT_DATAGRAM);
 	*out = c;
 	return 0;
 out:
@@ -391,6 +394,7 @@ void zt_mbed_conf_put(struct zt_eng_conf *c)
 		return;
 	}
 	mbedtls_ssl_config_free(&c->ssl);
+	zt_wipe(&c->ser, sizeof(c->ser)); /* a shallow copy: its pointers went with c->ssl */
 	mbedtls_x509_crt_free(&c->ca);
 	for (int i = 0; i < c->own_count; i++) {
 		mbedtls_x509_crt_free(&c->own[i].crt);

@@ -248,6 +248,13 @@ static int failure(const struct zt_eng *e, void *buf, size_t *len)
 
 int zt_mbed_info(const struct zt_eng *e, enum zt_eng_info what, void *buf, size_t *len)
 {
+	/*
+	 * A hibernated session wakes for any fact of the session (its engine is
+	 * not const in truth: the socket layer holds s->lock for this call).
+	 */
+	if (zt_mbed_asleep(e) && what != ZT_INFO_FAILURE && zt_mbed_wake((struct zt_eng *)e) < 0) {
+		return -ECONNABORTED;
+	}
 	switch (what) {
 	case ZT_INFO_FAILURE:
 		return failure(e, buf, len);

@@ -75,6 +75,12 @@ struct zt_eng_conf {
 	 */
 	unsigned char sec_fp[ZT_CTX_FP_LEN];
 	struct zt_tickets *tickets; /* servers with TLS_SESSION_CACHE, else NULL */
+	/*
+	 * Hibernation of a TLS 1.2 stream (hibernate.c): this config with the
+	 * datagram transport, the only one Mbed TLS serialises a context under.
+	 * A shallow copy sharing every pointer of @c ssl; never freed on its own.
+	 */
+	mbedtls_ssl_config ser;
 };
 
 struct zt_eng {
@@ -104,9 +110,19 @@ struct zt_eng {
 	/* DTLS server: the client's transport id (cookie input), kept across resets */
 	unsigned char dtls_peer_id[ZT_ENG_PEER_ID];
 	size_t dtls_peer_id_len;
-	/* idle (mem.c): the input buffer's pages are given back, its record counter kept here */
+	/*
+	 * idle (mem.c): the input buffer's pages are given back, its record
+	 * counter kept here; also set while hibernated or dead (hibernate.c)
+	 */
 	bool in_parked;
 	unsigned char in_ctr_saved[MBEDTLS_SSL_SEQUENCE_NUMBER_LEN];
+	/*
+	 * Hibernation (hibernate.c): the serialised context (keys: wiped before
+	 * free) while @c ssl is freed; a wake that failed leaves @c dead set.
+	 */
+	unsigned char *hib;
+	size_t hib_len;
+	bool dead;
 };
 
 /* ---- shared inside the backend ---- */
@@ -173,15 +189,33 @@ int zt_mbed_setup(struct zt_eng *e, const mbedtls_ssl_config *conf);
 bool zt_mbed_idle(const struct zt_eng *e);
 /** Give an idle session's buffer pages back: 1 done, 0 not idle. */
 int zt_mbed_trim(struct zt_eng *e);
-/** Put a trimmed session's record counter back (zt_mbed_unpark). */
-void zt_mbed_unpark_slow(struct zt_eng *e);
+/** Put a trimmed session's record counter back, or wake a hibernated one (zt_mbed_unpark). */
+int zt_mbed_unpark_slow(struct zt_eng *e);
 
-/** Before any Mbed TLS call that may read or write records: undo zt_mbed_trim(). */
-static inline void zt_mbed_unpark(struct zt_eng *e)
+/* hibernation (hibernate.c) */
+/** Serialise an idle TLS 1.2 / DTLS 1.2 session and free its context: 0, -EAGAIN, -ENOTSUP. */
+int zt_mbed_hibernate(struct zt_eng *e);
+/** Load a hibernated session again: 0, or -ECONNABORTED (the session is dead from then on). */
+int zt_mbed_wake(struct zt_eng *e);
+/** A hibernation freed about @p bytes into the heap (zt_mbed_release gives them back). */
+void zt_mbed_note_freed(size_t bytes);
+/** Give freed heap pages back to the kernel: 0 done or nothing to do, > 0 ms until allowed. */
+int64_t zt_mbed_release(int64_t now);
+/** True while hibernated or dead: @c e->ssl holds no session (status calls answer "idle"). */
+static inline bool zt_mbed_asleep(const struct zt_eng *e)
 {
-	if (e->in_parked) {
-		zt_mbed_unpark_slow(e);
-	}
+	return e->hib != NULL || e->dead;
+}
+
+/**
+ * Before any Mbed TLS call that may read or write records: undo
+ * zt_mbed_trim() and wake a hibernated session (both set in_parked, so the
+ * common case is one load). 0, or -ECONNABORTED when the session could not
+ * be woken (never carry on without its keys).
+ */
+static inline int zt_mbed_unpark(struct zt_eng *e)
+{
+	return e->in_parked ? zt_mbed_unpark_slow(e) : 0;
 }
 
 /** Bytes of the record buffers resident now (mincore). */
@@ -210,6 +244,8 @@ int zt_mbed_cert_expiry(const void *buf, size_t len, int64_t *not_after);
 int zt_mbed_session_new(struct zt_eng **out, struct zt_eng_conf *c, const struct zt_eng_io *io,
 			const struct zt_eng_sess_cfg *sc);
 void zt_mbed_session_free(struct zt_eng *e);
+/** Hand @p e's transport, verify hook and (DTLS) timer to its context (new and woken). */
+void zt_mbed_bind(struct zt_eng *e);
 int zt_mbed_session_handshake(struct zt_eng *e);
 ssize_t zt_mbed_read(struct zt_eng *e, void *buf, size_t len, size_t *full);
 ssize_t zt_mbed_peek(struct zt_eng *e, void *buf, size_t len, size_t *full);

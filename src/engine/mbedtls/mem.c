@@ -133,6 +133,9 @@ int zt_mbed_trim(struct zt_eng *e)
 {
 	mbedtls_ssl_context *ssl = &e->ssl;
 
+	if (zt_mbed_asleep(e)) {
+		return 1; /* hibernated: no buffers at all */
+	}
 	if (!zt_mbed_idle(e)) {
 		return 0;
 	}
@@ -146,12 +149,16 @@ int zt_mbed_trim(struct zt_eng *e)
 	return 1;
 }
 
-void zt_mbed_unpark_slow(struct zt_eng *e)
+int zt_mbed_unpark_slow(struct zt_eng *e)
 {
+	if (zt_mbed_asleep(e)) {
+		return zt_mbed_wake(e);
+	}
 	/* faults the counter's page in again: the next record lands there anyway */
 	memcpy(e->ssl.MBEDTLS_PRIVATE(in_ctr), e->in_ctr_saved, sizeof(e->in_ctr_saved));
 	zt_wipe(e->in_ctr_saved, sizeof(e->in_ctr_saved));
 	e->in_parked = false;
+	return 0;
 }
 
 /* Resident pages from the one @p buf starts in to the last it fills (approximate if unaligned). */
@@ -179,6 +186,42 @@ static size_t resident(const void *buf)
 size_t zt_mbed_resident(const struct zt_eng *e)
 {
 	return resident(e->ssl.MBEDTLS_PRIVATE(in_buf)) + resident(e->ssl.MBEDTLS_PRIVATE(out_buf));
+}
+
+/*
+ * Hibernation (hibernate.c) frees a whole context into the C library's heap,
+ * where it stays resident until reused: glibc gives free pages inside its
+ * heap back only in malloc_trim(). So every hibernation counts what it freed,
+ * and zt_mbed_release() - called by the socket layer shortly after - trims
+ * the heap once for all of them, at most once per RELEASE_EVERY_MS (a trim
+ * walks every free chunk of the heap).
+ */
+#define RELEASE_EVERY_MS 1000
+
+static atomic_size_t freed_pending;
+static _Atomic int64_t last_release;
+
+void zt_mbed_note_freed(size_t bytes)
+{
+	atomic_fetch_add_explicit(&freed_pending, bytes, memory_order_relaxed);
+}
+
+int64_t zt_mbed_release(int64_t now)
+{
+	int64_t last = atomic_load_explicit(&last_release, memory_order_relaxed);
+
+	if (atomic_load_explicit(&freed_pending, memory_order_relaxed) == 0) {
+		return 0;
+	}
+	if (last != 0 && now - last < RELEASE_EVERY_MS && now >= last) {
+		return last + RELEASE_EVERY_MS - now;
+	}
+	if (!atomic_compare_exchange_strong(&last_release, &last, now)) {
+		return 0; /* another thread trims now */
+	}
+	atomic_store_explicit(&freed_pending, 0, memory_order_relaxed);
+	(void)malloc_trim(0);
+	return 0;
 }
 
 bool zt_mbed_bufs_on_pages(const struct zt_eng *e)

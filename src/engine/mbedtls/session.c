@@ -115,6 +115,15 @@ int zt_mbed_verify(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
 	return 0;
 }
 
+void zt_mbed_bind(struct zt_eng *e)
+{
+	mbedtls_ssl_set_bio(&e->ssl, e, bio_send, bio_recv, NULL);
+	mbedtls_ssl_set_verify(&e->ssl, zt_mbed_verify, e);
+	if (e->conf->dgram) {
+		mbedtls_ssl_set_timer_cb(&e->ssl, e, timer_set, timer_get);
+	}
+}
+
 int zt_mbed_session_new(struct zt_eng **out, struct zt_eng_conf *c, const struct zt_eng_io *io,
 			const struct zt_eng_sess_cfg *sc)
 {
@@ -133,11 +142,7 @@ int zt_mbed_session_new(struct zt_eng **out, struct zt_eng_conf *c, const struct
 		goto fail;
 	}
 	zt_mbed_keylog_attach(e);
-	mbedtls_ssl_set_bio(&e->ssl, e, bio_send, bio_recv, NULL);
-	mbedtls_ssl_set_verify(&e->ssl, zt_mbed_verify, e);
-	if (c->dgram) {
-		mbedtls_ssl_set_timer_cb(&e->ssl, e, timer_set, timer_get);
-	}
+	zt_mbed_bind(e);
 	if (!c->server) {
 		/*
 		 * NULL disables the name check and SNI. Unset: Zephyr verifies
@@ -191,6 +196,10 @@ void zt_mbed_session_free(struct zt_eng *e)
 		return;
 	}
 	mbedtls_ssl_free(&e->ssl);
+	if (e->hib != NULL) {
+		zt_wipe(e->hib, e->hib_len); /* it holds the session's keys */
+		free(e->hib);
+	}
 	zt_mbed_conf_put(e->conf);
 	free(e);
 }
@@ -264,7 +273,9 @@ int zt_mbed_session_handshake(struct zt_eng *e)
 {
 	int ret;
 
-	zt_mbed_unpark(e);
+	if (zt_mbed_unpark(e) < 0) {
+		return -ECONNABORTED;
+	}
 	ret = zt_mbed_handshake(e);
 	if (ret == MBEDTLS_ERR_SSL_HELLO_VERIFY_REQUIRED) {
 		/*
@@ -362,7 +373,9 @@ ssize_t zt_mbed_read(struct zt_eng *e, void *buf, size_t len, size_t *full)
 {
 	int ret;
 
-	zt_mbed_unpark(e);
+	if (zt_mbed_unpark(e) < 0) {
+		return -ECONNABORTED;
+	}
 	if (e->conf->dgram) {
 		return zt_mbed_dtls_read(e, buf, len, full);
 	}
@@ -405,7 +418,9 @@ int zt_mbed_data_check(struct zt_eng *e)
 {
 	int ret;
 
-	zt_mbed_unpark(e);
+	if (zt_mbed_unpark(e) < 0) {
+		return -ECONNABORTED;
+	}
 	if (e->conf->dgram) {
 		return zt_mbed_dtls_data_check(e);
 	}
@@ -431,7 +446,9 @@ ssize_t zt_mbed_write(struct zt_eng *e, const void *buf, size_t len)
 {
 	int max, ret;
 
-	zt_mbed_unpark(e);
+	if (zt_mbed_unpark(e) < 0) {
+		return -ECONNABORTED;
+	}
 	ret = settle_ticket(e);
 	if (ret != 0) {
 		return pump_result(e, ret);
@@ -470,7 +487,9 @@ int zt_mbed_flush(struct zt_eng *e)
 {
 	int ret;
 
-	zt_mbed_unpark(e);
+	if (zt_mbed_unpark(e) < 0) {
+		return -ECONNABORTED;
+	}
 	if (!e->write_pending) {
 		return 0;
 	}
@@ -489,7 +508,9 @@ int zt_mbed_flush(struct zt_eng *e)
 
 void zt_mbed_close_notify(struct zt_eng *e)
 {
-	zt_mbed_unpark(e);
+	if (zt_mbed_unpark(e) < 0) {
+		return;
+	}
 	if (settle_ticket(e) != 0 || (e->write_pending && zt_mbed_flush(e) < 0)) {
 		return;
 	}
@@ -500,6 +521,16 @@ void zt_mbed_close_notify(struct zt_eng *e)
 
 void zt_mbed_status(const struct zt_eng *e, struct zt_eng_status *st)
 {
+	if (zt_mbed_asleep(e)) {
+		/* hibernated: established and idle (nothing held either way) */
+		memset(st, 0, sizeof(*st));
+		st->want = POLLIN;
+		st->timer = ZT_FOREVER;
+		st->established = true;
+		st->eof_truncated = e->truncated;
+		st->close_notify_rcvd = e->close_notify;
+		return;
+	}
 	st->want = e->want ? e->want : POLLIN;
 	st->timer = ZT_FOREVER;
 	if (e->timer_fin_ms != 0) {
@@ -515,6 +546,9 @@ void zt_mbed_status(const struct zt_eng *e, struct zt_eng_status *st)
 
 bool zt_mbed_readable(const struct zt_eng *e)
 {
+	if (e->in_parked) {
+		return false; /* trimmed or hibernated: idle, nothing held */
+	}
 	return mbedtls_ssl_get_bytes_avail(&e->ssl) > 0 || mbedtls_ssl_check_pending(&e->ssl) != 0;
 }
 
@@ -527,6 +561,9 @@ int zt_mbed_set_hostname(struct zt_eng *e, const char *hostname)
 {
 	if (e->conf->server) {
 		return 0;
+	}
+	if (zt_mbed_unpark(e) < 0) {
+		return -ECONNABORTED;
 	}
 	if (mbedtls_ssl_set_hostname(&e->ssl, hostname) != 0) {
 		return -EINVAL;
