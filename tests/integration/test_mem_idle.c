@@ -16,6 +16,7 @@
  */
 #include <zephyr/net/socket.h>
 #include <zephyr/net/tls_credentials.h>
+#include <secsock/secsock.h>
 
 #include <poll.h>
 #include <stdio.h>
@@ -128,6 +129,15 @@ static bool send_pat(int fd, struct tf_pstream *s, size_t n)
 	return true;
 }
 
+/* The protocol version the handshake agreed on (SECSOCK_TLS_VERSION_USED). */
+static int version_used(int fd)
+{
+	int v = 0;
+	socklen_t len = sizeof(v);
+
+	return zsock_getsockopt(fd, SOL_TLS, SECSOCK_TLS_VERSION_USED, &v, &len) == 0 ? v : -1;
+}
+
 /* secsock on both sides: released by poll and by a blocking recv, data exact after. */
 static void idle_pair(int proto)
 {
@@ -140,7 +150,13 @@ static void idle_pair(int proto)
 
 	c.cli_proto = proto;
 	c.srv_proto = proto;
+	if (proto == IPPROTO_TLS_1_2) {
+		/* IPPROTO_TLS_1_2 is a minimum: a TLS 1.2 suite only keeps the pair on 1.2 */
+		c.srv_suites[0] = 0xC02B;
+		c.n_srv_suites = 1;
+	}
 	ASSERT_TRUE(tf_pair_up(&c, &p));
+	EXPECT_EQ(version_used(p.cli), proto == IPPROTO_TLS_1_2 ? 0x0303 : 0x0304);
 	fds[0] = p.cli;
 	fds[1] = p.srv;
 	EXPECT_TRUE(on_pages(p.cli));
