@@ -602,7 +602,8 @@ static void take_cand(struct ep_set *set, struct wait_call *c)
 /*
  * Without locks: what the socket says before the kernel is asked (events.c,
  * poll's prepare), and the idle tick of a stream that holds its buffers
- * (zt_session_idle takes s->lock: trim, then hibernation). @p now: zt_now_ms() of this pass, 0 until read.
+ * (zt_session_idle takes s->lock: trim, then hibernation). @p now: zt_now_ms() of this pass, 0
+ * until read.
  */
 static void eval_prepare(struct work *w, int64_t *now)
 {
