@@ -71,7 +71,7 @@ static bool server_up(struct pf_peer *p, const char *needle, enum kind k, uint16
  * connect() a non-blocking client with the option, then poll it until
  * POLLOUT or POLLERR. Returns the socket (also after a failure) or -1.
  */
-static int async_connect(enum kind k, uint16_t port, short *revents)
+static int async_connect(enum kind k, uint16_t port, short *revents, int *connect_err)
 {
 	int proto = k == TLS13 ? IPPROTO_TLS_1_3 : k == DTLS12 ? IPPROTO_DTLS_1_2 : IPPROTO_TLS_1_2;
 	int type = (k == DTLS12 ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK;
@@ -83,6 +83,7 @@ static int async_connect(enum kind k, uint16_t port, short *revents)
 	int64_t end = now_ms() + WAIT_MS;
 
 	*revents = 0;
+	*connect_err = 0;
 	if (fd < 0 || zsock_setsockopt(fd, SOL_TLS, TLS_SEC_TAG_LIST, &tag, sizeof(tag)) < 0 ||
 	    zsock_setsockopt(fd, SOL_TLS, TLS_HOSTNAME, "localhost", 10) < 0 ||
 	    zsock_setsockopt(fd, SOL_TLS, SECSOCK_TLS_ASYNC_HANDSHAKE, &one, sizeof(one)) < 0) {
@@ -90,8 +91,17 @@ static int async_connect(enum kind k, uint16_t port, short *revents)
 		return fd;
 	}
 	errno = 0;
-	EXPECT_EQ(zsock_connect(fd, (struct sockaddr *)&sa, sl), -1);
-	EXPECT_EQ(errno, EINPROGRESS);
+	if (zsock_connect(fd, (struct sockaddr *)&sa, sl) == 0) {
+		/* the peer answered every flight while connect ran (a loaded machine): done */
+		*revents = POLLOUT;
+	} else if (errno == ECONNABORTED) {
+		/* ... or the handshake failed already: what poll would have said, with SO_ERROR
+		 * read */
+		*revents = POLLERR;
+		*connect_err = errno;
+	} else {
+		EXPECT_EQ(errno, EINPROGRESS);
+	}
 	while (*revents == 0 && now_ms() < end) {
 		struct zsock_pollfd p = {.fd = fd, .events = POLLOUT};
 
@@ -132,6 +142,7 @@ static void openssl_case(enum kind k, bool untrusted)
 	struct pf_peer p;
 	uint16_t port = tu_free_port(AF_INET, k == DTLS12 ? SOCK_DGRAM : SOCK_STREAM);
 	short rev;
+	int cerr;
 	int fd;
 
 	pf_arg(&a, "openssl");
@@ -151,7 +162,7 @@ static void openssl_case(enum kind k, bool untrusted)
 		pf_peer_stop(&p);
 		return;
 	}
-	fd = async_connect(k, port, &rev);
+	fd = async_connect(k, port, &rev, &cerr);
 	if (untrusted) {
 		uint32_t flags = 0;
 		socklen_t fl = sizeof(flags);
@@ -162,7 +173,12 @@ static void openssl_case(enum kind k, bool untrusted)
 		EXPECT_OK(zsock_getsockopt(fd, SOL_TLS, TLS_CERT_VERIFY_RESULT, &flags, &fl));
 		EXPECT_TRUE(flags & X509_BADCERT_NOT_TRUSTED);
 		EXPECT_OK(zsock_getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el));
-		EXPECT_EQ(err, ECONNABORTED);
+		if (cerr == 0) {
+			EXPECT_EQ(err, ECONNABORTED);
+		} else {
+			/* connect() itself reported it; SO_ERROR may still hold it once */
+			EXPECT_TRUE(err == ECONNABORTED || err == 0);
+		}
 		EXPECT_OK(zsock_getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el));
 		EXPECT_EQ(err, 0);
 	} else {
@@ -183,6 +199,7 @@ static void gnutls_case(enum kind k)
 	struct pf_peer p;
 	uint16_t port = tu_free_port(AF_INET, k == DTLS12 ? SOCK_DGRAM : SOCK_STREAM);
 	short rev;
+	int cerr;
 	int fd;
 
 	pf_arg(&a, "gnutls-serv");
@@ -202,7 +219,8 @@ static void gnutls_case(enum kind k)
 		pf_peer_stop(&p);
 		return;
 	}
-	fd = async_connect(k, port, &rev);
+	fd = async_connect(k, port, &rev, &cerr);
+	EXPECT_EQ(cerr, 0);
 	EXPECT_EQ(rev, POLLOUT);
 	if (rev == POLLOUT) {
 		exchange(fd, &p, true);
