@@ -1767,8 +1767,11 @@ TEST(test_tls_takes_16k_records)
 	pf_arg(&a, "-tls1_2"); /* no TLS 1.3 tickets in front of the data */
 	pf_arg(&a, "-quiet");
 	ASSERT_TRUE(pf_peer_start(&srv, "openssl s_server", &a, 1 << 16, PF_STDIN));
-	/* connect once it listens (no probe connection: it serves one at a time) */
-	for (end = tf_now_ms() + GUARD_MS; tf_now_ms() < end; tf_sleep_ms(50)) {
+	/*
+	 * connect once it listens (no probe connection: it serves one at a time);
+	 * openssl can take seconds to start on a loaded machine
+	 */
+	for (end = tf_now_ms() + 4 * GUARD_MS; tf_now_ms() < end; tf_sleep_ms(50)) {
 		fd = tf_client(&c, 0);
 		if (fd < 0 || zsock_connect(fd, (struct sockaddr *)&addr, len) == 0) {
 			break;
