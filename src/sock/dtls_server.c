@@ -283,7 +283,7 @@ static int peer_wake(struct zt_sock *s, struct zt_dtls_sess *ss)
 		sess_end(s, ss, -ECONNABORTED);
 		return -ECONNABORTED;
 	}
-	zt_log(ZT_LOG_INFO, "fd %d: DTLS peer woke from hibernation", s->fd);
+	zt_log(ZT_LOG_INFO, "fd %d: woke from hibernation (a DTLS peer)", s->fd);
 	return 0;
 }
 
