@@ -395,3 +395,65 @@ TEST(test_hibernate_dtls12_server_close_with_hibernated_peers)
 		close_fd(&cli[k]);
 	}
 }
+
+/*
+ * RFC 9146: a hibernated peer whose client moved (a relay rebinds: new
+ * address and port) is found by the CID of its record, woken for the record
+ * check, learns the new address, and the datagram and the reply are exact.
+ */
+TEST(test_hibernate_dtls12_server_peer_wakes_on_cid_from_new_address)
+{
+	struct sockaddr_storage addr, seen, from, moved;
+	socklen_t alen, sl, fl, ml;
+	int srv = -1, cli = -1;
+	unsigned char b[64];
+	long long checks;
+	struct conn_job j;
+	struct worker w;
+	struct relay r;
+
+	ASSERT_TRUE(creds_ready());
+	srv = dtls_server(AF_INET, TAG_SERVER, &addr, &alen);
+	ASSERT_TRUE(srv >= 0);
+	cli = dtls_sock(AF_INET, TAG_CA);
+	ASSERT_TRUE(cli >= 0);
+	EXPECT_OK(set_int(srv, SOL_TLS, TLS_DTLS_CID, TLS_DTLS_CID_ENABLED));
+	EXPECT_OK(set_int(cli, SOL_TLS, TLS_DTLS_CID, TLS_DTLS_CID_ENABLED));
+	EXPECT_OK(set_int(srv, SOL_TLS, SECSOCK_TLS_HIBERNATE, HIB_MS));
+	set_timeo(srv, SO_RCVTIMEO, WAIT_MS);
+	ASSERT_TRUE(relay_start(&r, &addr, alen, 0));
+	conn_job_init(&j, cli, &addr, alen); /* through the relay: connect + one byte */
+	j.len = tu_loopback(AF_INET, r.port, &j.addr);
+	ASSERT_TRUE(worker_start(&w, conn_job_main, &j));
+	sl = relay_back_addr(&r, &seen);
+	fl = sizeof(from);
+	EXPECT_EQ(zsock_recvfrom(srv, b, sizeof(b), 0, (struct sockaddr *)&from, &fl), 1);
+	worker_must_join(&w, WAIT_MS);
+	EXPECT_EQ(j.rc, 0);
+	EXPECT_TRUE(same_addr(&from, fl, &seen, sl));
+	for (int i = 0; i < 3; i++) {
+		char msg[32];
+		int n = snprintf(msg, sizeof(msg), "moved %d", i);
+
+		EXPECT_TRUE(srv_wait_asleep(srv, 1, true));
+		checks = zt_dtls_record_checks(srv);
+		ASSERT_TRUE(relay_rebind(&r, 0));
+		ml = relay_back_addr(&r, &moved);
+		EXPECT_EQ(zsock_send(cli, msg, (size_t)n, 0), n);
+		fl = sizeof(from);
+		memset(b, 0, sizeof(b));
+		EXPECT_EQ(zsock_recvfrom(srv, b, sizeof(b), 0, (struct sockaddr *)&from, &fl), n);
+		EXPECT_TRUE(memcmp(b, msg, (size_t)n) == 0);
+		EXPECT_TRUE(same_addr(&from, fl, &moved, ml)); /* the peer learnt its new address */
+		EXPECT_EQ(zt_dtls_record_checks(srv), checks + 1);
+		EXPECT_EQ(srv_asleep(srv), 0);
+		EXPECT_EQ(zsock_sendto(srv, msg, (size_t)n, 0, (struct sockaddr *)&from, fl), n);
+		memset(b, 0, sizeof(b));
+		EXPECT_EQ(zsock_recv(cli, b, sizeof(b), 0), n);
+		EXPECT_TRUE(memcmp(b, msg, (size_t)n) == 0);
+	}
+	EXPECT_EQ(zt_dtls_session_count(srv), 1);
+	relay_stop(&r);
+	close_fd(&cli);
+	close_fd(&srv);
+}
