@@ -628,9 +628,6 @@ static int dispatch(struct zt_sock *s, struct zt_dtls_sess **got)
 		hello(s, hdr, n, &d->rx_from, d->rx_fromlen);
 		return 0;
 	}
-	if (ss->sess.hib && peer_wake(s, ss) < 0) {
-		return 0; /* hibernated (SECSOCK_TLS_HIBERNATE), and its session is lost */
-	}
 	/* only a session in d->ready holds a record (ready_update after every engine call) */
 	if (zt_list_linked(&ss->ready) && pending(ss) > 0) {
 		d->rx_held = true; /* datagrams of one peer stay in order */
@@ -638,6 +635,9 @@ static int dispatch(struct zt_sock *s, struct zt_dtls_sess **got)
 	}
 	if (stale_hello(ss, hdr, n)) {
 		return 0;
+	}
+	if (ss->sess.hib && peer_wake(s, ss) < 0) {
+		return 0; /* hibernated (SECSOCK_TLS_HIBERNATE), and its session is lost */
 	}
 	d->rx_owner = &ss->sess;
 	d->rx_hello = is_client_hello(hdr, n) && n >= HDR_PEEK;
