@@ -37,7 +37,10 @@
  *
  * usage: bench_dtls [--quick] [--peers 10,1000,10000] [--rounds R] [--window W]
  *                   [--hs K] [--echo E] [--impl secsock|raw|openssl]
- *                   [--pin split|same|none]
+ *                   [--pin split|same|none] [--hibernate MS]
+ * --hibernate MS: SECSOCK_TLS_HIBERNATE on the secsock server socket; after
+ * the echo phase every peer is left quiet MS + 500 ms, so "srv heap" is what
+ * a hibernated peer costs.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -87,6 +90,7 @@ static long g_hs_extra = 2000;
 static long g_echo_min = 20000;
 static int g_rounds = 3;
 static int g_pin = 2; /* 0 none, 1 same CPU, 2 split */
+static int g_hib_ms;  /* --hibernate: SECSOCK_TLS_HIBERNATE on the secsock server */
 
 static void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 static void die(const char *fmt, ...)
@@ -510,6 +514,8 @@ static void ss_server_start(struct server *sv, long peers)
 	    zsock_setsockopt(fd, SOL_TLS, SECSOCK_TLS_DTLS_MAX_PEERS, &max, sizeof(max)) < 0 ||
 	    zsock_setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big)) < 0 ||
 	    zsock_setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
+	    (g_hib_ms > 0 && zsock_setsockopt(fd, SOL_TLS, SECSOCK_TLS_HIBERNATE, &g_hib_ms,
+					      sizeof(g_hib_ms)) < 0) ||
 	    zsock_bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
 	    zsock_getsockname(fd, (struct sockaddr *)&a, &al) < 0) {
 		die("secsock server socket: %s", strerror(errno));
@@ -868,6 +874,9 @@ static struct result run(const char *impl, long n)
 	echo_all(g_cs, n, echoes);
 	r.echo_wall = (double)echoes / (now_s(CLOCK_MONOTONIC) - t0);
 	r.echo_cpu = (double)echoes / (now_s(sv.cpu) - c0);
+	if (g_hib_ms > 0) {
+		usleep((useconds_t)(g_hib_ms + 500) * 1000); /* every peer quiet: hibernated */
+	}
 
 	/* handshakes with N peers held: newcomers that leave with close_notify */
 	t0 = now_s(CLOCK_MONOTONIC);
@@ -1002,6 +1011,9 @@ int main(int argc, char **argv)
 			}
 			free(s);
 			i++;
+		} else if (strcmp(a, "--hibernate") == 0 && val != NULL) {
+			g_hib_ms = atoi(val);
+			i++;
 		} else if (strcmp(a, "--rounds") == 0 && val != NULL) {
 			g_rounds = atoi(val);
 			i++;
@@ -1034,7 +1046,7 @@ int main(int argc, char **argv)
 			fprintf(stderr,
 				"usage: bench_dtls [--quick] [--peers 10,1000,10000] [--rounds R] "
 				"[--window W] [--hs K] [--echo E] [--impl secsock|raw|openssl] "
-				"[--pin split|same|none]\n");
+				"[--pin split|same|none] [--hibernate MS]\n");
 			return 2;
 		}
 	}

@@ -242,8 +242,14 @@ struct secsock_dtls_peers {
  * suite) hibernate: Mbed TLS 3.6 cannot serialise TLS 1.3, so a TLS 1.3
  * connection with the option set stays awake (its buffers still go back
  * after 100 ms). A DTLS client hibernates while it waits in a blocking
- * recv() or zsock_poll() (not yet in an epoll set of libsecsock-posix); the
- * peers of a DTLS server socket do not hibernate yet.
+ * recv() or zsock_poll() (not yet in an epoll set of libsecsock-posix).
+ * Set on a DTLS server socket, it applies to each of its peers, existing
+ * ones too (from the socket's next receive, poll or send): a peer quiet for
+ * N ms with nothing in flight hibernates while the socket is served
+ * (recvfrom, poll), and wakes on its next datagram (also one with its
+ * Connection ID from a new address), on a send to it, or on close; idle
+ * expiry still ends it. A peer silent since its handshake first keeps the
+ * server's last flight for 2.5 s (RFC 6347 4.2.4).
  *
  * @retval 0 Success.
  * @retval EINVAL @c optval NULL, @c optlen not @c sizeof(int), or a negative value.

@@ -194,7 +194,9 @@ struct zt_eng_ops {
 	 * -ENOTSUP never for this session (TLS 1.3, a non-AEAD suite);
 	 * -ECONNABORTED the session is dead.
 	 * Every later session call wakes it first (status, readable and
-	 * write_queued answer "established, idle" without waking).
+	 * write_queued answer "established, idle" without waking; info wakes it,
+	 * ZT_INFO_RX_MARK too; record_matches and hello_verified answer false:
+	 * a DTLS server wakes a hibernated peer before it checks a record).
 	 */
 	int (*hibernate)(struct zt_eng *e);
 	/* load a hibernated session again: 0 (also when awake), -ECONNABORTED for good */

@@ -59,8 +59,9 @@ struct zt_dtls_sess {
 	int64_t last_ms;        /* last datagram from the peer or to it (idle expiry) */
 	struct zt_session sess; /* the engine and its transport (gated, sendto peer) */
 	struct zt_link ready;   /* d->ready while it holds records to read or decrypt */
-	/* d->idle: every session, ordered by idle_ms (when it took its place there);
-	 * last_ms - idle_ms < ZT_DTLS_IDLE_SLACK_MS */
+	/* d->idle: every awake session, ordered by idle_ms (when it took its place there);
+	 * last_ms - idle_ms < ZT_DTLS_IDLE_SLACK_MS. A hibernated one is in d->asleep
+	 * instead, by last_ms (SECSOCK_TLS_HIBERNATE) */
 	struct zt_link idle;
 	int64_t idle_ms;
 	socklen_t peer_len;
@@ -84,7 +85,11 @@ struct zt_dtls {
 
 	/* server (dtls_server.c): every list and map holds each session at most once */
 	bool srv_init;
-	struct zt_link idle;        /* all sessions, by idle_ms (expiry candidates: the head) */
+	struct zt_link idle;        /* awake sessions, by idle_ms (expiry candidates: the head) */
+	struct zt_link asleep;      /* hibernated sessions, by last_ms (SECSOCK_TLS_HIBERNATE) */
+	int64_t hib_next;           /* no hibernation or asleep expiry is due before this */
+	int64_t release_at;         /* give freed heap back then (0: nothing to give back) */
+	uint64_t hibernations;      /* peers hibernated, ever (tests) */
 	int64_t now;                /* the clock, read once per receive call (service()) */
 	struct zt_link handshaking; /* sessions whose handshake runs (retransmission timers) */
 	struct zt_link opened;      /* established sessions, newest handshake last */
@@ -138,5 +143,7 @@ void zt_dtls_srv_free(struct zt_sock *s);
 short zt_dtls_srv_poll_ready(struct zt_sock *s, short events);
 short zt_dtls_srv_poll_update(struct zt_sock *s, short events, short kev);
 int64_t zt_dtls_srv_deadline(struct zt_sock *s);
+/** SECSOCK_TLS_HIBERNATE changed: the next call looks at every peer again. */
+void zt_dtls_srv_hib_changed(struct zt_sock *s);
 
 #endif /* ZT_SOCK_DTLS_PRIV_H */

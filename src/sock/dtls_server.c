@@ -36,6 +36,9 @@
 
 _Static_assert(REC_CID_OFFSET + ZT_CID_MAX + 2 <= HDR_PEEK, "the peeked header holds a CID");
 
+/* d->hib_next when nothing is due: one compare in service(), unlike ZT_FOREVER (-1). */
+#define HIB_NEVER INT64_MAX
+
 /* Tries for a random CID no other session of the socket has. */
 #define CID_TRIES 16
 
@@ -78,10 +81,12 @@ static int srv_init(struct zt_dtls *d)
 			}
 		}
 		zt_list_init(&d->idle);
+		zt_list_init(&d->asleep);
 		zt_list_init(&d->handshaking);
 		zt_list_init(&d->opened);
 		zt_list_init(&d->ready);
 		d->hs_next = ZT_FOREVER;
+		d->hib_next = HIB_NEVER;
 		d->now = zt_now_ms();
 		d->srv_init = true;
 	}
@@ -191,8 +196,13 @@ static void activity(struct zt_dtls *d, struct zt_dtls_sess *ss)
 /* A new session joins the idle order (at the tail: d->now is the latest time). */
 static void idle_join(struct zt_dtls *d, struct zt_dtls_sess *ss)
 {
+	int h = zt_sock_hibernate_ms(ss->s);
+
 	ss->last_ms = ss->idle_ms = d->now;
 	zt_list_add_tail(&d->idle, &ss->idle);
+	if (h > 0) {
+		d->hib_next = d->now + h < d->hib_next ? d->now + h : d->hib_next; /* HIBERNATE */
+	}
 }
 
 static void sess_free(struct zt_sock *s, struct zt_dtls_sess *ss)
@@ -200,7 +210,7 @@ static void sess_free(struct zt_sock *s, struct zt_dtls_sess *ss)
 	struct zt_dtls *d = s->dtls;
 
 	if (zt_list_linked(&ss->idle)) {
-		zt_list_del(&ss->idle);
+		zt_list_del(&ss->idle); /* from d->idle or d->asleep */
 		d->count--;
 		zt_hmap_remove(&d->by_addr, &ss->addr_node);
 		if (ss->cid_len > 0) {
@@ -245,6 +255,50 @@ static void sess_end(struct zt_sock *s, struct zt_dtls_sess *ss, int rc)
 		zt_session_note_failure(&ss->sess, rc); /* silent, but SECSOCK_TLS_FAILURE_REASON */
 	}
 	sess_free(s, ss);
+}
+
+/*
+ * SECSOCK_TLS_HIBERNATE: a hibernated peer (in d->asleep) is about to be used
+ * - a datagram from its address or with its CID, a send to it. Its session is
+ * loaded and goes back to the tail of d->idle with idle_ms = d->now; last_ms
+ * moves only when a record of it passes its checks (a spoofed datagram that
+ * wakes it cannot keep it alive: it hibernates again, by last_ms, after N ms).
+ * Callers test ss->sess.hib first: an awake peer pays that one flag test.
+ * @retval 0; -ECONNABORTED the session could not be loaded and is gone.
+ */
+static int peer_wake(struct zt_sock *s, struct zt_dtls_sess *ss)
+{
+	struct zt_dtls *d = s->dtls;
+	int h = zt_sock_hibernate_ms(s);
+
+	ss->sess.hib = false;
+	zt_list_del(&ss->idle);
+	ss->idle_ms = d->now;
+	zt_list_add_tail(&d->idle, &ss->idle);
+	if (h > 0 && d->now + h < d->hib_next) {
+		d->hib_next = d->now + h;
+	}
+	if (zt_eng_wake(ss->sess.eng) < 0) {
+		zt_log(ZT_LOG_ERROR, "fd %d: DTLS peer: wake from hibernation failed", s->fd);
+		sess_end(s, ss, -ECONNABORTED);
+		return -ECONNABORTED;
+	}
+	zt_log(ZT_LOG_INFO, "fd %d: woke from hibernation (a DTLS peer)", s->fd);
+	return 0;
+}
+
+/* d->asleep in last_ms order: a peer usually hibernates after those before it (from the tail). */
+static void asleep_add(struct zt_dtls *d, struct zt_dtls_sess *ss)
+{
+	struct zt_link *at = d->asleep.prev;
+
+	while (at != &d->asleep && SESS_OF(at, idle)->last_ms > ss->last_ms) {
+		at = at->prev; /* bounded: d->asleep holds at most d->count sessions */
+	}
+	ss->idle.prev = at;
+	ss->idle.next = at->next;
+	at->next->prev = &ss->idle;
+	at->next = &ss->idle;
 }
 
 /* The idle timer restarts only when the session accepted a record (any datagram can be spoofed). */
@@ -404,8 +458,8 @@ static struct zt_dtls_sess *find_cid(struct zt_sock *s, const unsigned char *hdr
 		return NULL;
 	}
 	ss = SESS_OF(node, cid_node);
-	if (!ss->open) {
-		return NULL;
+	if (!ss->open || (ss->sess.hib && peer_wake(s, ss) < 0)) {
+		return NULL; /* (a hibernated peer's keys come back for the check) */
 	}
 	d->record_checks++;
 	if (!zt_eng_record_matches(ss->sess.eng, hdr, (size_t)n, d->scratch + ZT_DTLS_DGRAM_MAX)) {
@@ -582,6 +636,9 @@ static int dispatch(struct zt_sock *s, struct zt_dtls_sess **got)
 	if (stale_hello(ss, hdr, n)) {
 		return 0;
 	}
+	if (ss->sess.hib && peer_wake(s, ss) < 0) {
+		return 0; /* hibernated (SECSOCK_TLS_HIBERNATE), and its session is lost */
+	}
 	d->rx_owner = &ss->sess;
 	d->rx_hello = is_client_hello(hdr, n) && n >= HDR_PEEK;
 	if (d->rx_hello) {
@@ -625,6 +682,86 @@ static struct zt_dtls_sess *settle(struct zt_sock *s)
 }
 
 /*
+ * SECSOCK_TLS_HIBERNATE on a server socket: its peers hibernate, each once it
+ * has been quiet (last_ms) for the option's N ms with nothing in flight (no
+ * retransmission timer, no record queued or unread: zt_session_hibernate()
+ * says -EAGAIN then, and it is looked at again). N is read here, so a change
+ * applies to existing peers too. A hibernated peer leaves d->idle for
+ * d->asleep (last_ms order), where it expires as an awake one would. The walk
+ * looks at the head of d->idle up to the first session whose place there is
+ * younger than N (no session behind it can be due), and runs when d->hib_next
+ * says something is due, at most every N/4: a busy peer near the head costs a
+ * look per walk, not per datagram.
+ */
+static void hib_walk(struct zt_sock *s, int64_t now)
+{
+	struct zt_dtls *d = s->dtls;
+	int h = zt_sock_hibernate_ms(s);
+	int64_t next = ZT_FOREVER, floor;
+	struct zt_link *l, *nx;
+	bool any = false;
+
+	/* hibernated peers expire too (close_notify first: it loads the session once more) */
+	while (ZT_DTLS_IDLE_TIMEOUT_MS > 0 && (l = zt_list_first(&d->asleep)) != NULL) {
+		struct zt_dtls_sess *ss = SESS_OF(l, idle);
+
+		if (now - ss->last_ms < ZT_DTLS_IDLE_TIMEOUT_MS) {
+			next = ss->last_ms + ZT_DTLS_IDLE_TIMEOUT_MS;
+			break;
+		}
+		zt_eng_close_notify(ss->sess.eng);
+		sess_end(s, ss, -ETIMEDOUT); /* the blob is wiped and freed with the engine */
+	}
+	for (l = d->idle.next; h > 0 && l != &d->idle; l = nx) {
+		struct zt_dtls_sess *ss = SESS_OF(l, idle);
+
+		nx = l->next; /* bounded: each session of d->idle once */
+		if (now - ss->idle_ms < h) {
+			next = zt_earliest(next, ss->idle_ms + h); /* none behind it is due */
+			break;
+		}
+		if (!ss->open) {
+			next = zt_earliest(next, now + h); /* a handshake: look again */
+		} else if (ss->sess.hib_never) {
+			continue; /* a suite the engine cannot serialise: stays awake */
+		} else if (now - ss->last_ms < h) {
+			next = zt_earliest(next, ss->last_ms + h);
+		} else if (zt_session_hibernate(&ss->sess) == 0) {
+			zt_list_del(&ss->idle);
+			asleep_add(d, ss);
+			d->hibernations++;
+			any = true;
+			if (ZT_DTLS_IDLE_TIMEOUT_MS > 0) {
+				next = zt_earliest(next, ss->last_ms + ZT_DTLS_IDLE_TIMEOUT_MS);
+			}
+		} else if (!ss->sess.hib_never) {
+			next = zt_earliest(next, now + h); /* a timer or a record in flight */
+		}
+	}
+	/* the heap pages the contexts were on go back once for a burst of hibernations */
+	if (any && d->release_at == 0) {
+		d->release_at = now + ZT_HIB_RELEASE_MS;
+	}
+	if (d->release_at != 0 && now >= d->release_at) {
+		int64_t wait = zt_eng_release(now);
+
+		d->release_at = wait > 0 ? now + wait : 0;
+	}
+	if (d->release_at != 0) {
+		next = zt_earliest(next, d->release_at);
+	}
+	floor = now + (h >= 4 ? h / 4 : 1);
+	d->hib_next = next == ZT_FOREVER ? HIB_NEVER : next >= floor ? next : floor;
+}
+
+void zt_dtls_srv_hib_changed(struct zt_sock *s)
+{
+	if (s->dtls->srv_init) {
+		s->dtls->hib_next = zt_now_ms(); /* the next call walks the peers */
+	}
+}
+
+/*
  * Idle expiry (close_notify first, docs/zephyr-behaviour.md §3.5), handshake
  * retransmissions, records the kernel refused earlier. Costs O(expired), not
  * O(sessions): the idle list is in idle_ms order, and the handshaking list is
@@ -647,6 +784,9 @@ static void service(struct zt_sock *s)
 			zt_eng_close_notify(ss->sess.eng);
 		}
 		sess_end(s, ss, -ETIMEDOUT);
+	}
+	if (d->hib_next <= now) {
+		hib_walk(s, now); /* HIB_NEVER unless SECSOCK_TLS_HIBERNATE is or was on */
 	}
 	if (d->hs_next != ZT_FOREVER && d->hs_next <= now) {
 		d->hs_next = ZT_FOREVER; /* recomputed: the walk and sess_pump() note every timer */
@@ -698,7 +838,8 @@ int64_t zt_dtls_srv_deadline(struct zt_sock *s)
 	if (ZT_DTLS_IDLE_TIMEOUT_MS > 0 && (l = zt_list_first(&d->idle)) != NULL) {
 		t = SESS_OF(l, idle)->last_ms + ZT_DTLS_IDLE_TIMEOUT_MS;
 	}
-	return zt_earliest(t, d->hs_next);
+	return zt_earliest(zt_earliest(t, d->hs_next),
+			   d->hib_next == HIB_NEVER ? ZT_FOREVER : d->hib_next);
 }
 
 /* One record to the application: datagram semantics, MSG_TRUNC (docs/zephyr-behaviour.md). */
@@ -818,6 +959,12 @@ ssize_t zt_dtls_srv_sendto(struct zt_sock *s, const void *buf, size_t len, int f
 		     !zt_dtls_addr_eq(dest, destlen, (const struct sockaddr *)&ss->peer,
 				      ss->peer_len))) {
 			ss = find_addr(s->dtls, dest, destlen);
+		}
+		if (ss != NULL && ss->open && ss->sess.hib) {
+			s->dtls->now = zt_now_ms();
+			if (peer_wake(s, ss) < 0) {
+				ss = NULL; /* its session could not be loaded: gone */
+			}
 		}
 		if (ss == NULL || !ss->open) {
 			n = -ENOTCONN; /* docs/zephyr-behaviour.md: unknown peer or handshake not
@@ -944,7 +1091,8 @@ void zt_dtls_srv_close(struct zt_sock *s)
 	if (!d->srv_init) {
 		return;
 	}
-	/* docs/zephyr-behaviour.md §3.8: close_notify to every peer, best effort */
+	/* docs/zephyr-behaviour.md §3.8: close_notify to every peer, best effort (a hibernated
+	 * one is loaded for it: the engine wakes itself) */
 	for (struct zt_link *l = d->opened.next; l != &d->opened; l = l->next) {
 		zt_eng_close_notify(SESS_OF(l, state)->sess.eng);
 	}
@@ -957,6 +1105,9 @@ void zt_dtls_srv_free(struct zt_sock *s)
 
 	while (d->srv_init && (l = zt_list_first(&d->idle)) != NULL) {
 		sess_free(s, SESS_OF(l, idle));
+	}
+	while (d->srv_init && (l = zt_list_first(&d->asleep)) != NULL) {
+		sess_free(s, SESS_OF(l, idle)); /* hibernated: the blob wiped */
 	}
 	hello_free(d);
 	free(d->scratch);

@@ -415,8 +415,8 @@ int64_t zt_sock_idle_first(const struct zt_sock *s)
 	return h > 0 && h < ZT_IDLE_TRIM_MS ? h : ZT_IDLE_TRIM_MS;
 }
 
-/* Under s->lock: hibernate an established stream session. 0 done, -EAGAIN later, else never. */
-static int hibernate(struct zt_session *ss)
+/* Under s->lock: hibernate an established session. 0 done, -EAGAIN later, else never. */
+int zt_session_hibernate(struct zt_session *ss)
 {
 	int rc = zt_eng_hibernate(ss->eng);
 
@@ -452,7 +452,7 @@ int64_t zt_session_idle(struct zt_sock *s, int64_t quiet)
 		next = quiet + ZT_IDLE_TRIM_MS; /* not idle inside: look again later */
 	} else if (ss->dgram) {
 		/* a DTLS client: its buffers are never trimmed; only hibernation is due */
-		int rc = h > 0 && !ss->hib_never && quiet >= h ? hibernate(ss) : -EAGAIN;
+		int rc = h > 0 && !ss->hib_never && quiet >= h ? zt_session_hibernate(ss) : -EAGAIN;
 
 		if (rc == 0) {
 			next = quiet + ZT_HIB_RELEASE_MS;
@@ -465,7 +465,7 @@ int64_t zt_session_idle(struct zt_sock *s, int64_t quiet)
 		bool hib_on = h > 0 && !ss->hib_never;
 
 		if (hib_on && quiet >= h) {
-			int rc = hibernate(ss);
+			int rc = zt_session_hibernate(ss);
 
 			if (rc == 0) {
 				pthread_mutex_unlock(&s->lock);

@@ -391,6 +391,14 @@ int64_t zt_sock_idle_first(const struct zt_sock *s);
 int64_t zt_session_idle(struct zt_sock *s, int64_t quiet);
 
 /**
+ * Under s->lock: serialise an established, idle session and free its
+ * context (SECSOCK_TLS_HIBERNATE; the next zt_session_step() wakes it).
+ * @retval 0 done; -EAGAIN not now (a record or a timer in flight); other
+ *         -errno never (TLS 1.3, a non-AEAD suite: ss->hib_never set).
+ */
+int zt_session_hibernate(struct zt_session *ss);
+
+/**
  * zsock_poll(), once per pass, @p now = zt_now_ms(): note that @p s is quiet
  * and trim it once it has been quiet for ZT_IDLE_TRIM_MS. Returns the ms
  * until that is due, or -1 if nothing is held (no wake-up needed).

@@ -220,6 +220,9 @@ static int hibernate_set(struct zt_sock *s, const void *optval, socklen_t optlen
 		atomic_store(&s->mem_held, true);
 		atomic_store(&s->held_again, true);
 	}
+	if (s->dtls != NULL && s->dtls->mode == ZT_DTLS_SERVER) {
+		zt_dtls_srv_hib_changed(s); /* its peers, existing ones too */
+	}
 	pthread_mutex_unlock(&s->lock);
 	zt_session_wake_pollers(s);
 	return 0;

@@ -426,3 +426,108 @@ out:
 	(void)secsock_debug(0, NULL, NULL);
 	pf_peer_stop(&p);
 }
+
+/*
+ * DTLS 1.2: a secsock DTLS server socket with HIBERNATE 20 ms <- openssl
+ * s_client -dtls1_2: the server's peer hibernates in every 80 ms gap
+ * (zsock_poll on the server socket); s_client's datagram wakes it and is read
+ * intact, and the server's reply, sent to the hibernated peer, wakes it
+ * again and reaches s_client intact (the first hibernation, before any
+ * record from s_client, drops the server's kept last flight: 2.5 s after
+ * the handshake); close() of the server socket sends
+ * close_notify from the hibernated peer, and s_client ends by itself.
+ */
+TEST(test_interop_hibernate_dtls_secserver_vs_openssl_s_client_dtls12)
+{
+	struct pf_peer p = {0};
+	struct pf_argv a = {0};
+	struct sockaddr_storage ss, from;
+	socklen_t len, flen;
+	sec_tag_t tag = TAG_SERVER;
+	int srv = -1, h0, w0;
+	char buf[512], line[64];
+
+	if (!tu_have("openssl")) {
+		SKIP("openssl not installed (tools/deps.sh installs it)");
+	}
+	ASSERT_TRUE(ready());
+	srv = zsock_socket(AF_INET, SOCK_DGRAM, IPPROTO_DTLS_1_2);
+	len = tu_loopback(AF_INET, 0, &ss);
+	if (srv < 0 || zsock_setsockopt(srv, SOL_TLS, TLS_SEC_TAG_LIST, &tag, sizeof(tag)) < 0 ||
+	    set_int(srv, SOL_TLS, TLS_DTLS_ROLE, TLS_DTLS_ROLE_SERVER) < 0 ||
+	    set_int(srv, SOL_TLS, SECSOCK_TLS_HIBERNATE, HIB_MS) < 0 ||
+	    set_rcvtimeo(srv, WAIT_MS / 2) < 0 ||
+	    zsock_bind(srv, (struct sockaddr *)&ss, len) < 0) {
+		th_fail(__FILE__, __LINE__, "secsock DTLS server: %s", strerror(errno));
+		goto out;
+	}
+	pf_arg(&a, "openssl");
+	pf_arg(&a, "s_client");
+	pf_arg(&a, "-dtls1_2");
+	pf_arg(&a, "-connect");
+	pf_arg(&a, "127.0.0.1:%u", tu_local_port(srv));
+	pf_arg(&a, "-servername");
+	pf_arg(&a, "localhost");
+	pf_arg(&a, "-CAfile");
+	pf_arg(&a, "%s", tu_cert_path("ca.pem"));
+	pf_arg(&a, "-verify_return_error");
+	ASSERT_TRUE(pf_peer_start(&p, "openssl s_client", &a, OUT_CAP, PF_STDIN));
+	/* the handshake runs inside the server socket's poll */
+	for (int i = 0; i < WAIT_MS / 20 && !pf_peer_has(&p, "Verify return code: 0"); i++) {
+		struct zsock_pollfd pl = {.fd = srv, .events = ZSOCK_POLLIN};
+
+		(void)zsock_poll(&pl, 1, 20);
+	}
+	EXPECT_TRUE(pf_peer_has(&p, "Verify return code: 0"));
+	EXPECT_EQ(get_int(srv, SOL_TLS, SECSOCK_TLS_VERSION_USED), 0xFEFD);
+	for (int i = 0; i < ROUNDS; i++) {
+		ssize_t n;
+
+		/* quiet: the peer hibernates; s_client's datagram wakes it. Before s_client's
+		 * first record the server keeps its last flight, 2.5 s (hibernate.c) */
+		h0 = atomic_load(&hibernations);
+		EXPECT_TRUE(quiet_poll_h(srv, GAP_MS, h0));
+		if (i == 0 && atomic_load(&hibernations) == h0) {
+			EXPECT_TRUE(quiet_poll_h(srv, GAP_MS, h0));
+		}
+		EXPECT_TRUE(atomic_load(&hibernations) > h0);
+		w0 = atomic_load(&wakes);
+		(void)snprintf(line, sizeof(line), "dgram %d from openssl\n", i);
+		pf_peer_write(&p, line);
+		flen = sizeof(from);
+		n = zsock_recvfrom(srv, buf, sizeof(buf) - 1, 0, (struct sockaddr *)&from, &flen);
+		EXPECT_EQ(n, (ssize_t)strlen(line));
+		if (n <= 0) {
+			break;
+		}
+		buf[n] = 0;
+		EXPECT_STREQ(buf, line);
+		EXPECT_TRUE(atomic_load(&wakes) > w0);
+		/* quiet again: the server's reply wakes the hibernated peer */
+		h0 = atomic_load(&hibernations);
+		EXPECT_TRUE(quiet_poll_h(srv, GAP_MS, h0));
+		EXPECT_TRUE(atomic_load(&hibernations) > h0);
+		w0 = atomic_load(&wakes);
+		(void)snprintf(line, sizeof(line), "dgram %d from secsock\n", i);
+		EXPECT_EQ(zsock_sendto(srv, line, strlen(line), 0, (struct sockaddr *)&from, flen),
+			  (ssize_t)strlen(line));
+		EXPECT_TRUE(atomic_load(&wakes) > w0);
+		line[strlen(line) - 1] = 0;
+		EXPECT_TRUE(pf_peer_wait(&p, line, WAIT_MS));
+	}
+	EXPECT_TRUE(atomic_load(&hibernations) >= 2 * ROUNDS);
+	EXPECT_TRUE(atomic_load(&wakes) >= 2 * ROUNDS);
+	/* close of the server socket with its peer hibernated: close_notify, s_client ends */
+	h0 = atomic_load(&hibernations);
+	EXPECT_TRUE(quiet_poll_h(srv, GAP_MS, h0));
+	EXPECT_OK(zsock_close(srv));
+	srv = -1;
+	EXPECT_TRUE(pf_peer_reaped(&p, WAIT_MS));
+	EXPECT_TRUE(!pf_peer_has(&p, "errno=") && !pf_peer_has(&p, "error:"));
+out:
+	if (srv >= 0) {
+		zsock_close(srv);
+	}
+	(void)secsock_debug(0, NULL, NULL);
+	pf_peer_stop(&p);
+}

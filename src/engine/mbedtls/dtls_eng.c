@@ -90,6 +90,7 @@ int zt_mbed_dtls_data_check(struct zt_eng *e)
 	return -EAGAIN;
 }
 
+/* A hibernated session (only an established server peer hibernates) never is the cookie engine. */
 bool zt_mbed_hello_verified(const struct zt_eng *e)
 {
 	return e->ssl.MBEDTLS_PRIVATE(state) > MBEDTLS_SSL_CLIENT_HELLO;
@@ -97,7 +98,8 @@ bool zt_mbed_hello_verified(const struct zt_eng *e)
 
 bool zt_mbed_record_matches(const struct zt_eng *e, const void *dgram, size_t len, void *work)
 {
-	if (!mbedtls_ssl_is_handshake_over((mbedtls_ssl_context *)&e->ssl)) {
+	/* hibernated: no keys here (the dispatcher wakes the peer first, dtls_server.c) */
+	if (zt_mbed_asleep(e) || !mbedtls_ssl_is_handshake_over((mbedtls_ssl_context *)&e->ssl)) {
 		return false; /* no keys yet: an epoch-0 record would "match" */
 	}
 	memcpy(work, dgram, len);
@@ -107,8 +109,13 @@ bool zt_mbed_record_matches(const struct zt_eng *e, const void *dgram, size_t le
 
 int zt_mbed_send_fatal_alert(struct zt_eng *e)
 {
-	int ret = mbedtls_ssl_send_alert_message(&e->ssl, MBEDTLS_SSL_ALERT_LEVEL_FATAL,
-						 MBEDTLS_SSL_ALERT_MSG_INTERNAL_ERROR);
+	int ret;
+
+	if (zt_mbed_unpark(e) < 0) {
+		return -ECONNABORTED; /* a hibernated session is loaded first */
+	}
+	ret = mbedtls_ssl_send_alert_message(&e->ssl, MBEDTLS_SSL_ALERT_LEVEL_FATAL,
+					     MBEDTLS_SSL_ALERT_MSG_INTERNAL_ERROR);
 
 	return ret == 0 ? 0 : zt_mbed_errno(e, ret);
 }

@@ -36,6 +36,30 @@ void mbedtls_ssl_update_out_pointers(mbedtls_ssl_context *ssl, mbedtls_ssl_trans
 /* The blob: the stream's incoming record counter, then Mbed TLS's serialised context. */
 #define CTR_LEN MBEDTLS_SSL_SEQUENCE_NUMBER_LEN
 
+void mbedtls_ssl_handshake_wrapup_free_hs_transform(mbedtls_ssl_context *ssl);
+
+/*
+ * A DTLS server that sent the last flight of a handshake keeps it (and the
+ * handshake state) until the client's first record under the new keys
+ * (RFC 6347 4.2.4: the client may have lost it and send its Finished
+ * again), and Mbed TLS cannot serialise a context that holds it. A peer that
+ * stays silent after its handshake has the flight dropped - as Mbed TLS does
+ * on that first record - once the handshake is this old: a client whose
+ * first retransmission (after 1 s by default, Mbed TLS and OpenSSL) went
+ * unanswered is served until then.
+ */
+#define KEEP_FLIGHT_MS 2500
+
+/* The kept last flight of a DTLS server peer is old enough to drop (see KEEP_FLIGHT_MS). */
+static bool flight_droppable(const struct zt_eng *e)
+{
+	/* after HANDSHAKE_OVER, without renegotiation, only that flight keeps the handshake */
+	return e->conf->dgram && e->conf->server && e->hs_over_ms != 0 &&
+	       e->ssl.MBEDTLS_PRIVATE(handshake) != NULL && e->timer_fin_ms == 0 &&
+	       mbedtls_ssl_is_handshake_over((mbedtls_ssl_context *)&e->ssl) &&
+	       zt_now_ms() - e->hs_over_ms >= KEEP_FLIGHT_MS;
+}
+
 static bool hibernatable(const struct zt_eng *e)
 {
 	const mbedtls_ssl_context *ssl = &e->ssl;
@@ -68,6 +92,9 @@ int zt_mbed_hibernate(struct zt_eng *e)
 	}
 	if (mbedtls_ssl_get_version_number(ssl) == MBEDTLS_SSL_VERSION_TLS1_3) {
 		return -ENOTSUP; /* Mbed TLS 3.6 cannot serialise TLS 1.3: stays awake */
+	}
+	if (flight_droppable(e)) {
+		mbedtls_ssl_handshake_wrapup_free_hs_transform(ssl);
 	}
 	if (!hibernatable(e)) {
 		return -EAGAIN;

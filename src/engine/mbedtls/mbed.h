@@ -123,6 +123,7 @@ struct zt_eng {
 	unsigned char *hib;
 	size_t hib_len;
 	bool dead;
+	int64_t hs_over_ms; /* DTLS server: when its handshake ended (its last flight kept) */
 };
 
 /* ---- shared inside the backend ---- */

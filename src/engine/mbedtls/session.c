@@ -291,6 +291,10 @@ int zt_mbed_session_handshake(struct zt_eng *e)
 		return rc < 0 ? rc : 1;
 	}
 	if (ret == 0) {
+		if (e->conf->dgram && e->conf->server) {
+			e->hs_over_ms =
+				zt_now_ms(); /* hibernate.c: how long its last flight is kept */
+		}
 		/* TLS 1.2 and DTLS sessions are known now; TLS 1.3 ones come as tickets */
 		if (!e->conf->server &&
 		    mbedtls_ssl_get_version_number(&e->ssl) != MBEDTLS_SSL_VERSION_TLS1_3) {
