@@ -39,36 +39,7 @@ enum {
 	TAG_SERVER,
 };
 
-static int creds_add(void)
-{
-	int rc = 0;
-
-	rc |= tu_add_cred(TAG_CA, TLS_CREDENTIAL_CA_CERTIFICATE, "ca.pem");
-	rc |= tu_add_cred(TAG_SERVER, TLS_CREDENTIAL_PUBLIC_CERTIFICATE, "server.pem");
-	rc |= tu_add_cred(TAG_SERVER, TLS_CREDENTIAL_PRIVATE_KEY, "server.key");
-	return rc;
-}
-
-static void creds_delete(void)
-{
-	(void)tls_credential_delete(TAG_CA, TLS_CREDENTIAL_CA_CERTIFICATE);
-	(void)tls_credential_delete(TAG_SERVER, TLS_CREDENTIAL_PUBLIC_CERTIFICATE);
-	(void)tls_credential_delete(TAG_SERVER, TLS_CREDENTIAL_PRIVATE_KEY);
-}
-
-static const struct tf_creds creds = {TAG_CA, TAG_SERVER, creds_add, creds_delete};
-
-__attribute__((constructor)) static void creds_register(void)
-{
-	tf_use_creds(&creds);
-}
-
-static int ep_add(int ep, int fd, uint32_t events, uint64_t data)
-{
-	struct epoll_event ev = {.events = events, .data.u64 = data};
-
-	return zp_epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
-}
+#include "epoll_util.h"
 
 static int ep_mod(int ep, int fd, uint32_t events, uint64_t data)
 {

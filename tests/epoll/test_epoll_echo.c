@@ -40,29 +40,7 @@ enum {
 #define MAX_CLIENTS   200
 #define HS_INFLIGHT   32
 
-static int creds_add(void)
-{
-	int rc = 0;
-
-	rc |= tu_add_cred(TAG_CA, TLS_CREDENTIAL_CA_CERTIFICATE, "ca.pem");
-	rc |= tu_add_cred(TAG_SERVER, TLS_CREDENTIAL_PUBLIC_CERTIFICATE, "server.pem");
-	rc |= tu_add_cred(TAG_SERVER, TLS_CREDENTIAL_PRIVATE_KEY, "server.key");
-	return rc;
-}
-
-static void creds_delete(void)
-{
-	(void)tls_credential_delete(TAG_CA, TLS_CREDENTIAL_CA_CERTIFICATE);
-	(void)tls_credential_delete(TAG_SERVER, TLS_CREDENTIAL_PUBLIC_CERTIFICATE);
-	(void)tls_credential_delete(TAG_SERVER, TLS_CREDENTIAL_PRIVATE_KEY);
-}
-
-static const struct tf_creds creds = {TAG_CA, TAG_SERVER, creds_add, creds_delete};
-
-__attribute__((constructor)) static void creds_register(void)
-{
-	tf_use_creds(&creds);
-}
+#include "epoll_util.h"
 
 struct run {
 	bool et;
